@@ -1,0 +1,566 @@
+"""Finding attributions in a parsed article: who (source) says (cue) what (content).
+
+The rules read spaCy's dependency parse, the cue lexicon (sayso/data/cues.tsv)
+and the article's quotation marks. They cover direct quotes (before or after
+the cue, inverted, split around the cue, over several sentences and
+paragraphs), mixed and scare quotes, indirect speech with and without "that",
+wh-clauses, "according to", nominal cues ("allegations", "a statement"),
+belief and intention verbs, and attributions with no stated source.
+
+`find_attributions` is the one entry point; the spaCy component
+`sayso_attributions` wraps it for spaCy users.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from spacy.language import Language
+from spacy.tokens import Doc, Token
+from spacy.tokens import Span as DocSpan
+
+from sayso.clean import find_boilerplate
+from sayso.lexicon import cue_nouns, cue_verbs
+from sayso.quotes import Quote, QuoteIndex, find_quotes, kind_of
+from sayso.record import Attribution, Boilerplate, Span
+
+SUBJECTS = {"nsubj", "nsubjpass", "csubj"}
+CLAUSES = {"ccomp", "xcomp", "csubj"}
+# Verbs whose direct object is what was said ("confirmed the plan", "highlighted X").
+OBJECT_CONTENT_VERBS = {
+    "confirm", "deny", "highlight", "describe", "detail", "announce", "reveal", "admit",
+    "acknowledge", "reject", "dismiss", "dispute", "question", "predict", "propose", "suggest",
+    "recommend", "demand", "promise", "pledge", "vow", "claim", "allege", "cite", "mention",
+    "stress", "emphasize", "emphasise", "note", "criticize", "criticise", "condemn", "denounce",
+    "praise", "welcome", "support", "endorse", "oppose", "want", "fear", "expect", "explain",
+    "outline", "echo", "repeat", "reiterate", "urge", "back", "blame", "decry", "lament",
+    "say", "write", "tweet", "post", "read", "report", "estimate", "know", "believe",
+}
+# Verbs whose object is the addressee, not the content ("told reporters").
+ADDRESSEE_VERBS = {"tell", "ask", "inform", "assure", "remind", "urge", "warn", "brief", "thank"}
+THOUGHT_XCOMP_VERBS = {"want", "plan", "hope", "expect", "intend", "wish", "promise", "pledge",
+                       "vow", "refuse", "decline", "seek", "threaten", "offer", "decide", "agree",
+                       "prefer", "like", "appear", "seem", "claim", "purport", "urge", "fear"}
+# Verbs of the lexicon that are too often not attributions when they stand alone.
+NEEDS_CLAUSE = {"see", "know", "find", "show", "put", "read", "call", "point", "continue", "add",
+                "release", "publish", "post", "list", "document", "establish", "determine",
+                "learn", "understand", "view", "like", "favor", "favour", "back", "support",
+                "oppose", "offer", "order", "decide", "plan", "vote", "consider", "project",
+                "calculate", "excuse", "charge", "speak", "talk", "discuss", "address", "answer",
+                "respond", "reply", "attack", "hit", "celebrate", "cheer", "thank", "welcome",
+                "refuse", "decline", "seek", "request", "intend", "wish", "prefer", "agree",
+                "reject", "dismiss", "challenge", "question", "deny", "dispute", "hail", "laud"}
+WH_WORDS = {"how", "what", "why", "whether", "where", "when", "who", "which", "if"}
+PERSONAL_PRONOUNS = {"i", "we", "you", "me", "us"}
+TRIM_CHARS = " \t\r\n,.;:—–-"
+VERB_TAGS = {"VB", "VBD", "VBG", "VBN", "VBP", "VBZ"}
+
+
+@dataclass
+class Candidate:
+    """An attribution before it becomes a record: token and character ranges."""
+
+    cue: list[int]
+    source: list[int]
+    content: list[tuple[int, int]]
+    score: float
+    rule: str
+    quote_groups: set[int] = field(default_factory=set)
+
+
+def _verb_lemma(tok: Token) -> str:
+    """The verb lemma of a token, also when the tagger took it for a noun or
+    adjective ("The audio details how…", "The former general highlighted…")."""
+    lemma = tok.lemma_.lower()
+    if lemma in cue_verbs():
+        return lemma
+    low = tok.lower_
+    for suffix, repl in (("ied", "y"), ("ies", "y"), ("ed", ""), ("ed", "e"), ("es", ""),
+                         ("s", ""), ("d", "")):
+        if low.endswith(suffix) and low[: -len(suffix)] + repl in cue_verbs():
+            return low[: -len(suffix)] + repl
+    return lemma
+
+
+def _looks_like_verb(tok: Token, sent: DocSpan) -> bool:
+    """A cue word the tagger mislabelled, standing between a subject and a clause."""
+    if tok.pos_ == "VERB" or tok.tag_ in VERB_TAGS:
+        return True
+    if tok.i == sent.start or tok.i + 1 >= sent.end:
+        return False
+    prev, nxt = tok.doc[tok.i - 1], tok.doc[tok.i + 1]
+    low = tok.lower_
+    if not (low.endswith("s") or low.endswith("ed")):
+        return False
+    if prev.pos_ in ("DET", "ADP", "AUX") or not prev.is_alpha:
+        return False
+    return nxt.lower_ in WH_WORDS or nxt.lower_ == "that" or nxt.is_quote or nxt.pos_ in (
+        "DET", "PRON", "PROPN")
+
+
+def _misparsed(tok: Token, sent: DocSpan) -> bool:
+    """The parser missed that this cue word is the sentence's verb: it hung it
+    on a noun, or made it a noun, in a sentence whose root is no verb."""
+    if tok.pos_ not in ("VERB", "AUX") and tok.tag_ not in VERB_TAGS:
+        return sent.root.pos_ not in ("VERB", "AUX") or tok.dep_ == "ROOT"
+    return tok.dep_ in ("amod", "compound") and sent.root.pos_ not in ("VERB", "AUX")
+
+
+def _subtree_ids(tok: Token, stop: Iterable[int] = ()) -> list[int]:
+    stop_set = set(stop)
+    out: list[int] = []
+    todo = [tok]
+    while todo:
+        t = todo.pop()
+        if t.i in stop_set:
+            continue
+        out.append(t.i)
+        todo.extend(t.children)
+    return sorted(out)
+
+
+def _subject(verb: Token, depth: int = 0) -> tuple[Token | None, bool]:
+    """The subject of a verb, following conjunctions and control verbs up;
+    and whether the clause is a passive with a dummy subject ("It is alleged")."""
+    for child in verb.children:
+        if child.dep_ in SUBJECTS:
+            if child.lower_ == "it" and child.dep_ == "nsubjpass":
+                return None, True
+            if child.dep_ == "nsubjpass":
+                for c in verb.children:
+                    if c.dep_ == "agent":
+                        objs = [o for o in c.children if o.dep_ == "pobj"]
+                        if objs:
+                            return objs[0], False
+                if child.lower_ in ("it", "this", "that"):
+                    return None, True
+                return child, False
+            if child.dep_ == "expl":
+                return None, True
+            return child, False
+        if child.dep_ == "expl":
+            return None, True
+    if depth < 3 and verb.dep_ in ("conj", "xcomp", "advcl") and verb.head is not verb:
+        return _subject(verb.head, depth + 1)
+    if verb.dep_ in ("acl", "relcl") and verb.head is not verb:
+        return verb.head, False
+    return None, False
+
+
+def _noun_phrase_ids(head: Token) -> list[int]:
+    """A source's tokens: the subject's subtree, without relative clauses
+    that come after a comma (kept short, as annotators mark sources)."""
+    ids = _subtree_ids(head)
+    return [i for i in ids if not head.doc[i].is_space]
+
+
+def _linear_subject(tok: Token, sent: DocSpan) -> list[int]:
+    """For a misparsed cue: the noun phrase right before it."""
+    ids: list[int] = []
+    i = tok.i - 1
+    while i >= sent.start:
+        t = tok.doc[i]
+        if t.pos_ in ("DET", "ADJ", "NOUN", "PROPN", "NUM", "PRON") or t.tag_ == "POS" or (
+            t.pos_ == "VERB" and t.tag_ == "VBN" and i > sent.start
+        ):
+            ids.append(i)
+            i -= 1
+            continue
+        break
+    return sorted(ids)
+
+
+def _text(doc: Doc) -> str:
+    """`doc.text` rebuilds the string on every call: keep one copy."""
+    cached = doc.user_data.get("sayso_text")
+    if cached is None:
+        cached = doc.user_data["sayso_text"] = doc.text
+    return cached
+
+
+def _to_ranges(doc: Doc, ids: Sequence[int]) -> list[tuple[int, int]]:
+    """Token ids to character ranges, joining neighbours."""
+    text = _text(doc)
+    ranges: list[tuple[int, int]] = []
+    for i in sorted(set(ids)):
+        t = doc[i]
+        if t.is_space:
+            continue
+        start, end = t.idx, t.idx + len(t.text)
+        if ranges and (ranges[-1][1] == start or not text[ranges[-1][1]:start].strip()):
+            ranges[-1] = (ranges[-1][0], end)
+        else:
+            ranges.append((start, end))
+    return ranges
+
+
+def _trim(text: str, start: int, end: int, quotes: QuoteIndex) -> tuple[int, int]:
+    """Strip spaces and outer punctuation, but never cut a quotation mark pair."""
+    while start < end and text[start] in TRIM_CHARS:
+        start += 1
+    while end > start and text[end - 1] in TRIM_CHARS:
+        if quotes.containing(end - 1, end) is not None and text[end - 1] not in " \t\r\n":
+            break
+        end -= 1
+    return start, end
+
+
+def _widen_to_quotes(ranges: list[tuple[int, int]], quotes: QuoteIndex) -> list[tuple[int, int]]:
+    """Content that cuts a quotation is widened to hold all of it."""
+    out = []
+    for start, end in ranges:
+        for q in quotes.overlapping(start, end):
+            start, end = min(start, q.start), max(end, q.end)
+        out.append((start, end))
+    return out
+
+
+def _merge(ranges: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if out and (start <= out[-1][1] or not text[out[-1][1]:start].strip(" \t")):
+            out[-1] = (out[-1][0], max(end, out[-1][1]))
+        else:
+            out.append((start, end))
+    return out
+
+
+class RuleFinder:
+    """The rule-based attribution finder."""
+
+    def __call__(self, doc: Doc, boilerplate: Sequence[Boilerplate] = ()) -> list[Attribution]:
+        return find_attributions(doc, boilerplate)
+
+
+def find_attributions(doc: Doc, boilerplate: Sequence[Boilerplate] = ()) -> list[Attribution]:
+    """All attributions of a parsed article, in text order, as records."""
+    text = _text(doc)
+    quotes = QuoteIndex(find_quotes(text))
+    blocked = [(b.start, b.end) for b in boilerplate]
+
+    def in_boilerplate(start: int, end: int) -> bool:
+        return any(s < end and start < e for s, e in blocked)
+
+    candidates: list[Candidate] = []
+    used_quotes: set[int] = set()
+    for sent in doc.sents:
+        if in_boilerplate(sent.start_char, sent.end_char):
+            continue
+        candidates.extend(_sentence_candidates(sent, quotes, used_quotes))
+    candidates = _drop_nested(candidates, doc)
+    _continue_quotes(candidates, quotes, text)
+    return [_to_record(doc, c, quotes) for c in candidates]
+
+
+def _sentence_candidates(sent, quotes: QuoteIndex, used_quotes: set[int]) -> list[Candidate]:
+    doc = sent.doc
+    found: list[Candidate] = []
+    taken: set[int] = set()
+    verbs = cue_verbs()
+    nouns = cue_nouns()
+    for tok in sent:
+        if tok.i in taken:
+            continue
+        low = tok.lower_
+        # "according to X, …" / "…, according to X."
+        if low == "according" and tok.i + 1 < sent.end and doc[tok.i + 1].lower_ == "to":
+            cand = _according_to(tok, sent, quotes)
+            if cand:
+                found.append(cand)
+                taken.update(cand.cue)
+            continue
+        lemma = _verb_lemma(tok)
+        if lemma in verbs and _looks_like_verb(tok, sent) and (
+            tok.dep_ not in ("amod", "compound") or _misparsed(tok, sent)
+        ):
+            cand = _verb_cue(tok, lemma, sent, quotes)
+            if cand:
+                found.append(cand)
+                taken.update(cand.cue)
+            continue
+        if tok.pos_ == "NOUN" and tok.lemma_.lower() in nouns:
+            cand = _noun_cue(tok, sent, quotes)
+            if cand:
+                found.append(cand)
+                taken.update(cand.cue)
+    return found
+
+
+def _according_to(tok: Token, sent, quotes: QuoteIndex) -> Candidate | None:
+    doc = tok.doc
+    to = doc[tok.i + 1]
+    objs = [c for c in to.children if c.dep_ == "pobj"]
+    if objs:
+        source = _noun_phrase_ids(objs[0])
+    else:
+        source = []
+        i = to.i + 1
+        while i < sent.end and doc[i].pos_ in ("DET", "ADJ", "NOUN", "PROPN", "NUM", "PRON"):
+            source.append(i)
+            i += 1
+    if not source:
+        return None
+    phrase = {tok.i, to.i, *source}
+    # the comma after (or before) the phrase belongs to neither side
+    content_ids = [t.i for t in sent if t.i not in phrase and not t.is_space]
+    if not content_ids:
+        return None
+    ranges = [_trim(_text(doc), s, e, quotes) for s, e in _to_ranges(doc, content_ids)]
+    ranges = _merge([r for r in ranges if r[1] > r[0]], _text(doc))
+    if not ranges:
+        return None
+    return Candidate([tok.i, to.i], source, ranges, 0.85, "according-to")
+
+
+def _adjacent_quote_before(start_char: int, sent, quotes: QuoteIndex) -> Quote | None:
+    text = _text(sent.doc)
+    best = None
+    for q in quotes.overlapping(max(0, sent.start_char - 2000), start_char):
+        if q.end <= start_char and not q.single:
+            best = q
+    if best and not text[best.end:start_char].strip(" \t,—–-:"):
+        return best
+    return None
+
+
+def _adjacent_quote_after(end_char: int, sent, quotes: QuoteIndex) -> Quote | None:
+    text = _text(sent.doc)
+    for q in quotes.overlapping(end_char, len(text)):
+        if q.start >= end_char and not q.single:
+            if not text[end_char:q.start].strip(" \t,—–-:\n"):
+                return q
+            return None
+    return None
+
+
+def _verb_cue(tok: Token, lemma: str, sent, quotes: QuoteIndex) -> Candidate | None:
+    doc = tok.doc
+    text = _text(doc)
+    cue = [tok.i]
+    # Particles and fixed prepositions belong to the cue: "point out", "referred to … as".
+    for child in tok.children:
+        if child.dep_ == "prt":
+            cue.append(child.i)
+    subject, dummy = _subject(tok)
+    if subject is not None and quotes.containing(subject.idx, subject.idx + len(subject)) and (
+        subject.lower_ in PERSONAL_PRONOUNS
+    ):
+        return None  # the cue is itself inside someone's quotation
+    misparsed = _misparsed(tok, sent)
+    source: list[int] = []
+    if misparsed:
+        source = _linear_subject(tok, sent)
+        subject = None
+    elif subject is not None:
+        source = _noun_phrase_ids(subject)
+
+    content_ids: list[int] = []
+    content_ranges: list[tuple[int, int]] = []
+    rule = "verb"
+    clause = [c for c in tok.children if c.dep_ in ("ccomp",)]
+    xcomp = [c for c in tok.children if c.dep_ == "xcomp"]
+    objects = [c for c in tok.children if c.dep_ in ("dobj", "attr", "oprd")]
+    preps = [c for c in tok.children if c.dep_ in ("prep",)]
+    # "referred to X as Y" / "described X as Y"
+    as_prep = [p for p in preps if p.lower_ == "as" and p.i > tok.i]
+    if lemma in ("refer", "describe", "call", "label", "brand", "dub", "characterize",
+                 "characterise", "term") and as_prep:
+        to = [p for p in preps if p.lower_ == "to" and p.i == tok.i + 1]
+        cue = [tok.i] + [p.i for p in to] + [as_prep[0].i]
+        # what was said is the label ("as “jackals”"); the referent is the author's
+        content_ids = [i for i in _subtree_ids(as_prep[0]) if i != as_prep[0].i]
+        q = None
+        for i in content_ids:
+            q = quotes.containing(doc[i].idx, doc[i].idx + len(doc[i]))
+            if q:
+                break
+        if q is not None:
+            content_ids = [i for i in content_ids if doc[i].idx < q.end]
+        rule = "verb-as"
+    elif clause:
+        content_ids = _subtree_ids(clause[0])
+    elif xcomp and lemma in THOUGHT_XCOMP_VERBS:
+        content_ids = _subtree_ids(xcomp[0])
+    elif objects and lemma in OBJECT_CONTENT_VERBS and not (
+        lemma in ADDRESSEE_VERBS and objects[0].pos_ in ("PRON", "PROPN")
+    ):
+        content_ids = _subtree_ids(objects[0])
+        rule = "verb-object"
+    # tell/ask: the content is the clause after the addressee
+    if not content_ids and lemma in ADDRESSEE_VERBS:
+        for c in tok.children:
+            if c.dep_ in ("ccomp", "xcomp", "advcl") and c.i > tok.i:
+                content_ids = _subtree_ids(c)
+                break
+    if not content_ids and lemma in ("rage", "rail", "fume", "lash", "hit", "complain", "joke",
+                                     "boast", "warn", "speak", "talk", "write"):
+        about = [p for p in preps if p.lower_ in ("at", "about", "against", "on", "of", "over")]
+        if about:
+            content_ids = sorted(i for p in preps if p.i > tok.i for i in _subtree_ids(p))
+            rule = "verb-prep"
+    # a wh-clause the parser hung on a noun ("details how the soldiers…")
+    if not content_ids:
+        for c in tok.children:
+            if c.dep_ in ("relcl", "advcl", "acl") and c.i > tok.i and any(
+                d.lower_ in WH_WORDS | {"that"} and d.i < c.i for d in c.children
+            ):
+                content_ids = _subtree_ids(c)
+                break
+    if content_ids:
+        stop = set(cue) | set(source)
+        content_ids = [i for i in content_ids if i not in stop]
+        content_ranges = _to_ranges(doc, content_ids)
+        content_ranges = _widen_to_quotes(content_ranges, quotes)
+
+    # Direct quotes next to the cue: “…,” he said / he said: “…” / “…,” he said, “…”
+    first = min([tok.i, *source])
+    last = max([tok.i, *source, *cue])
+    before = _adjacent_quote_before(doc[first].idx, sent, quotes)
+    after = _adjacent_quote_after(doc[last].idx + len(doc[last]), sent, quotes)
+    if before is not None and (not content_ranges or _inside_quote(content_ranges, before)):
+        content_ranges = [(before.start, before.end)]
+        rule = "quote-before"
+        if after is not None and text[doc[last].idx + len(doc[last]):after.start].strip() in (",", ""):
+            content_ranges.append((after.start, after.end))
+            rule = "quote-split"
+    elif not content_ranges and after is not None:
+        content_ranges = [(after.start, after.end)]
+        rule = "quote-after"
+    elif not content_ranges and misparsed and tok.i + 1 < sent.end:
+        # misparsed cue: the rest of the sentence is what was said
+        content_ranges = _to_ranges(doc, [t.i for t in sent if t.i > last])
+        rule = "linear"
+    if not content_ranges:
+        return None
+    if lemma in NEEDS_CLAUSE and rule in ("verb-object", "linear") and not any(
+        quotes.overlapping(s, e) for s, e in content_ranges
+    ):
+        return None
+    if not source and not dummy and rule == "verb-object":
+        return None
+    ranges = []
+    for s, e in content_ranges:
+        s, e = _trim(text, s, e, quotes)
+        if e > s:
+            ranges.append((s, e))
+    if not ranges:
+        return None
+    score = {"quote-before": 0.95, "quote-after": 0.9, "quote-split": 0.95, "verb": 0.85,
+             "verb-as": 0.8, "verb-object": 0.7, "verb-prep": 0.65, "linear": 0.6}[rule]
+    if not source:
+        score -= 0.1
+    return Candidate(sorted(cue), source, _merge(ranges, text), score, rule)
+
+
+def _inside_quote(ranges: list[tuple[int, int]], q: Quote) -> bool:
+    return all(q.start <= s and e <= q.end for s, e in ranges)
+
+
+def _noun_cue(tok: Token, sent, quotes: QuoteIndex) -> Candidate | None:
+    """"allegations (that) …", "his claim that …", "a statement from the Kremlin: …"."""
+    doc = tok.doc
+    clause = [c for c in tok.children if c.dep_ in ("acl", "ccomp", "relcl") and c.i > tok.i and (
+        any(d.lower_ == "that" and d.dep_ == "mark" for d in c.children) or c.dep_ == "ccomp")]
+    content_ids: list[int] = []
+    if clause:
+        content_ids = _subtree_ids(clause[0])
+    elif tok.dep_ == "compound" and tok.head.i == tok.i + 1 and tok.lemma_.lower() in (
+        "allegation", "claim", "accusation", "suggestion", "fear", "warning", "report"
+    ):
+        # the parser glued the cue to the next clause's subject: "allegations commanders abandoned…"
+        head = tok.head
+        content_ids = [i for i in range(head.i, sent.end) if not doc[i].is_space]
+        while content_ids and doc[content_ids[-1]].is_punct and not doc[content_ids[-1]].is_quote:
+            content_ids.pop()
+        if not any(doc[i].pos_ in ("VERB", "AUX") for i in content_ids):
+            return None
+    if not content_ids:
+        return None
+    source: list[int] = []
+    for c in tok.children:
+        if c.dep_ == "poss":
+            source = _noun_phrase_ids(c)
+        elif c.dep_ == "prep" and c.lower_ in ("by", "from") and c.i < (clause[0].i if clause else 10**9):
+            objs = [o for o in c.children if o.dep_ == "pobj"]
+            if objs:
+                source = _noun_phrase_ids(objs[0])
+    content_ids = [i for i in content_ids if i not in source]
+    ranges = _widen_to_quotes(_to_ranges(doc, content_ids), quotes)
+    ranges = [r for r in (_trim(_text(doc), s, e, quotes) for s, e in ranges) if r[1] > r[0]]
+    if not ranges:
+        return None
+    return Candidate([tok.i], source, _merge(ranges, _text(doc)), 0.6, "noun")
+
+
+def _drop_nested(candidates: list[Candidate], doc: Doc) -> list[Candidate]:
+    """An attribution whose cue lies in another's content is part of what that
+    one reports (PolNeAR-style univocal reading): keep the outer one."""
+    keep = []
+    for c in candidates:
+        cue_start = doc[c.cue[0]].idx
+        nested = any(
+            o is not c and any(s <= cue_start < e for s, e in o.content) for o in candidates
+        )
+        if not nested:
+            keep.append(c)
+    return keep
+
+
+def _continue_quotes(candidates: list[Candidate], quotes: QuoteIndex, text: str) -> None:
+    """A quotation that goes on over the following paragraphs belongs to the
+    attribution of its first paragraph."""
+    for c in candidates:
+        groups = set()
+        for s, e in c.content:
+            for q in quotes.overlapping(s, e):
+                if not q.closed:
+                    groups.add(q.group)
+        for g in groups:
+            for q in quotes.group(g):
+                if not any(s <= q.start < e for s, e in c.content):
+                    c.content.append((q.start, q.end))
+        c.content = _merge(c.content, text)
+
+
+def _to_record(doc: Doc, c: Candidate, quotes: QuoteIndex) -> Attribution:
+    text = _text(doc)
+    cue = [Span.of(text, s, e) for s, e in _to_ranges(doc, c.cue)]
+    source_ranges = []
+    for s, e in _to_ranges(doc, c.source):
+        s, e = _trim(text, s, e, quotes)
+        if e > s:
+            source_ranges.append((s, e))
+    source = [Span.of(text, s, e) for s, e in source_ranges]
+    content = [Span.of(text, s, e) for s, e in c.content]
+    return Attribution(id="", kind=kind_of(content, quotes), cue=cue, source=source,
+                       content=content, score=c.score)
+
+
+# --- the spaCy component -------------------------------------------------------------
+
+if not Doc.has_extension("attributions"):
+    Doc.set_extension("attributions", default=None)
+if not Doc.has_extension("boilerplate"):
+    Doc.set_extension("boilerplate", default=None)
+
+
+class AttributionsComponent:
+    """Sets `doc._.attributions` (records of `sayso.article/1`) and `doc._.boilerplate`."""
+
+    def __init__(self, nlp: Language, name: str):
+        self.name = name
+
+    def __call__(self, doc: Doc) -> Doc:
+        boilerplate = find_boilerplate(_text(doc))
+        found = find_attributions(doc, boilerplate)
+        for n, a in enumerate(found, start=1):
+            a.id = f"a{n}"
+        doc._.boilerplate = boilerplate
+        doc._.attributions = found
+        return doc
+
+
+@Language.factory("sayso_attributions")
+def make_attributions_component(nlp: Language, name: str) -> AttributionsComponent:
+    return AttributionsComponent(nlp, name)

@@ -1,0 +1,200 @@
+"""Scoring predicted attributions against gold ones, with the definitions BBC
+R&D's Citron uses, so that figures compare with its published ones.
+
+Spans are compared as token spans (a shared tokenizer maps both sides'
+character offsets to tokens, widening to whole tokens).
+
+- exact, cue: a predicted attribution counts when its cue equals a gold cue.
+- exact, source / content: when a gold attribution has an overlapping cue and
+  the same list of source (content) spans; two empty lists are the same.
+- exact, all: cue, sources and contents all equal.
+- overlap (per role and all together): tokens shared by predicted and gold
+  spans, summed over every predicted-gold pair, over the tokens predicted
+  (precision) and the tokens in gold (recall).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from sayso.record import Article, Attribution, Span
+
+ROLES = ("cue", "source", "content")
+TokenSpans = tuple[tuple[int, int], ...]
+
+
+@dataclass
+class Counts:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def prf(self) -> tuple[float, float, float]:
+        p = self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+        r = self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        return p, r, f
+
+
+@dataclass
+class Overlap:
+    shared: int = 0
+    predicted: int = 0
+    gold: int = 0
+
+    def prf(self) -> tuple[float, float, float]:
+        p = self.shared / self.predicted if self.predicted else 0.0
+        r = self.shared / self.gold if self.gold else 0.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        return p, r, f
+
+
+@dataclass
+class Scores:
+    exact: dict[str, Counts] = field(default_factory=lambda: {k: Counts() for k in (*ROLES, "all")})
+    overlap: dict[str, Overlap] = field(default_factory=lambda: {k: Overlap() for k in (*ROLES, "all")})
+    articles: int = 0
+    predicted: int = 0
+    gold: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"articles": self.articles, "predicted": self.predicted, "gold": self.gold}
+        for name in (*ROLES, "all"):
+            ep, er, ef = self.exact[name].prf()
+            op, orr, of = self.overlap[name].prf()
+            out[name] = {
+                "exact": {"precision": round(ep, 4), "recall": round(er, 4), "f1": round(ef, 4)},
+                "overlap": {"precision": round(op, 4), "recall": round(orr, 4), "f1": round(of, 4)},
+            }
+        return out
+
+
+class Tokens:
+    """Maps character offsets of one text to token indices."""
+
+    def __init__(self, text: str, tokenizer: Any):
+        doc = tokenizer(text)
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for t in doc:
+            if t.is_space:
+                continue
+            self.starts.append(t.idx)
+            self.ends.append(t.idx + len(t.text))
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Token range [a, b) of the tokens that overlap [start, end)."""
+        import bisect
+
+        a = bisect.bisect_right(self.ends, start)
+        b = bisect.bisect_left(self.starts, end)
+        return a, max(a, b)
+
+    def role(self, spans: Sequence[Span]) -> TokenSpans:
+        out = [self.span(s.start, s.end) for s in spans]
+        return tuple(sorted(x for x in out if x[1] > x[0]))
+
+
+def _tokens_of(spans: TokenSpans) -> set[int]:
+    return {i for a, b in spans for i in range(a, b)}
+
+
+def _overlaps(a: TokenSpans, b: TokenSpans) -> bool:
+    return bool(_tokens_of(a) & _tokens_of(b))
+
+
+@dataclass
+class _Tokenized:
+    attribution: Attribution
+    roles: dict[str, TokenSpans]
+
+
+def _tokenize(attributions: Sequence[Attribution], tokens: Tokens) -> list[_Tokenized]:
+    return [_Tokenized(a, {r: tokens.role(getattr(a, r)) for r in ROLES}) for a in attributions]
+
+
+def _matches(kind: str, p: _Tokenized, g: _Tokenized) -> bool:
+    if kind == "cue":
+        return p.roles["cue"] == g.roles["cue"]
+    if kind == "all":
+        return all(p.roles[r] == g.roles[r] for r in ROLES)
+    return _overlaps(p.roles["cue"], g.roles["cue"]) and p.roles[kind] == g.roles[kind]
+
+
+def score_article(predicted: Sequence[Attribution], gold: Sequence[Attribution], text: str,
+                  tokenizer: Any, scores: Scores, errors: list[dict[str, Any]] | None = None,
+                  article_id: str = "") -> None:
+    """Add one article's counts to `scores` (and its mistakes to `errors`)."""
+    tokens = Tokens(text, tokenizer)
+    pred = _tokenize(predicted, tokens)
+    gold_t = _tokenize(gold, tokens)
+    scores.articles += 1
+    scores.predicted += len(pred)
+    scores.gold += len(gold_t)
+    for kind in (*ROLES, "all"):
+        counts = scores.exact[kind]
+        for p in pred:
+            if any(_matches(kind, p, g) for g in gold_t):
+                counts.tp += 1
+            else:
+                counts.fp += 1
+                if errors is not None:
+                    errors.append(_error(kind, "false-positive", p, gold_t, text, article_id))
+        for g in gold_t:
+            if not any(_matches(kind, p, g) for p in pred):
+                counts.fn += 1
+                if errors is not None:
+                    errors.append(_error(kind, "false-negative", g, pred, text, article_id))
+    for role in ROLES:
+        ov = scores.overlap[role]
+        for p in pred:
+            pt = _tokens_of(p.roles[role])
+            ov.predicted += len(pt)
+            for g in gold_t:
+                ov.shared += len(pt & _tokens_of(g.roles[role]))
+        for g in gold_t:
+            ov.gold += len(_tokens_of(g.roles[role]))
+    total = scores.overlap["all"]
+    total.shared = sum(scores.overlap[r].shared for r in ROLES)
+    total.predicted = sum(scores.overlap[r].predicted for r in ROLES)
+    total.gold = sum(scores.overlap[r].gold for r in ROLES)
+
+
+def _error(kind: str, error: str, item: _Tokenized, others: list[_Tokenized], text: str,
+           article_id: str) -> dict[str, Any]:
+    a = item.attribution
+    start = max(0, a.first_offset - 80)
+    end = min(len(text), max(s.end for s in (*a.cue, *a.source, *a.content)) + 80)
+    nearest = [o.attribution for o in others if _overlaps(o.roles["cue"], item.roles["cue"])
+               or _overlaps(o.roles["content"], item.roles["content"])]
+    return {
+        "span_type": kind,
+        "error": error,
+        "article": article_id,
+        "attribution": _describe(a),
+        "nearest_other_side": [_describe(n) for n in nearest[:2]],
+        "context": text[start:end],
+    }
+
+
+def _describe(a: Attribution) -> dict[str, Any]:
+    return {role: [s.text for s in getattr(a, role)] for role in ROLES} | {"kind": a.kind}
+
+
+def evaluate(pairs: Iterable[tuple[Article, Article]], tokenizer: Any,
+             errors: list[dict[str, Any]] | None = None) -> Scores:
+    """Score (predicted, gold) article pairs."""
+    scores = Scores()
+    for predicted, gold in pairs:
+        score_article(predicted.attributions, gold.attributions, gold.text, tokenizer, scores,
+                      errors, gold.id)
+    return scores
+
+
+def write_errors(errors: list[dict[str, Any]], out: TextIO) -> None:
+    """One JSON object a line: span type, false positive or negative, context."""
+    for e in errors:
+        out.write(json.dumps(e, ensure_ascii=False) + "\n")

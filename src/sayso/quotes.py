@@ -1,0 +1,172 @@
+"""Finding the quoted stretches of an article by its quotation marks.
+
+Works on the raw text, so offsets are exact. Handles straight and curly
+double quotes, curly and straight single quotes used as quotation marks (not
+apostrophes), and the news convention where a quote runs over several
+paragraphs: a paragraph that opens a quote without closing it, followed by a
+paragraph that reopens it, is one quotation.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sayso.record import Span
+
+DOUBLE_OPEN = "“„«"
+DOUBLE_CLOSE = "”»"
+SINGLE_OPEN = "‘"
+SINGLE_CLOSE = "’"
+STRAIGHT_DOUBLE = '"'
+STRAIGHT_SINGLE = "'"
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A quoted stretch, marks included. `group` ties the paragraphs of one
+    multi-paragraph quotation together; `closed` is False for a paragraph that
+    ends before its quote does."""
+
+    start: int
+    end: int
+    group: int
+    closed: bool = True
+    single: bool = False
+
+
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    bounds = []
+    start = 0
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            if i > start:
+                bounds.append((start, i))
+            start = i + 1
+    if start < len(text):
+        bounds.append((start, len(text)))
+    return bounds
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum()
+
+
+def find_quotes(text: str) -> list[Quote]:
+    """All quotations of `text`, in order, without nesting (outermost only)."""
+    quotes: list[Quote] = []
+    group = 0
+    carried = False  # the previous paragraph left a quotation open
+    for p_start, p_end in _paragraphs(text):
+        para = text[p_start:p_end]
+        lead = len(para) - len(para.lstrip())
+        found, still_open = _quotes_in_paragraph(para, p_start)
+        for i, (start, end, closed, single) in enumerate(found):
+            reopens = i == 0 and carried and start == p_start + lead and not single
+            if not reopens:
+                group += 1
+            quotes.append(Quote(start, end, group, closed, single))
+        carried = still_open
+    return quotes
+
+
+def _quotes_in_paragraph(para: str, offset: int) -> tuple[list[tuple[int, int, bool, bool]], bool]:
+    """Quotes inside one paragraph as (start, end, closed, single); and whether
+    the paragraph ends inside a double quotation."""
+    found: list[tuple[int, int, bool, bool]] = []
+    n = len(para)
+    i = 0
+    open_at: int | None = None
+    open_kind = ""
+    while i < n:
+        ch = para[i]
+        prev = para[i - 1] if i else " "
+        nxt = para[i + 1] if i + 1 < n else " "
+        if open_at is None:
+            if ch in DOUBLE_OPEN:
+                open_at, open_kind = i, "curly"
+            elif ch == STRAIGHT_DOUBLE:
+                open_at, open_kind = i, "straight"
+            elif ch == SINGLE_OPEN and not _is_word(prev):
+                open_at, open_kind = i, "single"
+            elif ch == STRAIGHT_SINGLE and not _is_word(prev) and _is_word(nxt):
+                open_at, open_kind = i, "straight-single"
+        else:
+            closes = False
+            if open_kind == "curly":
+                closes = ch in DOUBLE_CLOSE or ch == STRAIGHT_DOUBLE
+            elif open_kind == "straight":
+                closes = ch == STRAIGHT_DOUBLE or ch in DOUBLE_CLOSE
+            elif open_kind == "single":
+                closes = ch == SINGLE_CLOSE and not _is_word(nxt)
+            elif open_kind == "straight-single":
+                closes = ch == STRAIGHT_SINGLE and not _is_word(nxt)
+            if open_kind in ("single", "straight-single") and (ch in DOUBLE_OPEN or ch == STRAIGHT_DOUBLE):
+                # a double mark inside an unclosed single: the single was an apostrophe
+                open_at, open_kind = i, "curly" if ch in DOUBLE_OPEN else "straight"
+            elif closes:
+                found.append((offset + open_at, offset + i + 1, True, open_kind.endswith("single")))
+                open_at = None
+        i += 1
+    still_open = False
+    # an unclosed single mark was an apostrophe or a slip: ignore it
+    if open_at is not None and open_kind in ("curly", "straight"):
+        end = len(para.rstrip())
+        found.append((offset + open_at, offset + end, False, False))
+        still_open = True
+    return found, still_open
+
+
+class QuoteIndex:
+    """Fast questions about which characters are quoted."""
+
+    def __init__(self, quotes: list[Quote]):
+        self.quotes = quotes
+        self._starts = [q.start for q in quotes]
+
+    def containing(self, start: int, end: int) -> Quote | None:
+        """The quotation that holds [start, end), if any."""
+        i = bisect.bisect_right(self._starts, start) - 1
+        if i >= 0:
+            q = self.quotes[i]
+            if q.start <= start and end <= q.end:
+                return q
+        return None
+
+    def overlapping(self, start: int, end: int) -> list[Quote]:
+        i = max(bisect.bisect_right(self._starts, start) - 1, 0)
+        out = []
+        for q in self.quotes[i:]:
+            if q.start >= end:
+                break
+            if q.end > start:
+                out.append(q)
+        return out
+
+    def quoted_chars(self, start: int, end: int) -> int:
+        total = 0
+        for q in self.overlapping(start, end):
+            total += min(end, q.end) - max(start, q.start)
+        return total
+
+    def group(self, group: int) -> list[Quote]:
+        return [q for q in self.quotes if q.group == group]
+
+
+def kind_of(content: Sequence[Span], quotes: QuoteIndex) -> str:
+    """direct: all of the content is quoted; mixed: part; indirect: none."""
+    quoted = total = 0
+    for span in content:
+        inside = [(max(span.start, q.start), min(span.end, q.end))
+                  for q in quotes.overlapping(span.start, span.end) if not q.single]
+        for i, ch in enumerate(span.text, start=span.start):
+            if ch.isalnum():
+                total += 1
+                if any(s <= i < e for s, e in inside):
+                    quoted += 1
+    if total and quoted == total:
+        return "direct"
+    if quoted:
+        return "mixed"
+    return "indirect"
