@@ -1,0 +1,215 @@
+"""The `sayso` command. Each subcommand is a thin layer over a library call."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_BAD_INPUT = 2
+
+
+class CommandError(Exception):
+    """A problem with what the user asked for: one line, exit status 2."""
+
+
+def _warn(message: str) -> None:
+    print(f"sayso: {message}", file=sys.stderr)
+
+
+def _open_output(path: str | None) -> TextIO:
+    if path is None or path == "-":
+        return sys.stdout
+    try:
+        return open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot write ({exc.strerror or exc})") from None
+
+
+# --- sayso analyze ---------------------------------------------------------------------
+
+def add_analyze(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("analyze", help="find the attributions, sources and hedges of articles",
+                       description="Analyse one or more articles (text files, or - for standard input).")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="a .txt file, or - for standard input")
+    p.add_argument("--format", choices=("text", "json", "jsonl"), default="text",
+                   help="text: a readable report (default); json: one record or an array; jsonl")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument("--model", metavar="NAME", help="the spaCy base pipeline (default: installed one)")
+    p.add_argument("--min-score", type=float, default=0.0, metavar="X",
+                   help="keep attributions whose score is at least X")
+    p.set_defaults(run=run_analyze)
+
+
+def run_analyze(args: argparse.Namespace) -> int:
+    from sayso.pipeline import analyze_many
+    from sayso.read import InputError, read_text_file
+
+    status = EXIT_OK
+    inputs = []
+    for path in args.paths:
+        try:
+            inputs.append(read_text_file(path))
+        except InputError as exc:
+            _warn(str(exc))
+            status = EXIT_BAD_INPUT
+    items = [(i.text, i.id, None) for i in inputs]
+    articles = []
+    for inp, article in zip(inputs, analyze_many(items, model=args.model, min_score=args.min_score),
+                            strict=True):
+        if article.error:
+            _warn(f"{inp.name}: {article.error}")
+            status = EXIT_BAD_INPUT
+            continue
+        language = article.meta.get("language")
+        if language and language != "en":
+            _warn(f"{inp.name}: warning: the text looks like '{language}', not English; "
+                  "results may be poor")
+        articles.append((inp, article))
+    out = _open_output(args.output)
+    try:
+        if args.format == "json":
+            records = [a.to_dict() for _, a in articles]
+            if records:
+                payload: Any = records[0] if len(args.paths) == 1 else records
+                json.dump(payload, out, ensure_ascii=False, indent=2)
+                out.write("\n")
+        elif args.format == "jsonl":
+            for _, a in articles:
+                out.write(json.dumps(a.to_dict(), ensure_ascii=False) + "\n")
+        else:
+            from rich.console import Console
+
+            from sayso.report import render
+
+            console = Console(file=out, width=None if out is sys.stdout else 120,
+                              force_terminal=None if out is sys.stdout else False)
+            for inp, a in articles:
+                render(a, console, name=inp.name)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return status
+
+
+# --- sayso eval ------------------------------------------------------------------------
+
+def add_eval(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("eval", help="score sayso against an annotated corpus",
+                       description="Score sayso on a corpus with Citron's metric definitions.")
+    p.add_argument("corpus", choices=("polnear",), help="the corpus format")
+    p.add_argument("directory", metavar="DIR", help="the corpus folder (PolNeAR layout)")
+    p.add_argument("--split", choices=("train", "dev", "test"), default="dev")
+    p.add_argument("--limit", type=int, metavar="N", help="only the first N articles")
+    p.add_argument("--errors", metavar="FILE", help="write false positives and negatives (JSON lines)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--model", metavar="NAME", help="the spaCy base pipeline (default: installed one)")
+    p.add_argument("--min-score", type=float, default=0.0, metavar="X")
+    p.set_defaults(run=run_eval)
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    import spacy
+
+    from sayso.evaluate import evaluate, write_errors
+    from sayso.pipeline import analyze_many
+    from sayso.polnear import CorpusError, read_split
+
+    try:
+        gold = list(read_split(args.directory, args.split, limit=args.limit))
+    except CorpusError as exc:
+        raise CommandError(str(exc)) from None
+    items = [(g.text, g.id, None) for g in gold]
+    analyze_many_iter = analyze_many(items, model=args.model, min_score=args.min_score)
+    first = next(analyze_many_iter, None)  # loads the model: keep it out of the timing
+    started = time.perf_counter()
+    predicted = ([first] if first else []) + list(analyze_many_iter)
+    seconds = time.perf_counter() - started
+    words = sum(len(g.text.split()) for g in gold)
+    errors: list[dict[str, Any]] | None = [] if args.errors else None
+    scores = evaluate(zip(predicted, gold, strict=True), spacy.blank("en").tokenizer, errors)
+    result = scores.to_dict()
+    n_timed = max(len(gold) - 1, 1)
+    timed_words = words - (len(gold[0].text.split()) if gold else 0)
+    result["throughput"] = {"articles_per_s": round(n_timed / seconds, 2) if seconds else 0.0,
+                            "words_per_s": round(timed_words / seconds, 1) if seconds else 0.0}
+    result["split"] = args.split
+    if args.errors and errors is not None:
+        with open(args.errors, "w", encoding="utf-8") as fh:
+            write_errors(errors, fh)
+    if args.format == "json":
+        print(json.dumps(result, indent=2))
+    else:
+        print_scores(result, sys.stdout)
+    return EXIT_OK
+
+
+def print_scores(result: dict[str, Any], out: TextIO) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"PolNeAR {result['split']}: {result['articles']} articles, "
+                        f"{result['gold']} gold and {result['predicted']} predicted attributions")
+    table.add_column("spans")
+    for head in ("exact P", "exact R", "exact F1", "overlap P", "overlap R", "overlap F1"):
+        table.add_column(head, justify="right")
+    for name in ("cue", "source", "content", "all"):
+        e, o = result[name]["exact"], result[name]["overlap"]
+        table.add_row(name, *(f"{x:.3f}" for x in (e["precision"], e["recall"], e["f1"],
+                                                   o["precision"], o["recall"], o["f1"])))
+    console = Console(file=out)
+    console.print(table)
+    t = result["throughput"]
+    console.print(f"throughput: {t['articles_per_s']} articles/s, {t['words_per_s']} words/s")
+
+
+# --- main ------------------------------------------------------------------------------
+
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_analyze, add_eval]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from sayso import __version__
+
+    parser = argparse.ArgumentParser(prog="sayso", description="Who says so? Attributions, sources "
+                                     "and sourcing profiles of news articles.")
+    parser.add_argument("--version", action="version", version=f"sayso {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in COMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help(sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        return int(args.run(args))
+    except CommandError as exc:
+        _warn(str(exc))
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        _warn("interrupted")
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as exc:
+        if args.debug:
+            raise
+        _warn(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())
