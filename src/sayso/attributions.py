@@ -317,7 +317,7 @@ def _adjacent_quote_before(start_char: int, sent, quotes: QuoteIndex) -> Quote |
     text = _text(sent.doc)
     best = None
     for q in quotes.overlapping(max(0, sent.start_char - 2000), start_char):
-        if q.end <= start_char and not q.single:
+        if q.end <= start_char:
             best = q
     if best and not text[best.end:start_char].strip(" \t,—–-:"):
         return best
@@ -327,7 +327,7 @@ def _adjacent_quote_before(start_char: int, sent, quotes: QuoteIndex) -> Quote |
 def _adjacent_quote_after(end_char: int, sent, quotes: QuoteIndex) -> Quote | None:
     text = _text(sent.doc)
     for q in quotes.overlapping(end_char, len(text)):
-        if q.start >= end_char and not q.single:
+        if q.start >= end_char:
             if not text[end_char:q.start].strip(" \t,—–-:\n"):
                 return q
             return None
@@ -460,8 +460,11 @@ def _inside_quote(ranges: list[tuple[int, int]], q: Quote) -> bool:
 def _noun_cue(tok: Token, sent, quotes: QuoteIndex) -> Candidate | None:
     """"allegations (that) …", "his claim that …", "a statement from the Kremlin: …"."""
     doc = tok.doc
+    that_follows = tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "that"
     clause = [c for c in tok.children if c.dep_ in ("acl", "ccomp", "relcl") and c.i > tok.i and (
-        any(d.lower_ == "that" and d.dep_ == "mark" for d in c.children) or c.dep_ == "ccomp")]
+        any(d.lower_ == "that" and d.dep_ == "mark" for d in c.children) or c.dep_ == "ccomp"
+        # "allegations that the mayor lied": the parser may read "that" as a relative pronoun
+        or (that_follows and any(d.dep_ in ("nsubj", "nsubjpass") and d.lower_ != "that" for d in c.children)))]
     content_ids: list[int] = []
     if clause:
         content_ids = _subtree_ids(clause[0])

@@ -159,7 +159,7 @@ def kind_of(content: Sequence[Span], quotes: QuoteIndex) -> str:
     quoted = total = 0
     for span in content:
         inside = [(max(span.start, q.start), min(span.end, q.end))
-                  for q in quotes.overlapping(span.start, span.end) if not q.single]
+                  for q in quotes.overlapping(span.start, span.end)]
         for i, ch in enumerate(span.text, start=span.start):
             if ch.isalnum():
                 total += 1

@@ -1,0 +1,91 @@
+"""The evaluator's arithmetic on a tiny gold set computed by hand."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+import spacy
+
+from sayso.evaluate import evaluate, write_errors
+from sayso.record import Article, Attribution, Span
+
+TEXT = "Tom said he was tired. Ann thinks it will rain."
+#       0   4    9  12  16   21 23  27     34 37   42  46
+
+
+def span(start: int, end: int) -> list[Span]:
+    return [Span.of(TEXT, start, end)]
+
+
+def attribution(source, cue, content) -> Attribution:
+    return Attribution(id="", kind="indirect", source=source, cue=cue, content=content)
+
+
+GOLD = Article(id="doc", text=TEXT, attributions=[
+    attribution(span(0, 3), span(4, 8), span(9, 21)),      # Tom | said | he was tired
+    attribution(span(23, 26), span(27, 33), span(34, 46)),  # Ann | thinks | it will rain
+])
+PREDICTED = Article(id="doc", text=TEXT, attributions=[
+    attribution(span(0, 3), span(4, 8), span(9, 22)),      # content takes the full stop too
+    attribution([], span(27, 33), span(34, 46)),           # source missed
+    attribution(span(34, 36), span(37, 41), span(46, 47)),  # a spurious one
+])
+
+
+@pytest.fixture(scope="module")
+def scores():
+    return evaluate([(PREDICTED, GOLD)], spacy.blank("en").tokenizer).to_dict()
+
+
+def test_counts(scores):
+    assert (scores["articles"], scores["predicted"], scores["gold"]) == (1, 3, 2)
+
+
+def test_exact(scores):
+    # cue: p1, p2 equal a gold cue; p3 does not. Both gold cues are found.
+    assert scores["cue"]["exact"] == {"precision": round(2 / 3, 4), "recall": 1.0, "f1": 0.8}
+    # source: only p1 (overlapping cue, same sources); g2 has no match
+    assert scores["source"]["exact"] == {"precision": round(1 / 3, 4), "recall": 0.5, "f1": 0.4}
+    # content: only p2; g1 has no match
+    assert scores["content"]["exact"] == {"precision": round(1 / 3, 4), "recall": 0.5, "f1": 0.4}
+    assert scores["all"]["exact"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+
+
+def test_overlap(scores):
+    # cue tokens: predicted 3, gold 2, shared 2
+    assert scores["cue"]["overlap"] == {"precision": round(2 / 3, 4), "recall": 1.0, "f1": 0.8}
+    # source tokens: predicted 2 (Tom, it), gold 2 (Tom, Ann), shared 1
+    assert scores["source"]["overlap"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5}
+    # content tokens: predicted 4 + 3 + 1 = 8, gold 3 + 3 = 6, shared 3 + 3 = 6
+    assert scores["content"]["overlap"] == {"precision": 0.75, "recall": 1.0, "f1": round(2 * 0.75 / 1.75, 4)}
+    # all together: shared 9, predicted 13, gold 10
+    p, r = 9 / 13, 9 / 10
+    assert scores["all"]["overlap"] == {"precision": round(p, 4), "recall": round(r, 4),
+                                        "f1": round(2 * p * r / (p + r), 4)}
+
+
+def test_error_file():
+    errors: list = []
+    evaluate([(PREDICTED, GOLD)], spacy.blank("en").tokenizer, errors)
+    out = io.StringIO()
+    write_errors(errors, out)
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    content = [(r["error"], r["attribution"]["content"]) for r in rows if r["span_type"] == "content"]
+    assert content == [
+        ("false-positive", ["he was tired."]),
+        ("false-positive", ["."]),
+        ("false-negative", ["he was tired"]),
+    ]
+    cue = [(r["error"], r["attribution"]["cue"]) for r in rows if r["span_type"] == "cue"]
+    assert cue == [("false-positive", ["will"])]
+    assert all(r["article"] == "doc" and r["context"] for r in rows)
+
+
+def test_exact_match_is_on_whole_tokens():
+    # a gold span that cuts a token is widened to the token, as Citron's token spans are
+    gold = Article(id="d", text=TEXT, attributions=[attribution(span(0, 3), span(4, 7), span(9, 21))])
+    pred = Article(id="d", text=TEXT, attributions=[attribution(span(0, 3), span(4, 8), span(9, 21))])
+    scores = evaluate([(pred, gold)], spacy.blank("en").tokenizer).to_dict()
+    assert scores["all"]["exact"]["f1"] == 1.0

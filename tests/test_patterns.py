@@ -1,0 +1,104 @@
+"""Each quote pattern of real news, on small handmade sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+import sayso
+
+
+def only(text: str):
+    article = sayso.analyze(text)
+    assert article.check() == []
+    assert len(article.attributions) == 1, [a.to_dict() for a in article.attributions]
+    a = article.attributions[0]
+    return a, [s.text for s in a.source], [s.text for s in a.cue], [s.text for s in a.content]
+
+
+@pytest.mark.parametrize(
+    ("text", "source", "cue", "content", "kind"),
+    [
+        # direct quotes with straight and curly marks, before and after the cue
+        ('He said: "We will win the vote."', ["He"], ["said"], ['"We will win the vote."'], "direct"),
+        ("“We will win the vote,” he said.", ["he"], ["said"], ["“We will win the vote,”"], "direct"),
+        # British single quotation marks
+        ("‘We are ready,’ the coach said.", ["the coach"], ["said"], ["‘We are ready,’"], "direct"),
+        ("'We are ready,' the coach said.", ["the coach"], ["said"], ["'We are ready,'"], "direct"),
+        # inverted cue
+        ("“We will win the vote,” said Mr Smith.", ["Mr Smith"], ["said"], ["“We will win the vote,”"],
+         "direct"),
+        # a quote split around the cue
+        ("“We will win,” she said, “and we will win big.”", ["she"], ["said"],
+         ["“We will win,”", "“and we will win big.”"], "direct"),
+        # a quote over several sentences
+        ("“We will win. Nobody can stop us,” she said.", ["she"], ["said"],
+         ["“We will win. Nobody can stop us,”"], "direct"),
+        # mixed quotes
+        ("He argued the plan was “not surprising”.", ["He"], ["argued"], ["the plan was “not surprising”"],
+         "mixed"),
+        ('Officials confirmed the plan had "failed".', ["Officials"], ["confirmed"], ['the plan had "failed"'],
+         "mixed"),
+        # indirect speech, with and without "that"
+        ("The minister said that the talks had failed.", ["The minister"], ["said"],
+         ["that the talks had failed"], "indirect"),
+        ("He claimed the lack of care goes all the way to the top.", ["He"], ["claimed"],
+         ["the lack of care goes all the way to the top"], "indirect"),
+        ("The group's spokesman told reporters that the deal was dead.", ["The group's spokesman"], ["told"],
+         ["that the deal was dead"], "indirect"),
+        # wh-clauses
+        ("The soldiers described how they sat there for three days.", ["The soldiers"], ["described"],
+         ["how they sat there for three days"], "indirect"),
+        # according to, before and after
+        ("According to the police, the suspect fled the scene.", ["the police"], ["According to"],
+         ["the suspect fled the scene"], "indirect"),
+        ("The suspect fled the scene, according to the police.", ["the police"], ["according to"],
+         ["The suspect fled the scene"], "indirect"),
+        # thought and belief cues
+        ("She believes the economy will recover next year.", ["She"], ["believes"],
+         ["the economy will recover next year"], "indirect"),
+        ("Voters fear that prices will rise again.", ["Voters"], ["fear"], ["that prices will rise again"],
+         "indirect"),
+        ("He wants to run for governor next year.", ["He"], ["wants"], ["to run for governor next year"],
+         "indirect"),
+        # appositive sources
+        ("Mr Jones, the party leader, insisted the budget was balanced.", ["Mr Jones, the party leader"],
+         ["insisted"], ["the budget was balanced"], "indirect"),
+    ],
+)
+def test_pattern(text, source, cue, content, kind):
+    a, got_source, got_cue, got_content = only(text)
+    assert (got_source, got_cue, got_content, a.kind) == (source, cue, content, kind)
+
+
+def test_no_stated_source():
+    a, source, cue, content = only("It is alleged that the firm hid its losses.")
+    assert source == [] and a.speaker is None
+    assert cue == ["alleged"] and content == ["that the firm hid its losses"]
+
+
+def test_nominal_cue_without_source():
+    _, source, cue, content = only("The allegations that the mayor lied to voters have grown.")
+    assert source == [] and cue == ["allegations"] and content == ["that the mayor lied to voters"]
+
+
+def test_nominal_cue_with_possessive_source():
+    _, source, cue, content = only("His claim that the vote was rigged was false.")
+    assert source == ["His"] and cue == ["claim"] and content == ["that the vote was rigged"]
+
+
+def test_quote_continued_over_paragraphs():
+    text = "The senator said: “We will win the vote next week.\n“Nobody can stop us now.”"
+    a, source, cue, content = only(text)
+    assert source == ["The senator"] and cue == ["said"]
+    assert content == ["“We will win the vote next week.", "“Nobody can stop us now.”"]
+    assert a.kind == "direct"
+
+
+def test_cue_inside_a_quote_is_not_a_new_attribution():
+    article = sayso.analyze("“I think we will win,” she said.")
+    assert [[s.text for s in a.cue] for a in article.attributions] == [["said"]]
+
+
+def test_plain_sentence_has_no_attribution():
+    article = sayso.analyze("The bridge was opened in 1932 and carries four lanes of traffic.")
+    assert article.attributions == []
