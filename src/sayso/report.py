@@ -27,7 +27,7 @@ def attributions_table(article: Article) -> Table:
     table = Table(title="Attributions: who says so", show_lines=False, expand=True)
     table.add_column("#", style="dim", no_wrap=True)
     table.add_column("source", style=STYLES["source"], ratio=2, min_width=14)
-    table.add_column("cue", style=STYLES["cue"], ratio=1, min_width=10)
+    table.add_column("cue", style=STYLES["cue"], ratio=1, min_width=12)
     table.add_column("content", style=STYLES["content"], ratio=5)
     table.add_column("kind", no_wrap=True)
     table.add_column("stance", no_wrap=True)
