@@ -49,19 +49,24 @@ def run_sayso(texts: list[str], batch_size: int, model: str | None) -> float:
 
 def peak_memory(which: str, folder: Path, limit: int | None, batch_size: int, model: str | None) -> float:
     """Peak RSS (MB) of a child process that does only `which`."""
+    # The child gets its settings as JSON on argv, so no code is built from strings.
     code = (
-        "import sys, resource; sys.path.insert(0, %r); sys.path.insert(0, %r)\n"
-        "from throughput import load_texts, run_raw, run_sayso\n"
+        "import json, sys, resource\n"
+        "cfg = json.loads(sys.argv[1])\n"
+        "sys.path[:0] = [cfg['src'], cfg['bench']]\n"
         "from pathlib import Path\n"
-        "texts = load_texts(Path(%r), %r)\n"
-        "if %r == 'raw':\n"
+        "from throughput import load_texts, run_raw, run_sayso\n"
+        "texts = load_texts(Path(cfg['folder']), cfg['limit'])\n"
+        "if cfg['which'] == 'raw':\n"
         "    from sayso.parse import cached_base\n"
-        "    run_raw(cached_base(), texts, %d)\n"
+        "    run_raw(cached_base(), texts, cfg['batch_size'])\n"
         "else:\n"
-        "    run_sayso(texts, %d, %r)\n"
+        "    run_sayso(texts, cfg['batch_size'], cfg['model'])\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
-    ) % (str(REPO / "src"), str(REPO / "benchmarks"), str(folder), limit, which, batch_size, batch_size, model)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    )
+    cfg = {"src": str(REPO / "src"), "bench": str(REPO / "benchmarks"), "folder": str(folder), "limit": limit,
+           "which": which, "batch_size": batch_size, "model": model}
+    out = subprocess.run([sys.executable, "-c", code, json.dumps(cfg)], capture_output=True, text=True, check=True)
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 
 

@@ -125,6 +125,8 @@ def _subject(verb: Token, depth: int = 0) -> tuple[Token | None, bool]:
     and whether the clause is a passive with a dummy subject ("It is alleged")."""
     for child in verb.children:
         if child.dep_ in SUBJECTS:
+            if child.tag_ in ("WP", "WDT") and verb.dep_ == "relcl":
+                return verb.head, False  # "officials who said…": the officials
             if child.lower_ == "it" and child.dep_ == "nsubjpass":
                 return None, True
             if child.dep_ == "nsubjpass":
@@ -395,7 +397,8 @@ def _verb_cue(tok: Token, lemma: str, sent, quotes: QuoteIndex) -> Candidate | N
                 break
     if not content_ids and lemma in ("rage", "rail", "fume", "lash", "hit", "complain", "joke",
                                      "boast", "warn", "speak", "talk", "write"):
-        about = [p for p in preps if p.lower_ in ("at", "about", "against", "on", "of", "over")]
+        words = ("about",) if lemma in ("speak", "talk", "write") else ("at", "about", "against", "of", "over")
+        about = [p for p in preps if p.lower_ in words]
         if about:
             content_ids = sorted(i for p in preps if p.i > tok.i for i in _subtree_ids(p))
             rule = "verb-prep"
