@@ -103,8 +103,12 @@ def run_analyze(args: argparse.Namespace) -> int:
 def add_eval(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="score sayso against an annotated corpus",
                        description="Score sayso on a corpus with Citron's metric definitions.")
-    p.add_argument("corpus", choices=("polnear",), help="the corpus format")
-    p.add_argument("directory", metavar="DIR", help="the corpus folder (PolNeAR layout)")
+    p.add_argument("corpus", choices=("polnear", "sources"),
+                   help="polnear: attributions on a PolNeAR split; sources: speaker resolution and typing "
+                        "against a gold file of speakers (handmade paragraphs, or PolNeAR speakers with --corpus)")
+    p.add_argument("directory", metavar="PATH", help="the corpus folder (PolNeAR layout), or the gold speakers file")
+    p.add_argument("--corpus", dest="corpus_dir", metavar="DIR",
+                   help="for `eval sources` on PolNeAR speaker annotations: the PolNeAR folder")
     p.add_argument("--split", choices=("train", "dev", "test"), default="dev")
     p.add_argument("--limit", type=int, metavar="N", help="only the first N articles")
     p.add_argument("--errors", metavar="FILE", help="write false positives and negatives (JSON lines)")
@@ -115,6 +119,8 @@ def add_eval(sub: argparse._SubParsersAction) -> None:
 
 
 def run_eval(args: argparse.Namespace) -> int:
+    if args.corpus == "sources":
+        return run_eval_sources(args)
     import spacy
 
     from sayso.evaluate import evaluate, write_errors
@@ -169,9 +175,86 @@ def print_scores(result: dict[str, Any], out: TextIO) -> None:
     console.print(f"throughput: {t['articles_per_s']} articles/s, {t['words_per_s']} words/s")
 
 
+def run_eval_sources(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from sayso.evaluate_sources import GoldError, read_handmade, read_polnear_speakers, score_sources
+    from sayso.parse import cached_base
+    from sayso.pipeline import analyze_many
+
+    try:
+        if args.corpus_dir:
+            gold = read_polnear_speakers(args.directory, args.corpus_dir, args.split)
+        else:
+            gold = read_handmade(args.directory)
+    except (GoldError, OSError) as exc:
+        raise CommandError(str(exc)) from None
+    if args.limit:
+        gold = gold[: args.limit]
+    articles = list(analyze_many([(g.text, g.id) for g in gold], min_score=args.min_score))
+    result = score_sources(gold, cached_base(), articles).to_dict()
+    if args.format == "json":
+        print(json.dumps(result, indent=2))
+        return EXIT_OK
+    console = Console()
+    console.print(f"{len(gold)} texts, {result['mentions']} gold source mentions")
+    table = Table("measure", "resolver (gold spans)", "end to end")
+    table.add_row("found", "1.0", f"{result['end_to_end']['found']:.3f}")
+    for key in ("resolution_accuracy", "type_accuracy"):
+        table.add_row(key.replace("_", " "), f"{result['resolver'][key]:.3f}", f"{result['end_to_end'][key]:.3f}")
+    console.print(table)
+    by_type = Table("gold type", "mentions", "resolution accuracy")
+    for type_, row in result["resolution_by_type"].items():
+        by_type.add_row(type_, str(row["mentions"]), f"{row['accuracy']:.3f}")
+    console.print(by_type)
+    if result["type_confusions"]:
+        console.print("type confusions: " + ", ".join(f"{k} ×{n}" for k, n in result["type_confusions"].items()))
+    return EXIT_OK
+
+
+# --- sayso serve -----------------------------------------------------------------------
+
+def add_serve(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="the web app: analyse an article, browse a corpus",
+                       description="Serve the web app (pages and a JSON API) on this machine.")
+    p.add_argument("--db", metavar="FILE", help="a corpus store written by `sayso run` (opened read-only)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="the address to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="the port (default: 8000)")
+    p.add_argument("--max-body", type=int, default=2 * 1024 * 1024, metavar="BYTES",
+                   help="refuse request bodies over BYTES with 413 (default: 2 MB)")
+    p.add_argument("--model", metavar="NAME", help="the spaCy base pipeline (default: installed one)")
+    p.set_defaults(run=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    if args.db is not None and not os.path.isfile(args.db):
+        raise CommandError(f"{args.db}: no such corpus store (write one with `sayso run`)")
+    if not 0 < args.port < 65536:
+        raise CommandError(f"--port {args.port}: not a port number")
+    if args.max_body <= 0:
+        raise CommandError("--max-body must be a positive number of bytes")
+    import uvicorn
+
+    from sayso.web.app import create_app
+    from sayso.web.corpus import CorpusError
+
+    try:
+        app = create_app(args.db, max_body=args.max_body, model=args.model)
+    except CorpusError as exc:
+        raise CommandError(str(exc)) from None
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        _warn(f"listening on {args.host}: anyone who can reach this machine can use the app")
+    print(f"sayso: serving on http://{'[' + args.host + ']' if ':' in args.host else args.host}:{args.port}/"
+          + (f" with the corpus {args.db}" if args.db else ""), file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return EXIT_OK
+
+
 # --- main ------------------------------------------------------------------------------
 
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_analyze, add_eval]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_analyze, add_eval, add_serve]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -44,3 +44,9 @@ def cue_nouns() -> frozenset[str]:
 def hedge_lexicon() -> dict[str, str]:
     """hedge phrase (lower case) -> kind."""
     return {phrase: kind for phrase, kind, _reason in _rows("hedges.tsv")}
+
+
+@functools.lru_cache(maxsize=1)
+def given_name_genders() -> dict[str, str]:
+    """given name (lower case) -> "male" or "female"."""
+    return {name: gender for name, gender in _rows("given_names.tsv")}

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc
 from spacy.tokens import Span as DocSpan
 
+from sayso.lexicon import given_name_genders
 from sayso.record import Attribution, Source, Span
 
 MALE = {"he", "him", "his", "himself"}
@@ -177,6 +178,8 @@ class _ArticlePeople:
             elif len(tokens) > len(person.name.split()):
                 person.name = name  # the fullest name wins
             gender = _gender_of_titles([before] if before is not None else [])
+            if gender is None and label == "PERSON" and len(tokens) > 1:
+                gender = given_name_genders().get(tokens[0].lower_)
             person.gender = person.gender or gender
             self._collect_roles(ent, person)
             person.positions.append(ent.start_char)
