@@ -1,0 +1,411 @@
+"""The corpus store: analysed articles in one embedded DuckDB file.
+
+`sayso run` writes it, `sayso query`, `sayso export` and `sayso serve --db`
+read it. Its rows hold the fields of the article record (`sayso.article/1`),
+so `read_article` rebuilds exactly the record `Article.to_dict()` gave.
+
+Tables (span lists are JSON arrays of {"start", "end", "text"}; offsets index
+`documents.text`):
+
+documents — one row per analysed article
+    seq            BIGINT   storage order (input order within a run)
+    id             VARCHAR  the record id (primary key)
+    content_hash   VARCHAR  `record.text_id(text)`, a hash of the text
+    title, url, published, outlet, author, language   VARCHAR  meta fields as text
+    meta           JSON     the whole meta object, as in the record (extra fields too)
+    text           VARCHAR  the analysed text
+    boilerplate    JSON     the record's boilerplate list
+    hedges         JSON     the record's hedges list
+    profile        JSON     the record's profile object
+    n_attributions INTEGER
+    n_sources      INTEGER
+    input          VARCHAR  where it was read from (file, archive), if known
+    record         VARCHAR  which record of the input (line number, WARC offset…), if known
+    schema         VARCHAR  "sayso.article/1"
+    processed_at   TIMESTAMP when it was analysed (UTC)
+    sayso_version  VARCHAR
+
+attributions — one row per attribution
+    doc_id, id     VARCHAR  the document and the attribution id ("a1"…)
+    position       INTEGER  its place in the record's list (0-based)
+    kind, stance   VARCHAR
+    speaker        VARCHAR  the source id ("s1"), NULL when no source is stated
+    source_name, source_type  VARCHAR  that source's resolved name and type
+    score          DOUBLE   as in the record (4 decimals)
+    cue_text, source_text, content_text   VARCHAR  the role's spans joined by " … "
+    cue_start, cue_end, source_start, source_end, content_start, content_end
+                   INTEGER  first start and last end of the role's spans (NULL if none)
+    cue, source, content  JSON  the role's exact spans
+
+sources — one row per resolved source
+    doc_id, id     VARCHAR
+    position       INTEGER
+    name, type, description  VARCHAR
+    n_attributions INTEGER  attributions whose speaker it is
+    n_mentions     INTEGER
+    mentions       JSON     the exact mention spans
+
+errors — one row per input record that could not be analysed
+    input          VARCHAR  the file or archive
+    record         VARCHAR  record id, line number or offset within it
+    reason         VARCHAR  why, in one line
+    at             TIMESTAMP
+
+info — key/value facts about the store (store_version).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+
+from sayso.record import SCHEMA, Article, Span, text_id
+
+STORE_VERSION = "1"
+JOIN = " … "  # between the spans of one role in the *_text columns
+
+# Column name -> DuckDB type, in table order. The only description of the schema.
+COLUMNS: dict[str, dict[str, str]] = {
+    "documents": {
+        "seq": "BIGINT", "id": "VARCHAR", "content_hash": "VARCHAR",
+        "title": "VARCHAR", "url": "VARCHAR", "published": "VARCHAR", "outlet": "VARCHAR",
+        "author": "VARCHAR", "language": "VARCHAR", "meta": "JSON", "text": "VARCHAR",
+        "boilerplate": "JSON", "hedges": "JSON", "profile": "JSON",
+        "n_attributions": "INTEGER", "n_sources": "INTEGER", "input": "VARCHAR", "record": "VARCHAR",
+        "schema": "VARCHAR", "processed_at": "TIMESTAMP", "sayso_version": "VARCHAR",
+    },
+    "attributions": {
+        "doc_id": "VARCHAR", "id": "VARCHAR", "position": "INTEGER", "kind": "VARCHAR", "stance": "VARCHAR",
+        "speaker": "VARCHAR", "source_name": "VARCHAR", "source_type": "VARCHAR", "score": "DOUBLE",
+        "cue_text": "VARCHAR", "source_text": "VARCHAR", "content_text": "VARCHAR",
+        "cue_start": "INTEGER", "cue_end": "INTEGER", "source_start": "INTEGER", "source_end": "INTEGER",
+        "content_start": "INTEGER", "content_end": "INTEGER",
+        "cue": "JSON", "source": "JSON", "content": "JSON",
+    },
+    "sources": {
+        "doc_id": "VARCHAR", "id": "VARCHAR", "position": "INTEGER", "name": "VARCHAR", "type": "VARCHAR",
+        "description": "VARCHAR", "n_attributions": "INTEGER", "n_mentions": "INTEGER", "mentions": "JSON",
+    },
+    "errors": {"input": "VARCHAR", "record": "VARCHAR", "reason": "VARCHAR", "at": "TIMESTAMP"},
+}
+TABLES = tuple(COLUMNS)
+META_COLUMNS = ("title", "url", "published", "outlet", "author", "language")
+
+_KEYS = {
+    "documents": "PRIMARY KEY (id)",
+    "attributions": "PRIMARY KEY (doc_id, id)",
+    "sources": "PRIMARY KEY (doc_id, id)",
+}
+
+
+class StoreError(Exception):
+    """The store cannot be opened or written; the message says why."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a document came from, kept beside it in the store."""
+
+    input: str | None = None
+    record: str | None = None
+
+
+@dataclass(frozen=True)
+class ErrorRow:
+    """An input record that could not be analysed."""
+
+    input: str
+    record: str
+    reason: str
+
+
+def _create_sql() -> list[str]:
+    statements = []
+    for table, columns in COLUMNS.items():
+        body = [f'"{name}" {kind}' for name, kind in columns.items()]
+        if table in _KEYS:
+            body.append(_KEYS[table])
+        statements.append(f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(body)})")
+    statements.append("CREATE TABLE IF NOT EXISTS info (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    return statements
+
+
+def open_store(
+    path: str | os.PathLike[str], read_only: bool = False, other_files: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """Open (and, for writing, create) a store. Read-only connections also
+    refuse access to other files (so a query cannot write anywhere) unless
+    `other_files` is set, as `sayso export` does to write Parquet or CSV."""
+    path = os.fspath(path)
+    if read_only and not os.path.isfile(path):
+        raise StoreError(f"{path}: no such corpus store (write one with `sayso run`)")
+    if os.path.isdir(path):
+        raise StoreError(f"{path}: is a directory, not a corpus store")
+    try:
+        if read_only:
+            config = {} if other_files else {"enable_external_access": False}
+            con = duckdb.connect(path, read_only=True, config=config)
+        else:
+            con = duckdb.connect(path)
+    except duckdb.Error as exc:
+        raise StoreError(f"{path}: cannot open as a corpus store ({_first_line(exc)})") from None
+    try:
+        if read_only:
+            _check_store(con, path)
+        else:
+            existing = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+            if existing and "info" not in existing:
+                raise StoreError(f"{path}: a DuckDB file but not a sayso corpus store")
+            for statement in _create_sql():
+                con.execute(statement)
+            con.execute("INSERT OR IGNORE INTO info VALUES ('store_version', ?)", [STORE_VERSION])
+    except Exception:
+        con.close()
+        raise
+    return con
+
+
+def _check_store(con: duckdb.DuckDBPyConnection, path: str) -> None:
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    missing = [t for t in (*TABLES, "info") if t not in tables]
+    if missing:
+        raise StoreError(f"{path}: not a sayso corpus store (no table {missing[0]})")
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _spans_json(spans: Sequence[Span]) -> str:
+    return json.dumps([s.to_dict() for s in spans], ensure_ascii=False)
+
+
+def _meta_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def article_rows(
+    article: Article,
+    provenance: Provenance | None = None,
+    processed_at: datetime | None = None,
+    version: str | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """The rows of one analysed article, per table ("documents",
+    "attributions", "sources"); a pure function of its arguments.
+    `seq` is left None: the writer numbers documents as it stores them."""
+    if article.error is not None:
+        raise ValueError(f"{article.id}: an error record has no rows ({article.error})")
+    if version is None:
+        from sayso import __version__ as version
+    provenance = provenance or Provenance()
+    record = article.to_dict()
+    by_speaker: dict[str, int] = {}
+    for a in article.attributions:
+        if a.speaker:
+            by_speaker[a.speaker] = by_speaker.get(a.speaker, 0) + 1
+    document = {
+        "seq": None,
+        "id": article.id,
+        "content_hash": text_id(article.text),
+        **{name: _meta_text(article.meta.get(name)) for name in META_COLUMNS},
+        "meta": json.dumps(record["meta"], ensure_ascii=False),
+        "text": article.text,
+        "boilerplate": json.dumps(record["boilerplate"], ensure_ascii=False),
+        "hedges": json.dumps(record["hedges"], ensure_ascii=False),
+        "profile": json.dumps(record["profile"], ensure_ascii=False),
+        "n_attributions": len(article.attributions),
+        "n_sources": len(article.sources),
+        "input": provenance.input,
+        "record": provenance.record,
+        "schema": article.schema,
+        "processed_at": processed_at or datetime.now(UTC).replace(tzinfo=None),
+        "sayso_version": version,
+    }
+    attributions = []
+    for position, (a, a_dict) in enumerate(zip(article.attributions, record["attributions"], strict=True)):
+        speaker = article.source_by_id(a.speaker)
+        row: dict[str, Any] = {
+            "doc_id": article.id, "id": a.id, "position": position, "kind": a.kind, "stance": a.stance,
+            "speaker": a.speaker,
+            "source_name": speaker.name if speaker else None,
+            "source_type": speaker.type if speaker else None,
+            "score": a_dict["score"],
+        }
+        for role in ("cue", "source", "content"):
+            spans: list[Span] = getattr(a, role)
+            row[f"{role}_text"] = JOIN.join(s.text for s in spans) if spans else None
+        for role in ("cue", "source", "content"):
+            spans = getattr(a, role)
+            row[f"{role}_start"] = spans[0].start if spans else None
+            row[f"{role}_end"] = spans[-1].end if spans else None
+        for role in ("cue", "source", "content"):
+            row[role] = _spans_json(getattr(a, role))
+        attributions.append(row)
+    sources = [
+        {
+            "doc_id": article.id, "id": s.id, "position": position, "name": s.name, "type": s.type,
+            "description": s.description, "n_attributions": by_speaker.get(s.id, 0),
+            "n_mentions": len(s.mentions), "mentions": _spans_json(s.mentions),
+        }
+        for position, s in enumerate(article.sources)
+    ]
+    return {"documents": [document], "attributions": attributions, "sources": sources}
+
+
+def article_from_rows(
+    document: dict[str, Any], attributions: Iterable[dict[str, Any]], sources: Iterable[dict[str, Any]]
+) -> Article:
+    """The article record back from its rows (the inverse of `article_rows`)."""
+
+    def loads(value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+    record = {
+        "schema": document.get("schema") or SCHEMA,
+        "id": document["id"],
+        "text": document["text"],
+        "meta": loads(document["meta"]),
+        "boilerplate": loads(document["boilerplate"]),
+        "attributions": [
+            {"id": a["id"], "kind": a["kind"], "cue": loads(a["cue"]), "source": loads(a["source"]),
+             "content": loads(a["content"]), "speaker": a["speaker"], "stance": a["stance"], "score": a["score"]}
+            for a in sorted(attributions, key=lambda r: r["position"])
+        ],
+        "sources": [
+            {"id": s["id"], "name": s["name"], "type": s["type"], "description": s["description"],
+             "mentions": loads(s["mentions"])}
+            for s in sorted(sources, key=lambda r: r["position"])
+        ],
+        "hedges": loads(document["hedges"]),
+        "profile": loads(document["profile"]),
+    }
+    article = Article.from_dict(record)
+    article.meta = record["meta"]  # keep the stored meta exactly, key order included
+    return article
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows column-wise: one statement per table, not one per row."""
+    if not rows:
+        return
+    columns = COLUMNS[table]
+    selects = ", ".join(f"unnest(${n + 1}::{kind}[]) AS \"{name}\""
+                        for n, (name, kind) in enumerate(columns.items()))
+    con.execute(f"INSERT INTO {table} SELECT {selects}", [[row[name] for row in rows] for name in columns])
+
+
+def stored_ids(con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> set[str]:
+    """Which of these document ids are already in the store."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return set()
+    rows = con.execute("SELECT id FROM documents WHERE id IN (SELECT unnest($1::VARCHAR[]))", [wanted]).fetchall()
+    return {r[0] for r in rows}
+
+
+def stored_hashes(con: duckdb.DuckDBPyConnection, hashes: Iterable[str]) -> set[str]:
+    """Which of these content hashes are already in the store."""
+    wanted = list(dict.fromkeys(hashes))
+    if not wanted:
+        return set()
+    rows = con.execute("SELECT DISTINCT content_hash FROM documents "
+                       "WHERE content_hash IN (SELECT unnest($1::VARCHAR[]))", [wanted]).fetchall()
+    return {r[0] for r in rows}
+
+
+def write_articles(
+    con: duckdb.DuckDBPyConnection,
+    articles: Iterable[Article | tuple[Article, Provenance | None]],
+    errors: Iterable[ErrorRow] = (),
+) -> list[str]:
+    """Store analysed articles (and error rows) in one transaction.
+
+    An article whose id is already stored is left as it is (so re-running
+    never stores a document twice); a stored or failing record's earlier error
+    row is replaced. Returns the ids written."""
+    pairs = [(a, None) if isinstance(a, Article) else a for a in articles]
+    error_rows = list(errors)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    con.begin()
+    try:
+        existing = stored_ids(con, [a.id for a, _ in pairs])
+        tables: dict[str, list[dict[str, Any]]] = {"documents": [], "attributions": [], "sources": []}
+        seq = con.execute("SELECT coalesce(max(seq), 0) FROM documents").fetchone()[0]  # type: ignore[index]
+        written: list[str] = []
+        for article, provenance in pairs:
+            if article.id in existing:
+                continue
+            existing.add(article.id)
+            rows = article_rows(article, provenance, processed_at=now)
+            seq += 1
+            rows["documents"][0]["seq"] = seq
+            for table, table_rows in rows.items():
+                tables[table].extend(table_rows)
+            written.append(article.id)
+        for table, table_rows in tables.items():
+            _insert(con, table, table_rows)
+        settled = [(d["input"], d["record"]) for d in tables["documents"] if d["input"] is not None]
+        settled += [(e.input, e.record) for e in error_rows]
+        if settled:
+            con.execute("DELETE FROM errors USING (SELECT unnest($1::VARCHAR[]) AS i, unnest($2::VARCHAR[]) AS r) s "
+                        "WHERE errors.input = s.i AND errors.record = s.r",
+                        [[s[0] for s in settled], [s[1] for s in settled]])
+        _insert(con, "errors", [{"input": e.input, "record": e.record, "reason": e.reason, "at": now}
+                                for e in error_rows])
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
+    return written
+
+
+def write_errors(con: duckdb.DuckDBPyConnection, errors: Iterable[ErrorRow]) -> None:
+    """Store error rows alone (one transaction)."""
+    write_articles(con, [], errors)
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cursor = con.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def read_article(con: duckdb.DuckDBPyConnection, id: str) -> Article:
+    """The stored article with this id, exactly as analysed. KeyError if absent."""
+    documents = _rows(con, "SELECT * FROM documents WHERE id = ?", [id])
+    if not documents:
+        raise KeyError(id)
+    attributions = _rows(con, "SELECT * FROM attributions WHERE doc_id = ?", [id])
+    sources = _rows(con, "SELECT * FROM sources WHERE doc_id = ?", [id])
+    return article_from_rows(documents[0], attributions, sources)
+
+
+def iter_articles(con: duckdb.DuckDBPyConnection, chunk: int = 200) -> Iterator[Article]:
+    """Every stored article in storage order, reading `chunk` documents at a time."""
+    last = -1
+    while True:
+        documents = _rows(con, "SELECT * FROM documents WHERE seq > ? ORDER BY seq LIMIT ?", [last, chunk])
+        if not documents:
+            return
+        ids = [d["id"] for d in documents]
+        by_doc: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {i: ([], []) for i in ids}
+        for row in _rows(con, "SELECT * FROM attributions WHERE doc_id IN (SELECT unnest($1::VARCHAR[]))", [ids]):
+            by_doc[row["doc_id"]][0].append(row)
+        for row in _rows(con, "SELECT * FROM sources WHERE doc_id IN (SELECT unnest($1::VARCHAR[]))", [ids]):
+            by_doc[row["doc_id"]][1].append(row)
+        for d in documents:
+            yield article_from_rows(d, *by_doc[d["id"]])
+        last = documents[-1]["seq"]
+
+
+def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows per table."""
+    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}  # type: ignore[index]
