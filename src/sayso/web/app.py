@@ -1,0 +1,350 @@
+"""`sayso serve`: the web app. Pages for people, a JSON API beside them.
+
+`create_app(db=...)` builds the FastAPI application; the analysis runs the same
+core as `sayso analyze`, and the corpus pages read the store of `sayso run`,
+opened read-only.
+"""
+
+from __future__ import annotations
+
+import threading
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException
+
+from sayso import __version__
+from sayso.read import InputError
+from sayso.record import META_FIELDS, STANCES, Article
+from sayso.web import render
+from sayso.web.corpus import Corpus, Found
+from sayso.web.inputs import Submitted, from_text, from_upload
+from sayso.web.limits import DEFAULT_MAX_BODY, BodyLimitMiddleware, human_size
+
+WEB_DIR = Path(str(files("sayso.web")))
+PAGE_SIZE = 20
+SEARCH_FIELDS = ("any", "source", "content")
+
+NO_CORPUS = "no corpus is open: start the server with `sayso serve --db FILE`"
+
+
+class Analysis:
+    """One loaded pipeline shared by the requests, used one at a time."""
+
+    def __init__(self, model: str | None = None):
+        self.model = model
+        self._lock = threading.Lock()
+        self._analyzer: Any = None
+
+    def __call__(self, sub: Submitted) -> Article:
+        from sayso.pipeline import Analyzer, Settings
+
+        with self._lock:
+            if self._analyzer is None:
+                self._analyzer = Analyzer(Settings(model=self.model))
+            (article,) = self._analyzer.analyze_batch([(sub.text, sub.id, sub.meta)])
+        if article.error:
+            raise InputError(f"{sub.name}: {article.error}")
+        return article
+
+
+def _templates() -> Jinja2Templates:
+    env = Environment(loader=FileSystemLoader(str(WEB_DIR / "templates")),
+                      autoescape=select_autoescape(default=True, default_for_string=True))
+    env.filters["q"] = lambda s: quote(str(s), safe="")
+    return Jinja2Templates(env=env)
+
+
+def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, model: str | None = None) -> FastAPI:
+    """The web app; `db` is a store written by `sayso run`, opened read-only."""
+    corpus = Corpus(db) if db is not None else None
+    app = FastAPI(title="sayso", version=__version__,
+                  description="Who says so? Attributions, sources and sourcing profiles of news articles. "
+                              "Every article comes back as a `sayso.article/1` record.",
+                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+    app.state.corpus = corpus
+    app.state.analysis = Analysis(model)
+    app.state.max_body = max_body
+    app.add_middleware(BodyLimitMiddleware, max_body=max_body)
+    # Swagger UI's own files (from fastapi-offline), mounted first: /static would shadow them
+    app.mount("/static/apidocs", StaticFiles(directory=str(files("fastapi_offline") / "static")), name="apidocs")
+    app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
+    templates = _templates()
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        """Swagger UI for the OpenAPI document, every asset served from here."""
+        from fastapi.openapi.docs import get_swagger_ui_html
+
+        return get_swagger_ui_html(openapi_url="/api/openapi.json", title="sayso API",
+                                   swagger_js_url="/static/apidocs/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/apidocs/swagger-ui.css",
+                                   swagger_favicon_url="/static/favicon.svg",
+                                   # no badge fetched from the online validator
+                                   swagger_ui_parameters={"validatorUrl": None})
+
+    def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        context.setdefault("corpus", corpus)
+        context.setdefault("max_body", human_size(max_body))
+        return templates.TemplateResponse(request, template, context, status_code=status)
+
+    def need_corpus() -> Corpus:
+        if corpus is None:
+            raise HTTPException(404, NO_CORPUS)
+        return corpus
+
+    # --- errors: JSON under /api, a page elsewhere -------------------------------------
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        return page(request, "error.html", status=exc.status_code, message=str(exc.detail),
+                    status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        message = "; ".join(f"{'.'.join(str(x) for x in e.get('loc', ()))}: {e.get('msg')}" for e in errors)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": message or "invalid request"}, status_code=422)
+        return page(request, "error.html", status=422, message=message, status_code=422)
+
+    # --- reading what was sent ----------------------------------------------------------
+
+    async def submitted(request: Request) -> Submitted:
+        """The article sent as a form (text or file), JSON or a raw text/HTML body."""
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        try:
+            if ctype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+                try:
+                    form = await request.form(max_files=1, max_fields=20, max_part_size=max_body)
+                except MultiPartException as exc:
+                    raise InputError(f"malformed upload: {exc.message}") from None
+                upload = form.get("file")
+                if isinstance(upload, UploadFile) and upload.filename:
+                    data = await upload.read()
+                    return from_upload(data, upload.filename, upload.content_type)
+                text = form.get("text")
+                if isinstance(text, str) and text.strip():
+                    return from_text(text)
+                raise InputError("nothing to analyse: paste an article's text or choose a .txt or .html file")
+            if ctype == "application/json" or ctype.endswith("+json"):
+                import json
+
+                body = await request.body()
+                try:
+                    payload = json.loads(body)
+                except (ValueError, UnicodeDecodeError) as exc:
+                    raise InputError(f"malformed JSON: {exc}") from None
+                if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
+                    raise InputError('JSON body must be an object with a "text" string')
+                sub = from_text(payload["text"], "JSON text")
+                meta = payload.get("meta")
+                if meta is not None and not isinstance(meta, dict):
+                    raise InputError('"meta" must be an object')
+                sub.meta.update({k: v for k, v in (meta or {}).items() if k in META_FIELDS})
+                if payload.get("id") is not None:
+                    sub.id = str(payload["id"])
+                return sub
+            if ctype in ("text/plain", "text/html", "application/xhtml+xml", ""):
+                body = await request.body()
+                return from_upload(body, "request body." + ("html" if "html" in ctype else "txt"), ctype)
+        except UnicodeDecodeError as exc:  # pragma: no cover - decode_text reports these
+            raise HTTPException(400, f"not valid UTF-8 text ({exc.reason})") from None
+        except InputError as exc:
+            raise HTTPException(400, str(exc)) from None
+        raise HTTPException(415, f"unsupported content type {ctype!r}: send JSON {{\"text\": ...}}, "
+                                 "a form with a text field or a file, or text/plain")
+
+    def run_analysis(sub: Submitted) -> Article:
+        try:
+            return app.state.analysis(sub)
+        except InputError as exc:
+            raise HTTPException(400, str(exc)) from None
+
+    # --- pages --------------------------------------------------------------------------
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def analyse_page(request: Request) -> HTMLResponse:
+        return page(request, "analyse.html", article=None, text="")
+
+    @app.post("/analyze", response_class=HTMLResponse, include_in_schema=False)
+    async def analyse_submit(request: Request) -> HTMLResponse:
+        text = ""
+        try:
+            sub = await submitted(request)
+            text = sub.text
+            from starlette.concurrency import run_in_threadpool
+
+            article = await run_in_threadpool(run_analysis, sub)
+        except HTTPException as exc:
+            return page(request, "analyse.html", status=exc.status_code, article=None, text=text,
+                        error=str(exc.detail))
+        return page(request, "analyse.html", article=article, text=text, name=sub.name,
+                    **article_context(article))
+
+    @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
+    def search_page(request: Request, q: str = "", page_no: Annotated[int, Query(alias="page", ge=1)] = 1,
+                    by: str = "any") -> HTMLResponse:
+        c = need_corpus()
+        if by not in SEARCH_FIELDS:
+            raise HTTPException(400, f"by={by!r}: search by one of {', '.join(SEARCH_FIELDS)}")
+        results: list[Found] = []
+        total = 0
+        if q.strip():
+            results, total = c.search(q, by=by, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+        top = c.sources(limit=15)[0] if not q.strip() else []
+        return page(request, "search.html", q=q, by=by, results=results, total=total,
+                    pages=pager(page_no, total), top=top)
+
+    @app.get("/sources/{name:path}", response_class=HTMLResponse, include_in_schema=False)
+    def source_page(request: Request, name: str,
+                    page_no: Annotated[int, Query(alias="page", ge=1)] = 1) -> HTMLResponse:
+        c = need_corpus()
+        summary = c.source(name)
+        if summary is None:
+            raise HTTPException(404, f"no source named {name!r} in the corpus")
+        rows, total = c.source_attributions(name, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+        return page(request, "source.html", source=summary, rows=rows, total=total, pages=pager(page_no, total),
+                    stance_bar=render.stance_bar(summary.by_stance))
+
+    @app.get("/articles", response_class=HTMLResponse, include_in_schema=False)
+    def articles_page(request: Request, page_no: Annotated[int, Query(alias="page", ge=1)] = 1,
+                      outlet: str | None = None) -> HTMLResponse:
+        c = need_corpus()
+        rows, total = c.articles(limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE, outlet=outlet)
+        return page(request, "articles.html", rows=rows, total=total, pages=pager(page_no, total), outlet=outlet)
+
+    @app.get("/articles/{id:path}", response_class=HTMLResponse, include_in_schema=False)
+    def article_page(request: Request, id: str) -> HTMLResponse:
+        c = need_corpus()
+        article = c.article(id)
+        if article is None:
+            raise HTTPException(404, f"no article with id {id!r} in the corpus")
+        return page(request, "article.html", article=article, **article_context(article))
+
+    @app.get("/outlets", response_class=HTMLResponse, include_in_schema=False)
+    def outlets_page(request: Request) -> HTMLResponse:
+        c = need_corpus()
+        return page(request, "outlets.html", rows=c.outlets())
+
+    @app.get("/outlets/{name:path}", response_class=HTMLResponse, include_in_schema=False)
+    def outlet_page(request: Request, name: str) -> HTMLResponse:
+        from sayso.web.chart import profile_chart
+
+        c = need_corpus()
+        periods = c.outlet_profile(name)
+        if not periods:
+            raise HTTPException(404, f"no outlet named {name!r} in the corpus")
+        rows, total = c.articles(limit=PAGE_SIZE, offset=0, outlet=name)
+        return page(request, "outlet.html", outlet=name, periods=periods, chart=profile_chart(periods),
+                    rows=rows, total=total, stances=STANCES)
+
+    # --- the JSON API -------------------------------------------------------------------
+
+    analyze_body = {
+        "requestBody": {
+            "required": True,
+            "description": f"The article: JSON, a form (a `text` field or a `file`: .txt or .html), or a "
+                           f"raw text/plain or text/html body. At most {human_size(max_body)}.",
+            "content": {
+                "application/json": {"schema": {
+                    "type": "object", "required": ["text"],
+                    "properties": {"text": {"type": "string"}, "id": {"type": "string"},
+                                   "meta": {"type": "object"}}}},
+                "multipart/form-data": {"schema": {
+                    "type": "object",
+                    "properties": {"text": {"type": "string"}, "file": {"type": "string", "format": "binary"}}}},
+                "text/plain": {"schema": {"type": "string"}},
+                "text/html": {"schema": {"type": "string"}},
+            },
+        },
+        "responses": {"400": {"description": "empty, binary, not UTF-8, malformed or unreadable input"},
+                      "413": {"description": f"request body over {human_size(max_body)}"},
+                      "415": {"description": "unsupported content type"}},
+    }
+
+    @app.post("/api/analyze", tags=["analysis"], openapi_extra=analyze_body,
+              summary="Analyse one article; returns its sayso.article/1 record")
+    async def api_analyze(request: Request) -> dict[str, Any]:
+        from starlette.concurrency import run_in_threadpool
+
+        sub = await submitted(request)
+        article = await run_in_threadpool(run_analysis, sub)
+        return article.to_dict()
+
+    @app.get("/api/sources", tags=["corpus"], summary="Sources of the corpus, most cited first")
+    def api_sources(q: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                    offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+        c = need_corpus()
+        rows, total = c.sources(q=q, limit=limit, offset=offset)
+        return {"total": total, "limit": limit, "offset": offset, "sources": [r.to_dict() for r in rows]}
+
+    @app.get("/api/sources/{name:path}/attributions", tags=["corpus"],
+             summary="Every attribution by one source, newest article first")
+    def api_source_attributions(name: str, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                                offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+        c = need_corpus()
+        summary = c.source(name)
+        if summary is None:
+            raise HTTPException(404, f"no source named {name!r} in the corpus")
+        rows, total = c.source_attributions(name, limit=limit, offset=offset)
+        return {"source": summary.to_dict(), "total": total, "limit": limit, "offset": offset,
+                "attributions": [r.to_dict() for r in rows]}
+
+    @app.get("/api/articles", tags=["corpus"], summary="Stored articles with their sourcing profiles, newest first")
+    def api_articles(outlet: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                     offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+        rows, total = need_corpus().articles(limit=limit, offset=offset, outlet=outlet)
+        return {"total": total, "limit": limit, "offset": offset, "articles": [r.to_dict() for r in rows]}
+
+    @app.get("/api/articles/{id:path}", tags=["corpus"], summary="One stored article as its sayso.article/1 record")
+    def api_article(id: str) -> dict[str, Any]:
+        c = need_corpus()
+        article = c.article(id)
+        if article is None:
+            raise HTTPException(404, f"no article with id {id!r} in the corpus")
+        return article.to_dict()
+
+    @app.get("/api/search", tags=["corpus"],
+             summary="Attributions whose source name or content matches q, newest first")
+    def api_search(q: Annotated[str, Query(min_length=1, max_length=500)],
+                   by: Annotated[str, Query(pattern="^(any|source|content)$")] = "any",
+                   limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                   offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+        c = need_corpus()
+        if not q.strip():
+            raise HTTPException(400, "q is blank: give a source name or words of the content to search for")
+        rows, total = c.search(q, by=by, limit=limit, offset=offset)
+        return {"q": q, "by": by, "total": total, "limit": limit, "offset": offset,
+                "attributions": [r.to_dict() for r in rows]}
+
+    return app
+
+
+def article_context(article: Article) -> dict[str, Any]:
+    return {
+        "marked": render.marked_html(article),
+        "sources": render.source_rows(article),
+        "attributions": render.attribution_rows(article),
+        "profile": render.profile_rows(article.profile),
+        "stance_bar": render.stance_bar(article.profile.get("by_stance", {})),
+        "legend": render.LEGEND,
+    }
+
+
+def pager(page_no: int, total: int, size: int = PAGE_SIZE) -> dict[str, Any]:
+    last = max(1, (total + size - 1) // size)
+    return {"page": page_no, "last": last, "prev": page_no - 1 if page_no > 1 else None,
+            "next": page_no + 1 if page_no < last else None, "first_row": (page_no - 1) * size + 1 if total else 0,
+            "last_row": min(page_no * size, total), "total": total}

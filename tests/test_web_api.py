@@ -1,0 +1,216 @@
+"""The web app through HTTP (FastAPI's TestClient): pages, the JSON API, and its answers to bad input."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sayso.cli import main
+from sayso.record import Article
+from sayso.web.app import NO_CORPUS, create_app
+
+from .conftest import EXAMPLE
+
+SMALL_LIMIT = 64 * 1024
+# Two classic injections: if either ran, the page would be open to any article's author.
+XSS_TEXT = ('The minister said the plan <script>window.pwned = 1</script> had "failed". '
+            '"><img src=x onerror="window.pwned = 2"> Officials confirmed the talks had ended, '
+            "a spokesman said.")
+
+
+@pytest.fixture(scope="module")
+def client():
+    with TestClient(create_app(max_body=SMALL_LIMIT)) as c:
+        yield c
+
+
+def spans_of(record: dict) -> list[tuple[str, str, str]]:
+    return [(" ".join(s["text"] for s in a["source"]), " ".join(s["text"] for s in a["cue"]),
+             " ".join(s["text"] for s in a["content"])) for a in record["attributions"]]
+
+
+# --- the analyse page --------------------------------------------------------------------
+
+
+def test_analyse_page_has_the_form_and_only_local_assets(client):
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert 'name="text"' in page.text and 'type="file"' in page.text and 'action="/analyze"' in page.text
+    linked = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert linked and all(url.startswith(("/", "#")) for url in linked), linked
+    for url in (u for u in linked if u.startswith("/static/")):
+        assert client.get(url).status_code == 200, url
+
+
+def test_analyse_page_marks_the_example(client, example_article):
+    sent = EXAMPLE.read_bytes()
+    page = client.post("/analyze", files={"file": ("audio-recording-report.txt", sent, "text/plain")})
+    assert page.status_code == 200
+    body = page.text
+    # every attribution's cue, source and content is marked, tagged with its attribution id
+    for a in example_article.attributions:
+        for role in ("cue", "source", "content"):
+            for span in getattr(a, role):
+                first_words = html.escape(span.text, quote=False).split(" ")[0]
+                assert re.search(rf'<mark class="m m-{role}"[^>]*data-a="{a.id}"[^>]*>', body), (a.id, role)
+                assert first_words in body
+    assert body.count('class="m m-hedge"') == len(example_article.hedges)
+    assert 'class="m m-boilerplate"' in body
+    # the side panel: sources with counts, references and the profile
+    panel = body[body.index('id="sources"'):]
+    assert "David Petraeus" in panel and "Retired US army general" in panel
+    assert "5 attributions" in panel and "5 mentions" in panel
+    for ref in ("Retired US army general David Petraeus", "He", "The former general", "Mr Petraeus ×2"):
+        assert f"“{ref}”" in panel
+    assert 'id="profile"' in body and "most cited" in body
+
+
+def test_analyse_page_reports_bad_input_on_the_page(client):
+    page = client.post("/analyze", data={"text": "   "})
+    assert page.status_code == 400
+    assert 'role="alert"' in page.text and "nothing to analyse" in page.text
+
+
+# --- POST /api/analyze -------------------------------------------------------------------
+
+
+def test_api_analyze_json_is_the_article_record(client, example_text, example_article):
+    answer = client.post("/api/analyze", json={"text": example_text, "id": "audio-recording-report",
+                                                "meta": {"outlet": "Example Times", "unknown": "dropped"}})
+    assert answer.status_code == 200
+    record = answer.json()
+    assert record["schema"] == "sayso.article/1" and record["id"] == "audio-recording-report"
+    assert record["meta"]["outlet"] == "Example Times" and "unknown" not in record["meta"]
+    assert Article.from_dict(record).check() == []
+    expected = example_article.to_dict()
+    for key in ("text", "boilerplate", "attributions", "sources", "hedges", "profile"):
+        assert record[key] == expected[key], key
+
+
+def test_api_analyze_takes_a_form_a_file_or_a_raw_body(client):
+    text = "“We will not give up,” the mayor said on Tuesday. Police confirmed that two roads were closed."
+    as_json = client.post("/api/analyze", json={"text": text}).json()
+    as_form = client.post("/api/analyze", data={"text": text}).json()
+    as_file = client.post("/api/analyze", files={"file": ("a.txt", text.encode(), "text/plain")}).json()
+    as_body = client.post("/api/analyze", content=text.encode(), headers={"content-type": "text/plain"}).json()
+    assert spans_of(as_json) == spans_of(as_form) == spans_of(as_file) == spans_of(as_body)
+    assert ("the mayor", "said", "“We will not give up,”") in spans_of(as_json)
+    assert as_json["id"] == as_file["id"]  # the id of a text sent without one is the hash of the text
+
+
+def test_api_analyze_reads_the_main_text_of_an_html_upload(client):
+    page = ("<!doctype html><html><head><title>Roads closed after storm</title>"
+            '<meta property="og:site_name" content="The Valley Courier"></head><body>'
+            "<nav><a href='/'>Home</a> <a href='/news'>News</a></nav><article><h1>Roads closed after storm</h1>"
+            "<p>Police confirmed on Tuesday that two roads into the valley had been closed after the storm.</p>"
+            "<p>“We will not give up,” the mayor said, adding that crews would work through the night "
+            "to clear the fallen trees from both roads.</p></article>"
+            "<script>window.pwned = 1</script><footer>Copyright</footer></body></html>")
+    answer = client.post("/api/analyze", files={"file": ("storm.html", page.encode(), "text/html")})
+    assert answer.status_code == 200
+    record = answer.json()
+    assert record["meta"]["title"] == "Roads closed after storm"
+    assert "Police confirmed" in record["text"] and "pwned" not in record["text"] and "Home" not in record["text"]
+    assert any(cue == "confirmed" for _, cue, _ in spans_of(record))
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"json": {"text": "  \n "}}, "empty text"),
+    ({"json": {"body": "no text field"}}, '"text" string'),
+    ({"json": {"text": "A said B.", "meta": ["not", "an", "object"]}}, '"meta" must be an object'),
+    ({"content": b'{"text": "unterminated', "headers": {"content-type": "application/json"}}, "malformed JSON"),
+    ({"data": {"text": ""}}, "nothing to analyse"),
+    ({"files": {"file": ("empty.txt", b"", "text/plain")}}, "empty.txt: empty file"),
+    ({"files": {"file": ("bin.txt", b"\x00\x01\x02binary\x00", "text/plain")}}, "binary"),
+    ({"files": {"file": ("latin.txt", "Le ministre a déclaré".encode("latin-1"), "text/plain")}}, "not valid UTF-8"),
+    ({"files": {"file": ("page.html", b"<html><head><title>t</title></head><body><script>x()</script></body>"
+                                      b"</html>", "text/html")}},
+     "no article text"),
+    ({"content": b"--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\ntrunc",
+      "headers": {"content-type": "multipart/form-data; boundary=xyz"}}, None),
+    ({"content": b"garbage", "headers": {"content-type": "multipart/form-data"}}, None),
+    ({"content": b"\xff\xfe not utf-8", "headers": {"content-type": "text/plain"}}, "not valid UTF-8"),
+])
+def test_api_analyze_bad_input_is_400_with_a_message(client, kwargs, message):
+    answer = client.post("/api/analyze", **kwargs)
+    assert answer.status_code == 400, answer.text
+    detail = answer.json()["detail"]
+    assert isinstance(detail, str) and detail and "\n" not in detail
+    if message:
+        assert message in detail
+
+
+def test_api_analyze_unsupported_type_is_415(client):
+    answer = client.post("/api/analyze", content=b"\x89PNG", headers={"content-type": "image/png"})
+    assert answer.status_code == 415 and "unsupported content type" in answer.json()["detail"]
+
+
+def test_bodies_over_the_limit_get_413_with_a_clear_message(client):
+    big = b"word " * (SMALL_LIMIT // 5 + 100)
+    declared = client.post("/api/analyze", content=big, headers={"content-type": "text/plain"})
+    assert declared.status_code == 413
+    assert declared.json()["detail"].startswith("request body too large: the limit is 64 KB")
+
+    def chunks():  # no Content-Length: counted as it arrives
+        for _ in range(40):
+            yield b"word " * 500
+
+    streamed = client.post("/api/analyze", content=chunks(), headers={"content-type": "text/plain"})
+    assert streamed.status_code == 413 and "64 KB" in streamed.json()["detail"]
+    upload = client.post("/analyze", files={"file": ("big.txt", big, "text/plain")})
+    assert upload.status_code == 413 and "text/html" in upload.headers["content-type"]
+    assert "request body too large" in upload.text
+
+
+# --- safety: article text is text ----------------------------------------------------------
+
+
+def test_article_text_is_escaped_everywhere(client):
+    page = client.post("/analyze", data={"text": XSS_TEXT})
+    assert page.status_code == 200
+    body = page.text
+    assert "<script>window" not in body and "<img" not in body and "onerror=\"window" not in body
+    assert "&lt;script&gt;window.pwned = 1&lt;/script&gt;" in body
+    assert "&lt;img src=x onerror=" in body
+    record = client.post("/api/analyze", json={"text": XSS_TEXT}).json()
+    assert record["text"] == XSS_TEXT  # the record keeps the text as sent; only the page escapes it
+
+
+# --- the API's documents and the corpus endpoints without a corpus -------------------------------
+
+
+def test_openapi_lists_the_endpoints_and_docs_are_served_locally(client):
+    spec = client.get("/api/openapi.json").json()
+    assert {"/api/analyze", "/api/sources", "/api/sources/{name}/attributions", "/api/articles/{id}",
+            "/api/search"} <= set(spec["paths"])
+    assert "multipart/form-data" in spec["paths"]["/api/analyze"]["post"]["requestBody"]["content"]
+    docs = client.get("/api/docs")
+    assert docs.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', docs.text) + re.findall(r"url: '([^']+)'", docs.text)
+    assert assets and all(a.startswith("/") for a in assets), assets
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset
+
+
+@pytest.mark.parametrize("path", ["/api/sources", "/api/sources/Anyone/attributions", "/api/articles/x",
+                                  "/api/search?q=x"])
+def test_corpus_endpoints_without_a_corpus_are_404(client, path):
+    answer = client.get(path)
+    assert answer.status_code == 404 and answer.json()["detail"] == NO_CORPUS
+
+
+def test_corpus_pages_without_a_corpus_say_how_to_open_one(client):
+    page = client.get("/search?q=x")
+    assert page.status_code == 404 and "sayso serve --db" in page.text
+
+
+def test_serve_refuses_a_missing_store_in_one_line(capsys, tmp_path):
+    code = main(["serve", "--db", str(tmp_path / "missing.duckdb")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "missing.duckdb" in err
+    code = main(["serve", "--port", "70000"])
+    err = capsys.readouterr().err
+    assert code == 2 and "not a port number" in err
