@@ -214,3 +214,143 @@ def test_serve_refuses_a_missing_store_in_one_line(capsys, tmp_path):
     code = main(["serve", "--port", "70000"])
     err = capsys.readouterr().err
     assert code == 2 and "not a port number" in err
+
+
+# --- the corpus: a small store written by the store's own writer ----------------------------
+
+CORPUS = [
+    ("Mayor Jane Doe said the bridge would reopen in March. Engineers confirmed that the repairs were on schedule.",
+     "bridge-1", {"title": "Bridge to reopen", "outlet": "Valley Courier", "published": "2024-01-10"}),
+    ("“We have fixed it,” Jane Doe said on Monday. Critics claimed the works had cost too much.",
+     "bridge-2", {"title": "Bridge fixed", "outlet": "Valley Courier", "published": "2024-03-02"}),
+    ("Jane Doe argued that the budget was sound. Residents said the new toll was <script>window.pwned = 3</script>.",
+     "budget-1", {"title": "Budget <script>window.pwned = 4</script>", "outlet": "Hill Times",
+                  "published": "2024-02-20"}),
+]
+NEWEST_FIRST = ["bridge-2", "budget-1", "bridge-1"]
+
+
+def build_store(path) -> list[Article]:
+    """Analyse the CORPUS texts and store them as `sayso run` would."""
+    import sayso
+    from sayso.store import open_store, write_articles
+
+    articles = list(sayso.analyze_many(CORPUS))
+    con = open_store(path)
+    try:
+        write_articles(con, articles)
+    finally:
+        con.close()
+    return articles
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory):
+    path = tmp_path_factory.mktemp("corpus") / "corpus.duckdb"
+    return path, {a.id: a for a in build_store(path)}
+
+
+@pytest.fixture(scope="module")
+def corpus_client(stored):
+    with TestClient(create_app(str(stored[0]), page_size=2)) as c:
+        yield c
+
+
+def by_jane(articles: dict[str, Article]) -> list[tuple[str, dict]]:
+    """(article id, attribution record) of every attribution resolved to Jane Doe, newest article first."""
+    return [(i, a.to_dict()) for i in NEWEST_FIRST for a in articles[i].attributions
+            if (s := articles[i].source_by_id(a.speaker)) is not None and s.name == "Jane Doe"]
+
+
+def test_api_sources_counts_a_source_across_articles(corpus_client, stored):
+    _, articles = stored
+    answer = corpus_client.get("/api/sources").json()
+    jane = answer["sources"][0]
+    expected = by_jane(articles)
+    assert jane["name"] == "Jane Doe" and jane["type"] == "person"
+    assert jane["articles"] == 3 and jane["attributions"] == len(expected)
+    assert sum(jane["by_stance"].values()) == len(expected)
+    assert answer["total"] == len({s.name for a in articles.values() for s in a.sources})
+    only = corpus_client.get("/api/sources", params={"q": "jane"}).json()
+    assert [s["name"] for s in only["sources"]] == ["Jane Doe"]
+
+
+def test_api_source_attributions_newest_first_and_paginated(corpus_client, stored):
+    _, articles = stored
+    expected = by_jane(articles)
+    first = corpus_client.get("/api/sources/Jane Doe/attributions", params={"limit": 2}).json()
+    rest = corpus_client.get("/api/sources/Jane Doe/attributions", params={"limit": 2, "offset": 2}).json()
+    assert first["total"] == rest["total"] == len(expected) == 3
+    got = [(r["article"]["id"], r["attribution"]) for r in first["attributions"] + rest["attributions"]]
+    assert got == expected
+    assert first["attributions"][0]["article"]["title"] == "Bridge fixed"
+    assert first["attributions"][0]["article"]["outlet"] == "Valley Courier"
+    missing = corpus_client.get("/api/sources/Nobody At All/attributions")
+    assert missing.status_code == 404 and "Nobody At All" in missing.json()["detail"]
+
+
+def test_api_article_is_the_stored_record(corpus_client, stored):
+    _, articles = stored
+    for id_, article in articles.items():
+        assert corpus_client.get(f"/api/articles/{id_}").json() == article.to_dict()
+    assert corpus_client.get("/api/articles/no-such-id").status_code == 404
+    listed = corpus_client.get("/api/articles").json()
+    assert [a["id"] for a in listed["articles"]] == NEWEST_FIRST
+    assert listed["articles"][0]["profile"] == articles["bridge-2"].profile
+
+
+def test_api_search_by_source_and_by_content(corpus_client):
+    by_source = corpus_client.get("/api/search", params={"q": "JANE", "by": "source"}).json()
+    assert by_source["total"] == 3 and {r["source"]["name"] for r in by_source["attributions"]} == {"Jane Doe"}
+    by_content = corpus_client.get("/api/search", params={"q": "repairs", "by": "content"}).json()
+    assert [r["article"]["id"] for r in by_content["attributions"]] == ["bridge-1"]
+    assert "repairs" in by_content["attributions"][0]["attribution"]["content"][0]["text"]
+    assert corpus_client.get("/api/search", params={"q": "Engineers", "by": "content"}).json()["total"] == 0
+    assert corpus_client.get("/api/search", params={"q": "  "}).status_code == 400
+    assert corpus_client.get("/api/search", params={"q": "x", "by": "title"}).status_code == 422
+    assert corpus_client.get("/api/search").status_code == 422
+
+
+def test_search_and_source_pages(corpus_client):
+    page = corpus_client.get("/search", params={"q": "jane"}).text
+    assert "3 attributions matching" in page and 'href="/sources/Jane%20Doe"' in page
+    source = corpus_client.get("/sources/Jane Doe")
+    assert source.status_code == 200
+    titles = re.findall(r'<a href="/articles/[^"]+">([^<]+)</a>', source.text)
+    assert titles == ["Bridge fixed", "Budget &lt;script&gt;window.pwned = 4&lt;/script&gt;"]  # page 1 of 2
+    assert "page 1 of 2" in source.text and 'href="/sources/Jane%20Doe?page=2"' in source.text
+    second = corpus_client.get("/sources/Jane Doe", params={"page": 2}).text
+    assert re.findall(r'<a href="/articles/[^"]+">([^<]+)</a>', second) == ["Bridge to reopen"]
+    assert corpus_client.get("/sources/Nobody").status_code == 404
+
+
+def test_articles_outlet_and_article_pages(corpus_client):
+    listing = corpus_client.get("/articles").text
+    assert "<script>window" not in listing and "Budget &lt;script&gt;" in listing
+    assert listing.count('class="mini-bar"') == 2 and "page 1 of 2" in listing
+    outlet = corpus_client.get("/outlets/Valley Courier").text
+    svg = outlet[outlet.index("<svg"):outlet.index("</svg>")]
+    assert "<title>2024-01: " in svg and "<title>2024-03: " in svg and "2024-02" not in svg
+    assert corpus_client.get("/outlets/Nowhere").status_code == 404
+    article = corpus_client.get("/articles/budget-1").text
+    assert "<script>window" not in article
+    assert "&lt;script&gt;window.pwned" in article and "= 3&lt;/script&gt;" in article  # a mark may end between
+    assert 'class="m m-source"' in article
+
+
+def test_the_store_is_opened_read_only(stored, tmp_path):
+    import duckdb
+
+    from sayso.web.corpus import Corpus, CorpusError
+
+    corpus = Corpus(str(stored[0]))
+    try:
+        with pytest.raises(duckdb.Error):
+            corpus._con.execute("DELETE FROM documents")
+        assert corpus.article("bridge-1") is not None
+    finally:
+        corpus.close()
+    not_a_store = tmp_path / "notes.duckdb"
+    not_a_store.write_text("just some notes\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"notes\.duckdb"):
+        create_app(str(not_a_store))

@@ -64,8 +64,9 @@ def _templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, model: str | None = None) -> FastAPI:
-    """The web app; `db` is a store written by `sayso run`, opened read-only."""
+def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, model: str | None = None,
+               page_size: int = PAGE_SIZE) -> FastAPI:
+    """The web app; `db` is a store written by `sayso run`, opened read-only; lists show `page_size` rows a page."""
     corpus = Corpus(db) if db is not None else None
     app = FastAPI(title="sayso", version=__version__,
                   description="Who says so? Attributions, sources and sourcing profiles of news articles. "
@@ -202,10 +203,10 @@ def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, model
         results: list[Found] = []
         total = 0
         if q.strip():
-            results, total = c.search(q, by=by, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+            results, total = c.search(q, by=by, limit=page_size, offset=(page_no - 1) * page_size)
         top = c.sources(limit=15)[0] if not q.strip() else []
         return page(request, "search.html", q=q, by=by, results=results, total=total,
-                    pages=pager(page_no, total), top=top)
+                    pages=pager(page_no, total, page_size), top=top)
 
     @app.get("/sources/{name:path}", response_class=HTMLResponse, include_in_schema=False)
     def source_page(request: Request, name: str,
@@ -214,16 +215,18 @@ def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, model
         summary = c.source(name)
         if summary is None:
             raise HTTPException(404, f"no source named {name!r} in the corpus")
-        rows, total = c.source_attributions(name, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
-        return page(request, "source.html", source=summary, rows=rows, total=total, pages=pager(page_no, total),
+        rows, total = c.source_attributions(name, limit=page_size, offset=(page_no - 1) * page_size)
+        return page(request, "source.html", source=summary, rows=rows, total=total,
+                    pages=pager(page_no, total, page_size),
                     stance_bar=render.stance_bar(summary.by_stance))
 
     @app.get("/articles", response_class=HTMLResponse, include_in_schema=False)
     def articles_page(request: Request, page_no: Annotated[int, Query(alias="page", ge=1)] = 1,
                       outlet: str | None = None) -> HTMLResponse:
         c = need_corpus()
-        rows, total = c.articles(limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE, outlet=outlet)
-        return page(request, "articles.html", rows=rows, total=total, pages=pager(page_no, total), outlet=outlet)
+        rows, total = c.articles(limit=page_size, offset=(page_no - 1) * page_size, outlet=outlet)
+        return page(request, "articles.html", rows=rows, total=total, pages=pager(page_no, total, page_size),
+                    outlet=outlet)
 
     @app.get("/articles/{id:path}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(request: Request, id: str) -> HTMLResponse:
@@ -246,7 +249,7 @@ def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, model
         periods = c.outlet_profile(name)
         if not periods:
             raise HTTPException(404, f"no outlet named {name!r} in the corpus")
-        rows, total = c.articles(limit=PAGE_SIZE, offset=0, outlet=name)
+        rows, total = c.articles(limit=page_size, offset=0, outlet=name)
         return page(request, "outlet.html", outlet=name, periods=periods, chart=profile_chart(periods),
                     rows=rows, total=total, stances=STANCES)
 
@@ -343,7 +346,7 @@ def article_context(article: Article) -> dict[str, Any]:
     }
 
 
-def pager(page_no: int, total: int, size: int = PAGE_SIZE) -> dict[str, Any]:
+def pager(page_no: int, total: int, size: int) -> dict[str, Any]:
     last = max(1, (total + size - 1) // size)
     return {"page": page_no, "last": last, "prev": page_no - 1 if page_no > 1 else None,
             "next": page_no + 1 if page_no < last else None, "first_row": (page_no - 1) * size + 1 if total else 0,
