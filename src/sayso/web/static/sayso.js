@@ -48,7 +48,10 @@
       text.addEventListener("mouseover", function (e) { var m = markOf(e.target); if (m) show(m); });
       text.addEventListener("mouseout", function (e) {
         var m = markOf(e.target);
-        if (m && !m.contains(e.relatedTarget)) hide();
+        if (!m || m.contains(e.relatedTarget)) return;
+        // leaving a highlight with the pointer: back to the one that has keyboard focus, if any
+        var focused = markOf(document.activeElement);
+        if (focused && text.contains(focused)) show(focused); else hide();
       });
       text.addEventListener("focusin", function (e) { var m = markOf(e.target); if (m) show(m); });
       text.addEventListener("focusout", hide);
