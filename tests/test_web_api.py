@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sayso.cli import main
-from sayso.record import Article
+from sayso.record import Article, text_id
 from sayso.web.app import NO_CORPUS, create_app
 
 from .conftest import EXAMPLE
@@ -98,7 +98,8 @@ def test_api_analyze_takes_a_form_a_file_or_a_raw_body(client):
     as_body = client.post("/api/analyze", content=text.encode(), headers={"content-type": "text/plain"}).json()
     assert spans_of(as_json) == spans_of(as_form) == spans_of(as_file) == spans_of(as_body)
     assert ("the mayor", "said", "“We will not give up,”") in spans_of(as_json)
-    assert as_json["id"] == as_file["id"]  # the id of a text sent without one is the hash of the text
+    assert as_json["id"] == as_form["id"] == as_body["id"] == text_id(text)  # no id given: the hash of the text
+    assert as_file["id"] == "a"  # a file's id is its name, as with `sayso analyze a.txt`
 
 
 def test_api_analyze_reads_the_main_text_of_an_html_upload(client):
@@ -354,3 +355,10 @@ def test_the_store_is_opened_read_only(stored, tmp_path):
     not_a_store.write_text("just some notes\n", encoding="utf-8")
     with pytest.raises(CorpusError, match=r"notes\.duckdb"):
         create_app(str(not_a_store))
+
+
+def test_unknown_paths_get_a_page_or_json_by_where_they_are(client):
+    page = client.get("/no-such-page")
+    assert page.status_code == 404 and "text/html" in page.headers["content-type"] and "Not found" in page.text
+    assert client.get("/api/no-such-endpoint").json() == {"detail": "Not Found"}
+    assert client.get("/analyze").status_code == 405

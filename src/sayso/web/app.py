@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
 from sayso import __version__
@@ -105,8 +106,8 @@ def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, model
 
     # --- errors: JSON under /api, a page elsewhere -------------------------------------
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> Response:
+    @app.exception_handler(StarletteHTTPException)  # Starlette's: unknown paths and methods too
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
         return page(request, "error.html", status=exc.status_code, message=str(exc.detail),
@@ -159,7 +160,7 @@ def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, model
                 return sub
             if ctype in ("text/plain", "text/html", "application/xhtml+xml", ""):
                 body = await request.body()
-                return from_upload(body, "request body." + ("html" if "html" in ctype else "txt"), ctype)
+                return from_upload(body, None, ctype)
         except UnicodeDecodeError as exc:  # pragma: no cover - decode_text reports these
             raise HTTPException(400, f"not valid UTF-8 text ({exc.reason})") from None
         except InputError as exc:

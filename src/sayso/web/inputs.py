@@ -4,6 +4,7 @@ an article text and its metadata, or a clear reason why not."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 from sayso.read import InputError, decode_text
@@ -35,17 +36,22 @@ def from_text(text: str, name: str = "pasted text") -> Submitted:
     return Submitted(text.replace("\r\n", "\n"), name)
 
 
+def file_id(filename: str) -> str | None:
+    """The id of an uploaded file's article, as `sayso analyze` gives a file's: its name without the suffix."""
+    return PurePosixPath(filename.replace("\\", "/")).stem or None
+
+
 def from_upload(data: bytes, filename: str | None, content_type: str | None = None) -> Submitted:
     """An uploaded file: .txt as UTF-8 text, .html through main-text extraction."""
-    name = filename or "uploaded file"
+    name = filename or "request body"
     lower = name.lower()
     text = decode_text(data, name)
     is_html = lower.endswith(HTML_SUFFIXES) or (content_type or "").startswith(("text/html", "application/xhtml"))
     if not is_html and not lower.endswith(TEXT_SUFFIXES) and looks_like_html(text):
         is_html = True
-    if is_html:
-        return from_html(text, name)
-    return Submitted(text.replace("\r\n", "\n"), name)
+    sub = from_html(text, name) if is_html else Submitted(text.replace("\r\n", "\n"), name)
+    sub.id = file_id(filename) if filename else None
+    return sub
 
 
 def from_html(html: str, name: str) -> Submitted:
