@@ -15,9 +15,10 @@ Two figures are computed, because they answer different questions:
 - *end to end*: the full pipeline runs and a gold mention counts only if an
   attribution's source span overlaps it.
 
-A mention is resolved correctly when the mentions grouped with it are exactly
-the gold mentions of its speaker (among the mentions in play) and, for named
-people and organisations, the source's name is the gold canonical name.
+A mention is resolved correctly when its predicted source stands for its gold
+speaker (the speaker most of that source's mentions have) and, for named
+people and organisations, the source's name is the gold canonical name. B³ F1
+over the mentions is reported beside it for the resolver.
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ class SourceScores:
     typed: int = 0
     found: int = 0  # end to end: gold mentions an attribution's source overlaps
     resolved_e2e: int = 0
+    b3_precision: float = 0.0  # summed over mentions
+    b3_recall: float = 0.0
     typed_e2e: int = 0
     by_type: Counter = field(default_factory=Counter)  # gold type -> mentions
     resolved_by_type: Counter = field(default_factory=Counter)
@@ -77,7 +80,9 @@ class SourceScores:
         return {
             "mentions": self.mentions,
             "resolver": {"resolution_accuracy": share(self.resolved, self.mentions),
-                         "type_accuracy": share(self.typed, self.mentions)},
+                         "type_accuracy": share(self.typed, self.mentions),
+                         "b3_f1": _f1(self.b3_precision / self.mentions, self.b3_recall / self.mentions)
+                         if self.mentions else 0.0},
             "end_to_end": {"found": share(self.found, self.mentions),
                            "resolution_accuracy": share(self.resolved_e2e, self.mentions),
                            "type_accuracy": share(self.typed_e2e, self.mentions)},
@@ -85,6 +90,10 @@ class SourceScores:
                                    for t, n in sorted(self.by_type.items())},
             "type_confusions": {f"{g}->{p}": n for (g, p), n in self.confusions.most_common() if g != p},
         }
+
+
+def _f1(precision: float, recall: float) -> float:
+    return round(2 * precision * recall / (precision + recall), 3) if precision + recall else 0.0
 
 
 def read_handmade(path: str | Path) -> list[GoldText]:
@@ -163,20 +172,40 @@ def _same_name(predicted: str, gold: str) -> bool:
 
 
 def _score(gold: Sequence[GoldMention], predicted: Sequence[Source | None]) -> tuple[list[bool], list[bool]]:
-    """Per gold mention: resolved correctly, typed correctly (None = not found)."""
-    in_play = [i for i, p in enumerate(predicted) if p is not None]
+    """Per gold mention: resolved correctly, typed correctly (None = not found).
+
+    Each predicted source stands for the gold speaker most of its mentions
+    have (the first such speaker on a tie); a mention is resolved correctly
+    when its source stands for its own speaker and, for named people and
+    organisations, carries the speaker's canonical name."""
+    votes: dict[str, Counter] = {}
+    for g, p in zip(gold, predicted, strict=True):
+        if p is not None:
+            votes.setdefault(p.id, Counter())[g.speaker] += 1
+    stands_for = {sid: c.most_common(1)[0][0] for sid, c in votes.items()}
     resolved, typed = [], []
     for g, p in zip(gold, predicted, strict=True):
         if p is None:
             resolved.append(False)
             typed.append(False)
             continue
-        gold_group = {j for j in in_play if gold[j].speaker == g.speaker}
-        pred_group = {j for j in in_play if predicted[j] is not None and predicted[j].id == p.id}  # type: ignore[union-attr]
-        ok = gold_group == pred_group and (g.type not in NAMED or _same_name(p.name, g.speaker))
+        ok = stands_for[p.id] == g.speaker and (g.type not in NAMED or _same_name(p.name, g.speaker))
         resolved.append(ok)
         typed.append(p.type == g.type)
     return resolved, typed
+
+
+def _b_cubed(gold: Sequence[GoldMention], predicted: Sequence[Source | None]) -> tuple[float, float]:
+    """B³ precision and recall summed over the mentions (unfound mentions are singletons)."""
+    keys = [p.id if p is not None else f"missing{i}" for i, p in enumerate(predicted)]
+    precision = recall = 0.0
+    for i, g in enumerate(gold):
+        same_pred = {j for j, k in enumerate(keys) if k == keys[i]}
+        same_gold = {j for j, h in enumerate(gold) if h.speaker == g.speaker}
+        both = len(same_pred & same_gold)
+        precision += both / len(same_pred)
+        recall += both / len(same_gold)
+    return precision, recall
 
 
 def score_sources(texts: Sequence[GoldText], nlp: Language, articles: Sequence[Article] | None = None) -> SourceScores:
@@ -192,6 +221,9 @@ def score_sources(texts: Sequence[GoldText], nlp: Language, articles: Sequence[A
         sources = {s.id: s for s in resolve_sources(doc, attributions)}
         predicted = [sources.get(a.speaker) if a.speaker else None for a in attributions]
         resolved, typed = _score(mentions, predicted)
+        b3_p, b3_r = _b_cubed(mentions, predicted)
+        scores.b3_precision += b3_p
+        scores.b3_recall += b3_r
         scores.mentions += len(mentions)
         scores.resolved += sum(resolved)
         scores.typed += sum(typed)

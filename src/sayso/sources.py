@@ -56,6 +56,23 @@ DOCUMENT_NOUNS = {
     "website", "notice", "research", "findings", "indictment", "affidavit", "image", "images", "photo",
     "photos", "photograph", "photographs", "map", "chart", "assessment", "estimate", "estimates", "dossier",
     "leak", "cable", "cables", "minutes", "testimony", "complaint", "forecast", "bulletin", "broadcast",
+    "ad", "ads", "advert", "adverts", "advertisement", "commercial", "spot", "editorial", "editorials",
+    "endorsement", "endorsements", "piece", "feature", "story", "stories", "column", "op-ed", "interview",
+    "speech", "remarks", "posting", "postings", "blog", "announcement", "guidance", "policy",
+}
+ORGANIZATION_NOUNS = {
+    "campaign", "camp", "administration", "government", "ministry", "department", "agency", "commission",
+    "committee", "council", "court", "party", "company", "firm", "newspaper", "network", "channel", "office",
+    "embassy", "army", "military", "city", "state", "county", "board", "union", "bank", "university",
+    "school", "hospital", "organization", "organisation", "institute", "foundation", "center", "centre",
+    "white house", "kremlin", "pentagon", "parliament", "congress", "senate", "house", "cabinet", "regime",
+    "corporation", "coalition", "alliance", "league", "association", "federation", "club",
+    "charity", "outlet", "publication", "magazine", "broadcaster", "station", "service",
+}
+GENERIC_ORGANIZATION_NOUNS = {
+    "company", "firm", "agency", "carmaker", "automaker", "force", "organisation", "organization", "business",
+    "retailer", "bank", "insurer", "airline", "broadcaster", "newspaper", "paper", "network", "charity",
+    "group", "manufacturer", "operator", "provider", "supplier", "giant", "startup", "publisher", "outlet",
 }
 GROUP_NOUNS = {
     "troops", "soldiers", "fighters", "forces", "officials", "people", "residents", "voters", "critics",
@@ -85,6 +102,16 @@ ROLE_NOUNS = {
     "historian", "mp", "lawmaker", "legislator", "mogul", "billionaire", "businessman", "businesswoman",
     "nurse", "teacher", "principal", "priest", "bishop", "imam", "rabbi", "chaplain", "veteran",
 }
+# Offices and titles: "an official" is known by office (role); "a teacher" is just someone (unnamed)
+OFFICE_NOUNS = {
+    "minister", "president", "spokesman", "spokeswoman", "spokesperson", "secretary", "chairman",
+    "chairwoman", "chair", "director", "chief", "general", "governor", "mayor", "senator", "judge",
+    "prosecutor", "ambassador", "commander", "officer", "official", "adviser", "advisor", "aide", "ceo",
+    "head", "leader", "king", "queen", "prince", "pope", "premier", "chancellor", "representative",
+    "congressman", "congresswoman", "sheriff", "envoy", "diplomat", "inspector", "captain", "colonel",
+    "sergeant", "deputy", "speaker", "commissioner", "executive", "administrator", "superintendent",
+    "president-elect", "nominee", "candidate", "mp", "lawmaker", "legislator", "attorney",
+}
 UNNAMED_HEADS = {"man", "woman", "person", "resident", "witness", "soldier", "voter", "one", "someone",
                  "somebody", "source", "worker", "employee", "student", "mother", "father", "boy", "girl",
                  "neighbour", "neighbor", "fighter", "protester", "supporter", "member", "passenger",
@@ -98,6 +125,13 @@ ANONYMOUS = re.compile(
     re.I,
 )
 INDEFINITE = {"a", "an", "one", "another", "some", "two", "three", "several", "a few"}
+TIME_MODIFIERS = {"former", "then", "current", "new", "late", "outgoing", "incoming", "acting", "ex"}
+ABBREVIATED_TITLES = {"gov.": "governor", "sen.": "senator", "rep.": "representative", "gen.": "general",
+                      "col.": "colonel", "capt.": "captain", "lt.": "lieutenant", "sgt.": "sergeant",
+                      "prof.": "professor", "dr.": "doctor", "pres.": "president", "sec.": "secretary",
+                      "atty.": "attorney", "supt.": "superintendent", "cmdr.": "commander", "adm.": "admiral"}
+PARTY_WORDS = {"democrat", "republican", "democratic", "gop", "libertarian", "labour", "tory", "conservative",
+               "liberal", "green", "independent", "socialist"}
 DETERMINERS = {"the", "a", "an", "this", "that", "these", "those"}
 _WORD = re.compile(r"[\w’'.-]+")
 
@@ -113,6 +147,8 @@ class _Speaker:
     plural: bool = False
     key: str = ""
     roles: set[str] = field(default_factory=set)
+    fallback_description: str | None = None  # said of the person elsewhere in the article
+    heads: set[str] = field(default_factory=set)  # head nouns of its mentions, for "the poll" -> "A Bloomberg poll"
 
 
 @dataclass
@@ -133,12 +169,51 @@ def _words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
-def _strip_titles(tokens: Sequence) -> list:
-    out = list(tokens)
-    while out and out[0].lower_ in HONORIFICS:
+_BARE_HONORIFICS = {h.rstrip(".") for h in HONORIFICS}
+_POSSESSIVE = {"'s", "’s", "'", "’"}
+
+
+def _name_tokens(tokens: Sequence) -> list:
+    """The words of a name without titles, a leading article, epithets or a possessive:
+    "the Post" -> Post, "Crooked Hillary Clinton's" -> Hillary Clinton."""
+    out = [t for t in tokens if t.lower_ not in _POSSESSIVE]
+    while out and (out[0].lower_ in DETERMINERS or out[0].lower_.rstrip(".") in _BARE_HONORIFICS
+                   or (out[0].pos_ in ("ADJ", "VERB") and len(out) > 1)
+                   or (len(out) > 2 and out[0].lower_ not in given_name_genders()
+                       and out[1].lower_ in given_name_genders())):
         out = out[1:]
-    while (out and out[-1].tag_ == "POS") or (out and out[-1].is_punct):
+    while out and (out[-1].tag_ == "POS" or out[-1].is_punct):
         out = out[:-1]
+    return out
+
+
+def _name_chain(last) -> list:
+    """A name ending at token `last`, with the proper nouns compounded before
+    it ("Magnus Eriksen"), but no titles or role words ("general")."""
+    doc = last.doc
+    chain = [last]
+    i = last.i - 1
+    while i >= 0 and len(chain) < 4:
+        t = doc[i]
+        if t.pos_ != "PROPN" or t.dep_ != "compound" or t.lower_.rstrip(".") in _BARE_HONORIFICS or (
+                t.lower_ in ROLE_NOUNS or t.is_punct or t.ent_type_ == "NORP" or t.lower_ in PARTY_WORDS):
+            break
+        ent = next((e for e in doc.ents if e.start <= i < e.end), None)
+        if ent is not None and len(ent) > 1 and not (ent.start <= last.i < ent.end):
+            break  # part of another name: "Wells Fargo" in "Wells Fargo CEO John Stumpf"
+        chain.insert(0, t)
+        i -= 1
+    return chain
+
+
+def _role_words(tokens) -> set[str]:
+    """Lower-case role words, with abbreviated titles spelt out ("Gov." -> governor)."""
+    out = set()
+    for t in tokens:
+        low = t.lower_
+        out.add(low)
+        if low in ABBREVIATED_TITLES or low + "." in ABBREVIATED_TITLES:
+            out.add(ABBREVIATED_TITLES.get(low) or ABBREVIATED_TITLES[low + "."])
     return out
 
 
@@ -157,34 +232,87 @@ class _ArticlePeople:
     roles it ties to them, and their genders where the article shows them."""
 
     def __init__(self, doc: Doc):
-        self.by_surname: dict[str, _Person] = {}
+        self.by_surname: dict[str, list[_Person]] = {}  # several people may share a surname
+        self.orgs: dict[str, _Person] = {}  # full name (lower case) -> organisation
+        self.org_by_last_word: dict[str, _Person | None] = {}  # None: more than one organisation
         self.mentions: list[tuple[int, _Person]] = []  # (char offset, person), in text order
-        for ent in doc.ents:
-            if ent.label_ not in ("PERSON", "ORG"):
-                continue
-            tokens = _strip_titles(ent)
+        ents = [e for e in doc.ents if e.label_ in ("PERSON", "ORG")]
+        # people first, so that an ORG-labelled "Trump" can join the person Donald Trump
+        seen: set[int] = set()  # tokens already read as part of a name
+        for ent in sorted(ents, key=lambda e: (e.label_ != "PERSON", e.start)):
+            tokens = _name_tokens(ent)
             if not tokens:
                 continue
-            # "Mr Petraeus" may come out as ORG: a personal title makes a person
+            if ent.label_ == "PERSON" and len(tokens) == 1:
+                # the recogniser may cut a name short ("Magnus" GPE + "Eriksen" PERSON)
+                chain = _name_chain(tokens[-1])
+                tokens = chain if len(chain) > len(tokens) else tokens
+            seen.update(t.i for t in tokens)
             before = doc[ent.start - 1] if ent.start > 0 else None
-            titled = before is not None and before.lower_.rstrip(".") in {h.rstrip(".") for h in HONORIFICS}
-            label = "PERSON" if ent.label_ == "PERSON" or titled else "ORG"
-            name = " ".join(t.text for t in tokens)
+            # "Mr Petraeus" may come out as ORG: a personal title makes a person
+            titled = before is not None and before.lower_.rstrip(".") in _BARE_HONORIFICS
             surname = tokens[-1].lower_
-            person = self.by_surname.get(surname) if label == "PERSON" else self.by_surname.get(name.lower())
-            if person is None:
-                person = _Person(name=name, surname=surname, label=label, start=ent.start_char)
-                self.by_surname[surname if label == "PERSON" else name.lower()] = person
-            elif len(tokens) > len(person.name.split()):
-                person.name = name  # the fullest name wins
-            gender = _gender_of_titles([before] if before is not None else [])
-            if gender is None and label == "PERSON" and len(tokens) > 1:
-                gender = given_name_genders().get(tokens[0].lower_)
-            person.gender = person.gender or gender
-            self._collect_roles(ent, person)
+            is_person = ent.label_ == "PERSON" or titled or (
+                surname in self.by_surname and len(tokens) <= 2)
+            person = self._person(tokens, ent.start_char) if is_person else self._org(tokens, ent.start_char)
+            if is_person:
+                gender = _gender_of_titles([before] if before is not None else [])
+                if gender is None and (len(tokens) > 1 or person.name.lower() == tokens[0].lower_):
+                    gender = given_name_genders().get(tokens[0].lower_)
+                person.gender = person.gender or gender
+            self._collect_roles(doc[tokens[0].i:tokens[-1].i + 1], person)
             person.positions.append(ent.start_char)
             self.mentions.append((ent.start_char, person))
+        # names the recogniser missed or mislabelled ("Neville Ashdown" as FAC) that end
+        # with the surname of a person it did find
+        for tok in doc:
+            if tok.i in seen or tok.pos_ != "PROPN" or tok.lower_ not in self.by_surname:
+                continue
+            if tok.dep_ == "compound" and tok.head.pos_ == "PROPN":
+                continue  # not the last word of its name
+            chain = _name_chain(tok)
+            seen.update(t.i for t in chain)
+            person = self._person(chain, chain[0].idx)
+            self._collect_roles(doc[chain[0].i:tok.i + 1], person)
+            person.positions.append(chain[0].idx)
+            self.mentions.append((chain[0].idx, person))
         self.mentions.sort(key=lambda m: m[0])
+        for people in self.by_surname.values():
+            for person in people:
+                person.positions.sort()
+
+    def _person(self, tokens: Sequence, start: int) -> _Person:
+        name = " ".join(t.text for t in tokens)
+        surname = tokens[-1].lower_
+        same = self.by_surname.setdefault(surname, [])
+        if len(tokens) > 1:
+            words = [t.lower_ for t in tokens]
+            for person in same:  # the same person if the given names agree
+                known = person.name.lower().split()
+                if len(known) == 1 or known[0] == words[0]:
+                    if len(tokens) > len(known):
+                        person.name = name  # the fullest name wins
+                    return person
+                if words[-len(known):] == known:
+                    # "Crooked Hillary Clinton", "Democrat Hillary Clinton": an epithet, not a fuller name
+                    return person
+        elif same:
+            return min(same, key=lambda p: abs(p.start - start))
+        person = _Person(name=name, surname=surname, label="PERSON", start=start)
+        same.append(person)
+        return person
+
+    def _org(self, tokens: Sequence, start: int) -> _Person:
+        name = " ".join(t.text for t in tokens)
+        org = self.orgs.get(name.lower())
+        if org is None and len(tokens) == 1:
+            org = self.org_by_last_word.get(tokens[0].lower_)  # "the Post" after "The New York Post"
+        if org is None:
+            org = self.orgs[name.lower()] = _Person(name=name, surname=tokens[-1].lower_, label="ORG", start=start)
+            if len(tokens) > 1:
+                known = self.org_by_last_word.get(org.surname, org)
+                self.org_by_last_word[org.surname] = org if known is org else None
+        return org
 
     @staticmethod
     def _collect_roles(ent: DocSpan, person: _Person) -> None:
@@ -196,7 +324,7 @@ class _ArticlePeople:
             start = min(t.left_edge.i for t in left)
             words = [t for t in doc[start:ent.start] if not t.is_punct]
             if words:
-                person.roles.update(t.lower_ for t in words if t.pos_ in ("NOUN", "PROPN", "ADJ"))
+                person.roles.update(_role_words(t for t in words if t.pos_ in ("NOUN", "PROPN", "ADJ")))
                 description = doc[start:ent.start].text.strip(" ,")
                 if description.lower() not in DETERMINERS and not person.description:
                     person.description = description
@@ -204,15 +332,26 @@ class _ArticlePeople:
         for child in root.children:
             if child.dep_ == "appos" and child.pos_ in ("NOUN", "PROPN"):
                 sub = doc[child.left_edge.i:child.right_edge.i + 1]
-                person.roles.update(t.lower_ for t in sub if t.pos_ in ("NOUN", "ADJ"))
+                # headlines ("Pat Caddell: Voters Worried About…") parse as appositives too
+                if len(sub) > 10 or doc[sub.start - 1].text != "," or not any(
+                        t.pos_ == "NOUN" and t.is_lower for t in sub):
+                    continue
+                person.roles.update(_role_words(t for t in sub if t.pos_ in ("NOUN", "ADJ")))
                 if not person.description:
                     person.description = sub.text.strip(" ,")
+        # a name in apposition to a role: "The institute's director, Karl Jansen"
+        if root.dep_ == "appos" and root.head.pos_ == "NOUN" and root.head.i < ent.start:
+            role = root.head
+            words = [t for t in doc[role.left_edge.i:role.i + 1] if t.pos_ in ("NOUN", "ADJ")]
+            person.roles.update(_role_words(words))
+            if not person.description:
+                person.description = doc[role.left_edge.i:role.i + 1].text
         # "X is the minister"
         head = root.head
         if root.dep_ == "nsubj" and head.lemma_ == "be":
             for child in head.children:
                 if child.dep_ == "attr" and child.pos_ == "NOUN":
-                    person.roles.update(t.lower_ for t in child.subtree if t.pos_ in ("NOUN", "ADJ"))
+                    person.roles.update(_role_words(t for t in child.subtree if t.pos_ in ("NOUN", "ADJ")))
 
     def nearest_before(self, offset: int) -> list[_Person]:
         """Named people mentioned before `offset`, nearest first."""
@@ -222,12 +361,25 @@ class _ArticlePeople:
                 seen.append(person)
         return seen
 
-    def lookup(self, tokens: Sequence) -> _Person | None:
-        tokens = _strip_titles(tokens)
+    def lookup(self, tokens: Sequence, offset: int) -> _Person | None:
+        """The person or organisation a name refers to: the full name, or a
+        surname (the nearest earlier bearer), or the last word of exactly one
+        organisation's name ("the Post")."""
+        tokens = _name_tokens(tokens)
         if not tokens:
             return None
-        return self.by_surname.get(tokens[-1].lower_) or self.by_surname.get(
-            " ".join(t.text for t in tokens).lower())
+        last = tokens[-1].lower_
+        full = " ".join(t.text for t in tokens).lower()
+        bearers = self.by_surname.get(last, [])
+        if len(tokens) > 1:
+            first = tokens[0].lower_
+            named = [p for p in bearers if p.name.split()[0].lower() == first]
+            if named:
+                return named[0]
+        if bearers:
+            earlier = [p for p in bearers if p.start <= offset] or bearers
+            return max(earlier, key=lambda p: max([q for q in p.positions if q <= offset] or [p.start]))
+        return self.orgs.get(full) or self.org_by_last_word.get(last)
 
 
 def _head(mention: DocSpan):
@@ -250,13 +402,15 @@ def _mention_type(mention: DocSpan, person: _Person | None) -> str:
     words = _words(text)
     head = _head(mention)
     head_low = head.lower_
-    if ANONYMOUS.search(text):
+    ents = {e.label_ for e in mention.ents}
+    if ANONYMOUS.search(text) or (head_low in ("source", "sources") and not ents & {"PERSON", "ORG"}):
         return "anonymous"
-    if head_low in DOCUMENT_NOUNS:
+    # "The New York Post" and "the Post" are publishers, not documents
+    named_title = head.pos_ == "PROPN" and head.is_title and (head.i > mention.start or "ORG" in ents)
+    if head_low in DOCUMENT_NOUNS and not named_title:
         return "document"
     if person is not None:
         return "person" if person.label == "PERSON" else "organization"
-    ents = {e.label_ for e in mention.ents}
     if ents & {"ORG", "GPE", "FAC"} and head.pos_ == "PROPN":
         return "organization"
     if ents & {"PERSON"} and head.pos_ == "PROPN":
@@ -266,8 +420,10 @@ def _mention_type(mention: DocSpan, person: _Person | None) -> str:
     if "NORP" in ents and head.pos_ in ("PROPN", "NOUN") and head.tag_ in ("NNPS", "NNS"):
         return "group"
     first = words[0] if words else ""
+    if head_low in ORGANIZATION_NOUNS:
+        return "organization"
     if head_low in ROLE_NOUNS or any(w in ROLE_NOUNS for w in words[-2:]):
-        return "unnamed" if first in INDEFINITE else "role"
+        return "unnamed" if first in INDEFINITE and head_low not in OFFICE_NOUNS else "role"
     if head_low in UNNAMED_HEADS or first in INDEFINITE:
         return "unnamed"
     if head.pos_ == "PROPN":
@@ -301,7 +457,7 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
         sp.name = person.name
         sp.gender = sp.gender or person.gender
         sp.roles |= person.roles
-        sp.description = sp.description or person.description
+        sp.fallback_description = sp.fallback_description or person.description
         return sp
 
     for a in sorted(attributions, key=lambda a: a.first_offset):
@@ -313,6 +469,10 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
         if mention is None or not len(mention):
             a.speaker = None
             continue
+        if len(mention) == 1 and mention[0].tag_ in ("WP", "WDT") and mention[0].head.dep_ == "relcl":
+            # "Trump, who said …": the relative pronoun stands for the noun phrase it hangs on
+            antecedent = mention[0].head.head
+            mention = doc[antecedent.left_edge.i:antecedent.i + 1]
         low = mention.text.strip().lower()
         sp: _Speaker | None = None
         if len(mention) == 1 and low in PRONOUNS:
@@ -323,9 +483,7 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
                                  mention.text.strip(), "other" if generic else "unnamed")
                 sp.plural = low in PLURAL
         else:
-            person = people.lookup(list(mention.ents[-1]) if mention.ents else []) if mention.ents else None
-            if person is None and mention.root.pos_ == "PROPN" and mention.root.lower_ not in DOCUMENT_NOUNS:
-                person = people.lookup([t for t in mention if t.pos_ == "PROPN"])
+            person = _named(mention, people, first.start)
             type_ = _mention_type(mention, person)
             if person is not None and type_ in ("person", "organization"):
                 sp = person_speaker(person)
@@ -334,11 +492,17 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
                     sp.description = description
                 sp.gender = sp.gender or _gender_of_titles(mention) or person.gender
             elif type_ == "role":
-                sp = _resolve_role(mention, first.start, people, person_speaker) or speaker_for(
-                    "role:" + _key(mention.text), mention.text.strip(), "role")
+                sp = (_resolve_role(mention, first.start, people, person_speaker)
+                      or _definite_anaphor(mention, recent)
+                      or speaker_for("role:" + _key(mention.text), mention.text.strip(), "role"))
             else:
-                sp = speaker_for(f"{type_}:{_key(mention.text)}", mention.text.strip(), type_)
-                sp.plural = type_ == "group"
+                org = _definite_organization(mention, first.start, people) if type_ in (
+                    "organization", "other") else None
+                sp = (person_speaker(org) if org is not None else None) or _definite_anaphor(
+                    mention, recent) or speaker_for(
+                    f"{type_}:{_key(mention.text)}", mention.text.strip(), type_)
+                sp.plural = sp.plural or type_ == "group" or _head(mention).tag_ in ("NNS", "NNPS")
+            sp.heads.add(_head(mention).lower_)
         sp.mentions.append(Span(first.start, last.end, text[first.start:last.end]))
         if low in MALE and sp.type in ("person", "role", "unnamed"):
             sp.gender = sp.gender or "male"
@@ -348,7 +512,31 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
         if sp in recent:
             recent.remove(sp)
         recent.append(sp)
-    return [Source(s.id, s.name, s.type, s.description, sorted(set(s.mentions))) for s in speakers]
+    return [Source(s.id, s.name, s.type, s.description or s.fallback_description, sorted(set(s.mentions)))
+            for s in speakers]
+
+
+def _named(mention: DocSpan, people: _ArticlePeople, offset: int) -> _Person | None:
+    """The named person or organisation a mention is about: only when the name
+    is the mention's head ("Mr Petraeus", not "the Clinton camp")."""
+    head = _head(mention)
+    for child in head.children:  # "His lawyer, Bogdan Orlov": the name is the appositive
+        if child.dep_ == "appos" and child.pos_ == "PROPN" and mention.start <= child.i < mention.end:
+            return people.lookup(_name_chain(child), offset)
+    ent = next((e for e in mention.ents if e.start <= head.i < e.end), None)
+    if ent is not None:
+        return people.lookup(list(ent), offset)
+    if head.pos_ != "PROPN" or head.lower_ in DOCUMENT_NOUNS:
+        return None
+    start = head.i
+    while start > mention.start and mention.doc[start - 1].pos_ == "PROPN":
+        start -= 1
+    return people.lookup(list(mention.doc[start:head.i + 1]), offset)
+
+
+def _is_courtesy_title(token) -> bool:
+    low = token.lower_
+    return low.endswith(".") or low in MALE_TITLES | FEMALE_TITLES | {"dr", "prof", "mx"}
 
 
 def _description(mention: DocSpan, person: _Person) -> str | None:
@@ -356,14 +544,49 @@ def _description(mention: DocSpan, person: _Person) -> str | None:
     if not mention.ents:
         return None
     ent = mention.ents[-1]
-    before = mention.doc[mention.start:ent.start]
-    words = [t for t in before if t.lower_.rstrip(".") not in HONORIFICS or len(before) > 1]
-    if words and any(t.pos_ in ("NOUN", "ADJ", "PROPN") for t in words):
-        description = before.text.strip(" ,")
-        if description.lower() not in DETERMINERS:
-            return description
-    after = mention.doc[ent.end:mention.end].text.strip(" ,")
-    return after or person.description
+    before = list(mention.doc[mention.start:ent.start])
+    # a bare title or article is no description ("Mr.", "the", "Gov.")
+    # a bare title or article is no description ("Mr.", "the", "Gov."); "general" is one
+    while before and (before[-1].is_punct or (len(before) > 1 and _is_courtesy_title(before[-1]))):
+        before = before[:-1]
+    while before and before[0].lower_ in DETERMINERS:
+        before = before[1:]
+    if before and not (len(before) == 1 and _is_courtesy_title(before[0])) and any(
+            t.pos_ in ("NOUN", "PROPN") for t in before):
+        return mention.doc[before[0].i:before[-1].i + 1].text.strip(" ,")
+    after = [t for t in mention.doc[ent.end:mention.end] if t.lower_ not in _POSSESSIVE and not t.is_punct]
+    if after and any(t.pos_ == "NOUN" for t in after):
+        return mention.doc[after[0].i:after[-1].i + 1].text
+    return None
+
+
+def _definite_organization(mention: DocSpan, offset: int, people: _ArticlePeople) -> _Person | None:
+    """"The ministry" is the nearest earlier organisation whose name has that
+    word ("the Ministry of Water Resources"); "the company" or "the agency",
+    words any organisation may be called, the nearest earlier organisation."""
+    if mention[0].lower_ not in ("the", "this", "that") or len(mention) > 3:
+        return None
+    head = _head(mention).lower_
+    earlier = [p for p in people.nearest_before(offset) if p.label == "ORG"]
+    for org in earlier:
+        if head in org.name.lower().split():
+            return org
+    if head in GENERIC_ORGANIZATION_NOUNS and earlier:
+        return earlier[0]
+    return None
+
+
+def _definite_anaphor(mention: DocSpan, recent: list[_Speaker]) -> _Speaker | None:
+    """A short definite description ("the poll", "The commission", "the
+    source") refers to the nearest earlier source whose mentions have the
+    same head noun ("A Bloomberg poll", "the Commission on Presidential Debates")."""
+    if mention[0].lower_ not in ("the", "this", "that", "these", "those") or len(mention) > 4:
+        return None
+    head = _head(mention).lower_
+    for sp in reversed(recent):
+        if head in sp.heads and sp.type not in ("person",):
+            return sp
+    return None
 
 
 def _compatible(pronoun: str, sp_type: str, plural: bool, gender: str | None) -> bool:
@@ -379,37 +602,48 @@ def _compatible(pronoun: str, sp_type: str, plural: bool, gender: str | None) ->
 
 def _resolve_pronoun(pronoun: str, offset: int, recent: list[_Speaker], people: _ArticlePeople,
                      person_speaker) -> _Speaker | None:
-    """The nearest compatible earlier source, or named person of the text."""
+    """The nearest compatible earlier source or named person of the text. For
+    he/she, someone known to match the pronoun's gender beats someone whose
+    gender the article does not show, however near."""
     if pronoun in FIRST_SECOND:
         return None
-    last_source_at = {sp.id: max(m.start for m in sp.mentions) for sp in recent}
-    best: tuple[int, _Speaker | _Person] | None = None
+    candidates: list[tuple[int, _Speaker | _Person, str | None]] = []
     for sp in recent:
         if _compatible(pronoun, sp.type, sp.plural, sp.gender):
-            at = last_source_at[sp.id]
-            if best is None or at > best[0]:
-                best = (at, sp)
+            candidates.append((max(m.start for m in sp.mentions), sp, sp.gender))
     for person in people.nearest_before(offset):
         type_ = "person" if person.label == "PERSON" else "organization"
         if _compatible(pronoun, type_, False, person.gender):
             at = max(p for p in person.positions if p < offset)
-            if best is None or at > best[0]:
-                best = (at, person)
-            break
-    if best is None:
+            candidates.append((at, person, person.gender))
+    if not candidates:
         return None
-    found = best[1]
+    if pronoun in MALE | FEMALE:
+        want = "male" if pronoun in MALE else "female"
+        known = [c for c in candidates if c[2] == want]
+        candidates = known or candidates
+    elif pronoun in PLURAL:
+        # "they" is more often people than an organisation
+        plural = [c for c in candidates if not (isinstance(c[1], _Person) or c[1].type == "organization")]
+        candidates = plural or candidates
+    found = max(candidates, key=lambda c: c[0])[1]
     return person_speaker(found) if isinstance(found, _Person) else found
 
 
 def _resolve_role(mention: DocSpan, offset: int, people: _ArticlePeople, person_speaker) -> _Speaker | None:
-    """"The former general" is the person the article called a general."""
-    words = set(_words(mention.text)) - DETERMINERS - {"former", "then", "current", "new", "late"}
-    head = _head(mention).lower_
-    for person in people.nearest_before(offset):
-        if head in person.roles and words <= person.roles | {head}:
+    """"The former general" is the person the article called a general: the
+    nearest person whose roles cover the mention's words; or, when the mention
+    adds only lower-case words ("the former general"), the nearest person with
+    the head role. A capitalised word the person lacks ("the Democratic
+    nominee" for a Republican nominee) blocks the link."""
+    head = _head(mention)
+    words = {t.lower_ for t in mention if not t.is_punct} - DETERMINERS - TIME_MODIFIERS
+    capitalised = {t.lower_ for t in mention if t.is_title and t.i != mention.start and t.i != head.i}
+    candidates = [p for p in people.nearest_before(offset) if head.lower_ in p.roles and p.label == "PERSON"]
+    for person in candidates:
+        if words <= person.roles | {head.lower_}:
             return person_speaker(person)
-    for person in people.nearest_before(offset):
-        if head in person.roles:
+    for person in candidates:
+        if capitalised <= person.roles:
             return person_speaker(person)
     return None
