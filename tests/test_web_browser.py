@@ -167,13 +167,16 @@ def test_analyse_page_in_chromium(browser, analyse_url, example_article, artifac
 
     # hovering and focusing a highlight show its attribution, source as resolved
     tip = browser.find_element(By.ID, "tip")
+    by_he = next(a for a in example_article.attributions if [s.text for s in a.source] == ["He"])
     he = browser.find_element(By.XPATH, "//div[@id='article-text']//mark[contains(@class,'m-source') and .='He']")
     ActionChains(browser).move_to_element(he).perform()
     WebDriverWait(browser, 5).until(lambda d: tip.is_displayed())
-    assert "David Petraeus (person)" in tip.text and "stance doubting" in tip.text and "mixed" in tip.text
-    browser.execute_script("document.querySelector('#article-text mark.m-cue[data-a=\"a14\"]').focus()")
-    WebDriverWait(browser, 5).until(lambda d: tip.text.startswith("a14 · cue"))
-    assert "the deputy prime minister (role)" in tip.text and "stance assertive" in tip.text
+    assert tip.text == f"{by_he.id} · source: David Petraeus (person) · stance {by_he.stance} · {by_he.kind} quote"
+    minister = next(s for s in example_article.sources if s.name == "the deputy prime minister")
+    by_minister = next(a for a in example_article.attributions if a.speaker == minister.id)
+    browser.execute_script(f"document.querySelector('#article-text mark.m-cue[data-a=\"{by_minister.id}\"]').focus()")
+    WebDriverWait(browser, 5).until(lambda d: tip.text.startswith(f"{by_minister.id} · cue"))
+    assert f"the deputy prime minister (role) · stance {by_minister.stance}" in tip.text
 
     # the panel: David Petraeus with his references
     his_id = source_button(browser, "David Petraeus").get_attribute("data-s")
@@ -196,7 +199,7 @@ def test_analyse_page_in_chromium(browser, analyse_url, example_article, artifac
     browser.save_screenshot(str(artifacts / "analyse-petraeus.png"))
     source_button(browser, "the deputy prime minister").click()
     shown = selected(browser)
-    assert shown["references"] == ["the deputy prime minister"] and shown["attributions"] == ["a14"]
+    assert shown["references"] == ["the deputy prime minister"] and shown["attributions"] == [by_minister.id]
     assert petraeus.get_attribute("aria-pressed") == "false"
     source_button(browser, "the deputy prime minister").click()  # again: off
     assert selected(browser)["speakers"] == []
