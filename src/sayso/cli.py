@@ -252,9 +252,75 @@ def run_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- sayso spark, sayso import -----------------------------------------------------------
+
+def add_spark(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("spark", help="analyse a corpus on Apache Spark into Parquet datasets",
+                       description="Analyse articles on Spark (pip install 'sayso[spark]'; Java 17+) and append "
+                                   "the Parquet datasets documents, attributions, sources and errors under --out. "
+                                   "Documents already written there are skipped.")
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="files or folders of .txt/.md/.html/.jsonl/.jsonl.gz/.warc/.warc.gz, or Parquet datasets "
+                        "with a text column (local paths or URIs Spark can read)")
+    p.add_argument("--out", required=True, metavar="DIR", help="the output folder (local path or URI)")
+    p.add_argument("--master", default="local[2]",
+                   help="the Spark master (default: local[2]; 'submit' leaves it to spark-submit)")
+    p.add_argument("--partitions", type=int, metavar="N", help="analysis tasks (default: 4 per core)")
+    p.add_argument("--id-field", default="id", metavar="NAME", help="jsonl/Parquet field of the id (default: id)")
+    p.add_argument("--text-field", default="text", metavar="NAME",
+                   help="jsonl/Parquet field of the text (default: text)")
+    p.add_argument("--batch-size", type=int, default=16, metavar="N", help="texts per spaCy batch (default: 16)")
+    p.add_argument("--model", metavar="NAME", help="the spaCy base pipeline (default: installed one)")
+    p.add_argument("--ui", action="store_true", help="start Spark's web UI (off by default)")
+    p.set_defaults(run=run_spark)
+
+
+def run_spark(args: argparse.Namespace) -> int:
+    from sayso.spark import ReadOptions, SparkError
+    from sayso.spark import run_spark as spark_run
+
+    if args.partitions is not None and args.partitions < 1:
+        raise CommandError("--partitions must be at least 1")
+    if args.batch_size < 1:
+        raise CommandError("--batch-size must be at least 1")
+    try:
+        summary = spark_run(args.inputs, args.out, master=None if args.master == "submit" else args.master,
+                            partitions=args.partitions, options=ReadOptions(args.id_field, args.text_field),
+                            model=args.model, batch_size=args.batch_size, ui=args.ui)
+    except SparkError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"sayso: {summary.read} records read, {summary.analysed} analysed, {summary.skipped} skipped "
+          f"(already in {args.out}), {summary.failed} failed (see {args.out}/errors); "
+          f"{summary.seconds:.1f} s including {summary.startup_seconds:.1f} s Spark start-up", file=sys.stderr)
+    return EXIT_OK
+
+
+def add_import(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("import", help="load the Parquet output of `sayso spark` into a corpus store",
+                       description="Load the Parquet datasets written by `sayso spark` into a DuckDB corpus "
+                                   "store, for `sayso query` and `sayso serve`. Documents already stored are kept.")
+    p.add_argument("directory", metavar="DIR", help="the --out folder of `sayso spark`")
+    p.add_argument("--db", required=True, metavar="FILE", help="the corpus store (created if absent)")
+    p.set_defaults(run=run_import)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from sayso.spark import SparkError, import_parquet
+    from sayso.store import StoreError
+
+    try:
+        added = import_parquet(args.db, args.directory)
+    except (SparkError, StoreError) as exc:
+        raise CommandError(str(exc)) from None
+    print("sayso: added " + ", ".join(f"{n} {table}" for table, n in added.items()) + f" to {args.db}",
+          file=sys.stderr)
+    return EXIT_OK
+
+
 # --- main ------------------------------------------------------------------------------
 
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_analyze, add_eval, add_serve]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_analyze, add_eval, add_serve, add_spark,
+                                                                add_import, add_train]
 
 
 def build_parser() -> argparse.ArgumentParser:

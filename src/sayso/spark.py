@@ -1,0 +1,682 @@
+"""Cluster runs on Apache Spark: the records of `sayso run`, on PySpark.
+
+`analyze_frame` turns a DataFrame of articles into one row per article with
+the store's `documents` columns, its `attributions` and `sources` rows as
+arrays of structs, and `error` (set, with everything else empty, when the
+article could not be analysed). The per-document work is
+`pipeline.Analyzer.analyze_batch`, the pure function `sayso run` uses; each
+Python worker loads the model once (module-level cache) and rows go through
+it in spaCy batches inside `mapInArrow`. The rows themselves come from
+`store.article_rows`, so the Parquet output has exactly the store's columns.
+
+`run_spark` is `sayso spark`: read inputs, skip documents already written,
+analyse, and append the Parquet datasets documents/attributions/sources/errors
+under the output folder. `import_parquet` is `sayso import`: load them into a
+DuckDB corpus store.
+
+pyspark is an optional dependency (`pip install sayso[spark]`); it is imported
+only inside the functions that need it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sayso.record import META_FIELDS, text_id
+from sayso.store import COLUMNS
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql.types import DataType, StructType
+
+TABLES = ("documents", "attributions", "sources", "errors")
+PARTITION_COLUMN = "month"  # documents, attributions and sources are partitioned by the article's month
+UNKNOWN_MONTH = "unknown"
+MIN_JAVA = 17
+LOCAL_MASTER = re.compile(r"^local(\[[^\]]*\])?$")
+
+# Quiet by default: only warnings and errors from Spark's own loggers, and
+# not even those from the few that warn about harmless things on every start.
+_LOG4J2 = """\
+rootLogger.level = warn
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = spark: %p %c{1}: %m%n%ex
+logger.hadoop.name = org.apache.hadoop.util.NativeCodeLoader
+logger.hadoop.level = error
+logger.netutil.name = org.apache.spark.util.Utils
+logger.netutil.level = error
+logger.parquet.name = org.apache.parquet
+logger.parquet.level = error
+"""
+
+
+class SparkError(Exception):
+    """Spark cannot run here, or a Spark run was asked for wrongly; one line saying why."""
+
+
+# --- the session ---------------------------------------------------------------------------
+
+
+def _java_version(java: str) -> int | None:
+    """The major version of a java executable, None when it does not run."""
+    try:
+        out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
+    if not match:
+        return None
+    major = int(match.group(1))
+    return int(match.group(2) or 0) if major == 1 else major  # "1.8" is Java 8
+
+
+def find_java_home() -> str:
+    """JAVA_HOME for Spark: the one set, else the java on PATH, else the
+    oldest JDK of version 17 or later under /usr/lib/jvm (several may be
+    installed, and Spark 4 wants 17 or 21). Raises SparkError when none fits."""
+    if os.environ.get("JAVA_HOME"):
+        home = os.environ["JAVA_HOME"]
+        version = _java_version(os.path.join(home, "bin", "java"))
+        if version is None or version < MIN_JAVA:
+            raise SparkError(f"JAVA_HOME={home} is not a Java {MIN_JAVA}+ installation (Spark needs one)")
+        return home
+    candidates: list[str] = []
+    on_path = shutil.which("java")
+    if on_path:
+        candidates.append(str(Path(on_path).resolve().parent.parent))
+    jvm = Path("/usr/lib/jvm")
+    if jvm.is_dir():
+        candidates += sorted(str(p) for p in jvm.iterdir() if (p / "bin" / "java").is_file() and not p.is_symlink())
+    found = [(v, home) for home in dict.fromkeys(candidates)
+             if (v := _java_version(os.path.join(home, "bin", "java"))) is not None and v >= MIN_JAVA]
+    if not found:
+        raise SparkError(f"Spark needs Java {MIN_JAVA} or later and none was found "
+                         "(install one, e.g. apt-get install default-jre-headless, or set JAVA_HOME)")
+    return min(found)[1]
+
+
+def _require_pyspark() -> None:
+    try:
+        import pyarrow  # noqa: F401
+        import pyspark  # noqa: F401
+    except ImportError as exc:
+        raise SparkError(f"Spark runs need pyspark and pyarrow ({exc.name} is missing): "
+                         "pip install 'sayso[spark]'") from None
+
+
+def spark_session(master: str | None = "local[2]", *, ui: bool = False, app_name: str = "sayso",
+                  config: dict[str, str] | None = None) -> SparkSession:
+    """A SparkSession that is quiet (log level WARN) and private (UI off
+    unless `ui`; in local mode the driver listens on 127.0.0.1 only, and the
+    Python workers run this interpreter). `master` None leaves the master to
+    spark-submit. Raises SparkError when pyspark or Java is missing."""
+    _require_pyspark()
+    from pyspark.sql import SparkSession
+
+    local = master is not None and bool(LOCAL_MASTER.match(master))
+    if SparkSession.getActiveSession() is None:
+        # Only a JVM we start ourselves needs Java found and its logging set up.
+        os.environ["JAVA_HOME"] = find_java_home()
+    log4j = Path(tempfile.gettempdir()) / "sayso-spark-log4j2.properties"
+    if not log4j.exists() or log4j.read_text(encoding="utf-8") != _LOG4J2:
+        log4j.write_text(_LOG4J2, encoding="utf-8")
+    builder = SparkSession.builder.appName(app_name)
+    settings = {
+        "spark.ui.enabled": "true" if ui else "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile=file:{log4j}",
+        "spark.executor.extraJavaOptions": f"-Dlog4j2.configurationFile=file:{log4j}",
+    }
+    if master is not None:
+        builder = builder.master(master)
+    if local:
+        # Nothing listens on an outside interface, and the workers use this
+        # interpreter (the system python has no spaCy).
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        os.environ["PYSPARK_PYTHON"] = sys.executable
+        os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+        settings |= {"spark.driver.bindAddress": "127.0.0.1", "spark.driver.host": "127.0.0.1",
+                     "spark.pyspark.python": sys.executable}
+    settings |= config or {}
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # the JVM did not start: say why in one line
+        raise SparkError(f"cannot start Spark ({_first_line(exc)})") from None
+    session.sparkContext.setLogLevel("WARN")
+    return session
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+# --- schemas ---------------------------------------------------------------------------------
+
+
+def _spark_type(duckdb_type: str) -> DataType:
+    from pyspark.sql import types as T
+
+    return {"VARCHAR": T.StringType(), "JSON": T.StringType(), "BIGINT": T.LongType(),
+            "INTEGER": T.IntegerType(), "DOUBLE": T.DoubleType(), "TIMESTAMP": T.TimestampNTZType()}[duckdb_type]
+
+
+def _arrow_type(duckdb_type: str) -> pa.DataType:
+    import pyarrow as pa
+
+    return {"VARCHAR": pa.string(), "JSON": pa.string(), "BIGINT": pa.int64(), "INTEGER": pa.int32(),
+            "DOUBLE": pa.float64(), "TIMESTAMP": pa.timestamp("us")}[duckdb_type]
+
+
+def table_schema(table: str) -> StructType:
+    """The Spark schema of one of the store's tables (store.COLUMNS)."""
+    from pyspark.sql import types as T
+
+    return T.StructType([T.StructField(name, _spark_type(kind)) for name, kind in COLUMNS[table].items()])
+
+
+def result_schema() -> StructType:
+    """What `analyze_frame` returns: the documents columns, the article's
+    attributions and sources rows as arrays, and `error`."""
+    from pyspark.sql import types as T
+
+    return T.StructType([
+        *table_schema("documents").fields,
+        T.StructField("attributions", T.ArrayType(table_schema("attributions"))),
+        T.StructField("sources", T.ArrayType(table_schema("sources"))),
+        T.StructField("error", T.StringType()),
+    ])
+
+
+def _result_arrow_schema() -> pa.Schema:
+    import pyarrow as pa
+
+    def struct(table: str) -> pa.DataType:
+        return pa.struct([pa.field(n, _arrow_type(k)) for n, k in COLUMNS[table].items()])
+
+    return pa.schema([
+        *(pa.field(n, _arrow_type(k)) for n, k in COLUMNS["documents"].items()),
+        pa.field("attributions", pa.list_(struct("attributions"))),
+        pa.field("sources", pa.list_(struct("sources"))),
+        pa.field("error", pa.string()),
+    ])
+
+
+# --- the per-partition work ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Which input columns hold what (shipped to the workers with the function)."""
+
+    text: str
+    id: str | None
+    meta: tuple[str, ...]
+    meta_json: str | None
+    input: str | None
+    record: str | None
+    error: str | None
+
+
+_analyzers: dict[Any, Any] = {}  # Settings -> Analyzer: one model load per Python worker
+
+
+def _worker_analyzer(settings: Any) -> Any:
+    from sayso.pipeline import Analyzer
+
+    if settings not in _analyzers:
+        _analyzers[settings] = Analyzer(settings)
+    return _analyzers[settings]
+
+
+def _analyze_arrow(batches: Iterable[pa.RecordBatch], settings: Any, columns: _Columns,
+                   version: str) -> Iterator[pa.RecordBatch]:
+    """Analyse Arrow batches of input rows, `settings.batch_size` rows at a
+    time, into batches of `analyze_frame` rows (same order, one per row)."""
+    import pyarrow as pa
+
+    from sayso.record import Article
+    from sayso.store import Provenance, article_rows
+
+    schema = _result_arrow_schema()
+    document_columns = list(COLUMNS["documents"])
+    analyzer = None
+    for batch in batches:
+        rows = batch.to_pylist()
+        for start in range(0, len(rows), settings.batch_size):
+            chunk = rows[start:start + settings.batch_size]
+            items: list[Any] = []
+            for row in chunk:
+                meta: dict[str, Any] = {}
+                if columns.meta_json and row.get(columns.meta_json):
+                    try:
+                        loaded = json.loads(row[columns.meta_json])
+                        meta = loaded if isinstance(loaded, dict) else {}
+                    except ValueError:
+                        meta = {}
+                for name in columns.meta:
+                    if row.get(name) is not None:
+                        meta[name] = row[name]
+                id_ = row.get(columns.id) if columns.id else None
+                items.append((row.get(columns.text), None if id_ is None else str(id_), meta))
+            # Rows the reader already refused are not analysed (nor is the model loaded for them).
+            refused = [row.get(columns.error) if columns.error else None for row in chunk]
+            todo = [item for item, why in zip(items, refused, strict=True) if why is None]
+            if todo and analyzer is None:
+                analyzer = _worker_analyzer(settings)
+            analysed = iter(analyzer.analyze_batch(todo) if todo else [])
+            now = datetime.now(UTC).replace(tzinfo=None)
+            out: list[dict[str, Any]] = []
+            for row, item, why in zip(chunk, items, refused, strict=True):
+                article = Article(id=item[1] or "?", text="", error=why) if why is not None else next(analysed)
+                provenance = Provenance(row.get(columns.input) if columns.input else None,
+                                        row.get(columns.record) if columns.record else None)
+                if article.error is None:
+                    tables = article_rows(article, provenance, processed_at=now, version=version)
+                    result = tables["documents"][0]
+                    result["attributions"] = tables["attributions"]
+                    result["sources"] = tables["sources"]
+                    result["error"] = None
+                else:
+                    result = dict.fromkeys(document_columns)
+                    result |= {"id": article.id, "input": provenance.input,
+                               "record": provenance.record if provenance.record is not None else article.id,
+                               "processed_at": now, "sayso_version": version, "schema": article.schema,
+                               "attributions": [], "sources": [], "error": article.error}
+                out.append(result)
+            yield pa.RecordBatch.from_pylist(out, schema=schema)
+
+
+def analyze_frame(df: DataFrame, text_col: str = "text", id_col: str | None = "id", *,
+                  meta_cols: Sequence[str] | None = None, meta_json_col: str | None = None,
+                  input_col: str | None = None, record_col: str | None = None, error_col: str | None = None,
+                  model: str | None = None, min_score: float = 0.0, batch_size: int = 16) -> DataFrame:
+    """Analyse the articles of a DataFrame: one output row per input row
+    (see `result_schema`), in the input's partitions.
+
+    `text_col` holds the text; `id_col` the id (None or a null value: a hash
+    of the text, as `sayso run` does). Meta fields come from `meta_cols`
+    (default: the columns of `df` named like record meta fields: title, url,
+    published, outlet, author, language), over a JSON object in
+    `meta_json_col` if given. `input_col`/`record_col` say where a row was read
+    from; `error_col`, when set and not null, marks a row that could not be
+    read (it becomes an error row unanalysed)."""
+    from pyspark.sql import functions as F
+
+    from sayso import __version__
+    from sayso.pipeline import Settings
+
+    names = set(df.columns)
+    wanted = [text_col, id_col, meta_json_col, input_col, record_col, error_col]
+    missing = [c for c in wanted if c is not None and c not in names]
+    if missing:
+        raise SparkError(f"no column {missing[0]!r} in the DataFrame (columns: {', '.join(df.columns)})")
+    if meta_cols is None:
+        meta_cols = [c for c in META_FIELDS if c in names and c not in wanted]
+    else:
+        absent = [c for c in meta_cols if c not in names]
+        if absent:
+            raise SparkError(f"no meta column {absent[0]!r} in the DataFrame")
+    # Only what the workers need travels to Python, as strings where it is meta.
+    selected = [F.col(text_col).cast("string").alias(text_col)]
+    selected += [F.col(c).cast("string").alias(c) for c in meta_cols]
+    selected += [F.col(c) for c in (id_col, meta_json_col, input_col, record_col, error_col)
+                 if c is not None and c not in meta_cols and c != text_col]
+    columns = _Columns(text_col, id_col, tuple(meta_cols), meta_json_col, input_col, record_col, error_col)
+    settings = Settings(model=model, min_score=min_score, batch_size=batch_size)
+    version = __version__
+
+    def work(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        return _analyze_arrow(batches, settings, columns, version)
+
+    return df.select(*selected).mapInArrow(work, result_schema())
+
+
+
+# --- reading inputs --------------------------------------------------------------------------
+
+# The columns of the frame of read records that `analyze_frame` takes in a run.
+READ_SCHEMA = "input string, record string, id string, text string, meta_json string, read_error string"
+FILE_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl", ".jsonl.gz", ".warc", ".warc.gz")
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to find ids, texts and meta in structured inputs (jsonl, Parquet)."""
+
+    id_field: str = "id"
+    text_field: str = "text"
+
+
+def _suffix(name: str) -> str | None:
+    lower = name.lower()
+    return next((s for s in FILE_SUFFIXES if lower.endswith(s)), None)
+
+
+def _local_path(uri: str) -> str:
+    """A file: URI as Spark's binaryFile source writes it, back to a path."""
+    from urllib.parse import unquote, urlparse
+
+    parsed = urlparse(uri)
+    return unquote(parsed.path) if parsed.scheme == "file" else uri
+
+
+def _relative_name(uri: str, root: str) -> str:
+    """The file's path below the input folder it was found in (its id, as in
+    `sayso run`), or its name when the input was the file itself."""
+    path = _local_path(uri)
+    root_path = _local_path(root).rstrip("/")
+    if path == root_path:
+        return os.path.basename(path)
+    marker = root_path + "/"
+    return path[len(marker):] if path.startswith(marker) else os.path.basename(path)
+
+
+def read_file_records(uri: str, data: bytes, root: str, options: ReadOptions) -> Iterator[tuple[Any, ...]]:
+    """The records of one input file's bytes as READ_SCHEMA tuples (bad
+    records carry `read_error`, so nothing read is lost)."""
+    from sayso.read import InputError
+
+    name = _relative_name(uri, root)
+    suffix = _suffix(name)
+    try:
+        if suffix in (".txt", ".md"):
+            from sayso.read import decode_text
+
+            text = decode_text(bytes(data), name)
+            yield (_local_path(uri), name, name, text, None, None)
+        elif suffix in (".jsonl", ".jsonl.gz"):
+            yield from _jsonl_records(_local_path(uri), bytes(data), suffix, options)
+        else:
+            yield (_local_path(uri), name, name, None, None, f"{name}: not a supported input file")
+    except InputError as exc:
+        yield (_local_path(uri), name, name, None, None, str(exc))
+
+
+def _jsonl_records(uri: str, data: bytes, suffix: str, options: ReadOptions) -> Iterator[tuple[Any, ...]]:
+    if suffix == ".jsonl.gz":
+        data = gzip.decompress(data)
+    for number, line in enumerate(data.splitlines(), start=1):
+        if not line.strip():
+            continue
+        record = str(number)
+        try:
+            item = json.loads(line)
+        except ValueError as exc:
+            yield (uri, record, None, None, None, f"line {number}: not valid JSON ({exc})")
+            continue
+        if not isinstance(item, dict):
+            yield (uri, record, None, None, None, f"line {number}: not a JSON object")
+            continue
+        text = item.get(options.text_field)
+        if not isinstance(text, str):
+            yield (uri, record, None, None, None, f"line {number}: no text in field {options.text_field!r}")
+            continue
+        id_ = item.get(options.id_field)
+        meta = {k: item[k] for k in META_FIELDS if item.get(k) is not None}
+        if isinstance(item.get("meta"), dict):
+            meta |= item["meta"]
+        yield (uri, record, text_id(text) if id_ is None else str(id_), text,
+               json.dumps(meta, ensure_ascii=False), None)
+
+
+def _is_parquet(path: str) -> bool:
+    if path.lower().endswith(".parquet"):
+        return True
+    local = Path(_local_path(path))
+    return local.is_dir() and any(local.glob("*.parquet")) and not any(
+        _suffix(p.name) for p in local.rglob("*") if p.is_file())
+
+
+def read_inputs(spark: SparkSession, inputs: Sequence[str], options: ReadOptions = ReadOptions()) -> DataFrame:
+    """A frame of READ_SCHEMA rows for files, folders (recursively; files
+    of other kinds in a folder are passed over) and Parquet datasets."""
+    from pyspark.sql import functions as F
+
+    frames = []
+    files: list[str] = []
+    for given in inputs:
+        local = Path(_local_path(given))
+        if "://" not in given and not local.exists():
+            raise SparkError(f"{given}: no such file or folder")
+        if _is_parquet(given):
+            frames.append(_read_parquet(spark, given, options))
+        else:
+            files.append(given)
+    if files:
+        binary = None
+        for given in files:
+            found = (spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(given)
+                     .select("path", "content").withColumn("root", F.lit(given)))
+            binary = found if binary is None else binary.unionByName(found)
+        assert binary is not None
+        explicit = {_local_path(f) for f in files}
+
+        def read_partition(rows: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
+            for row in rows:
+                if _suffix(row.path) is None and _local_path(row.path) not in explicit:
+                    continue  # not an article file, inside a folder
+                yield from read_file_records(row.path, row.content, row.root, options)
+
+        frames.append(spark.createDataFrame(binary.rdd.mapPartitions(read_partition), READ_SCHEMA))
+    result = frames[0]
+    for frame in frames[1:]:
+        result = result.unionByName(frame)
+    return result
+
+
+def _read_parquet(spark: SparkSession, path: str, options: ReadOptions) -> DataFrame:
+    from pyspark.sql import functions as F
+
+    df = spark.read.parquet(path)
+    if options.text_field not in df.columns:
+        raise SparkError(f"{path}: no text column {options.text_field!r} (columns: {', '.join(df.columns)}); "
+                         "name it with --text-field")
+    meta = [c for c in META_FIELDS if c in df.columns and c not in (options.text_field, options.id_field)]
+    meta_json = F.to_json(F.struct(*[F.col(c).cast("string").alias(c) for c in meta])) if meta else F.lit(None)
+    # Without an id, the hash of the text, as `record.text_id` makes it.
+    text_hash = F.concat(F.lit("sha1:"), F.substring(F.sha1(F.col(options.text_field).cast("string")), 1, 16))
+    id_col = F.coalesce(F.col(options.id_field).cast("string"), text_hash) if options.id_field in df.columns \
+        else text_hash
+    return df.select(
+        F.lit(path).alias("input"),
+        id_col.alias("record"),
+        id_col.alias("id"),
+        F.col(options.text_field).cast("string").alias("text"),
+        meta_json.cast("string").alias("meta_json"),
+        F.when(F.col(options.text_field).isNull(), F.lit("no text")).cast("string").alias("read_error"),
+    )
+
+
+# --- sayso spark -----------------------------------------------------------------------------
+
+
+@dataclass
+class RunSummary:
+    """What a `sayso spark` run did."""
+
+    read: int = 0
+    skipped: int = 0
+    analysed: int = 0
+    failed: int = 0
+    startup_seconds: float = 0.0
+    seconds: float = 0.0
+
+
+def _has_parquet(path: Path) -> bool:
+    return path.is_dir() and any(path.rglob("*.parquet"))
+
+
+def _month(published: Any) -> Any:
+    from pyspark.sql import functions as F
+
+    prefix = F.regexp_extract(published, r"^(\d{4}-\d{2})", 1)
+    return F.when(prefix != "", prefix).otherwise(F.lit(UNKNOWN_MONTH))
+
+
+def run_spark(inputs: Sequence[str], out: str, *, master: str | None = "local[2]", partitions: int | None = None,
+              options: ReadOptions = ReadOptions(), model: str | None = None, min_score: float = 0.0,
+              batch_size: int = 16, ui: bool = False, spark: SparkSession | None = None) -> RunSummary:
+    """`sayso spark`: analyse the inputs and append the Parquet datasets
+    documents, attributions, sources (partitioned by the article's month) and
+    errors under `out`. Documents whose id is already in `out/documents` are
+    skipped, so re-running finishes an interrupted run; `documents` is written
+    last, so a document counts as done only once its rows are all written."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    summary = RunSummary()
+    started = time.perf_counter()
+    own_session = spark is None
+    if spark is None:
+        spark = spark_session(master, ui=ui)
+    summary.startup_seconds = time.perf_counter() - started
+    out_dir = out.rstrip("/")
+    if "://" not in out_dir and Path(out_dir).exists() and not Path(out_dir).is_dir():
+        raise SparkError(f"{out}: exists and is not a folder")
+    cached: list[DataFrame] = []
+    try:
+        records = read_inputs(spark, inputs, options).persist(StorageLevel.DISK_ONLY)
+        cached.append(records)
+        summary.read = records.count()
+        good = records.where(F.col("read_error").isNull())
+        bad = records.where(F.col("read_error").isNotNull())
+        # An id given twice is analysed once, as the store keeps it once.
+        good = good.dropDuplicates(["id"])
+        if _has_parquet(Path(_local_path(f"{out_dir}/documents"))) or "://" in out_dir:
+            try:
+                done = spark.read.parquet(f"{out_dir}/documents").select("id")
+                good = good.join(done, "id", "left_anti")
+            except Exception as exc:  # no documents yet at a remote output
+                if "PATH_NOT_FOUND" not in str(exc) and "does not exist" not in str(exc):
+                    raise
+        todo = good.unionByName(bad)
+        n = partitions or 4 * spark.sparkContext.defaultParallelism
+        todo = todo.repartition(n)
+        results = analyze_frame(todo, "text", "id", meta_cols=[], meta_json_col="meta_json", input_col="input",
+                                record_col="record", error_col="read_error", model=model, min_score=min_score,
+                                batch_size=batch_size)
+        results = results.withColumn(PARTITION_COLUMN, _month(F.col("published"))).persist(StorageLevel.DISK_ONLY)
+        cached.append(results)
+        ok = results.where(F.col("error").isNull())
+        for table in ("attributions", "sources"):
+            rows = ok.select(F.explode(table).alias("row"), PARTITION_COLUMN).select("row.*", PARTITION_COLUMN)
+            rows.write.mode("append").partitionBy(PARTITION_COLUMN).parquet(f"{out_dir}/{table}")
+        errors = results.where(F.col("error").isNotNull()).select(
+            "input", "record", F.col("error").alias("reason"), F.col("processed_at").alias("at"))
+        errors.write.mode("append").parquet(f"{out_dir}/errors")
+        documents = ok.select(*COLUMNS["documents"], PARTITION_COLUMN)
+        documents.write.mode("append").partitionBy(PARTITION_COLUMN).parquet(f"{out_dir}/documents")
+        counts = {r["failed"]: r["count"] for r in
+                  results.groupBy(F.col("error").isNotNull().alias("failed")).count().collect()}
+        summary.analysed = counts.get(False, 0)
+        summary.failed = counts.get(True, 0)
+        summary.skipped = summary.read - summary.analysed - summary.failed
+    finally:
+        for frame in cached:
+            frame.unpersist()
+        if own_session:
+            spark.stop()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+# --- sayso import ----------------------------------------------------------------------------
+
+
+def _parquet_glob(directory: Path, table: str) -> str | None:
+    return str(directory / table / "**" / "*.parquet") if _has_parquet(directory / table) else None
+
+
+def import_parquet(db: str | os.PathLike[str], directory: str | os.PathLike[str]) -> dict[str, int]:
+    """`sayso import`: load the Parquet output of `sayso spark` into a
+    DuckDB corpus store (created if absent). Documents already in the store
+    are left as they are, as `store.write_articles` does; attribution and
+    source rows count only with their document, and each is loaded once.
+    Returns the rows added per table."""
+    from sayso.store import open_store
+
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise SparkError(f"{directory}: no such folder")
+    if not _has_parquet(folder / "documents") and not _has_parquet(folder / "errors"):
+        raise SparkError(f"{directory}: no Parquet output of `sayso spark` (no documents/ or errors/ datasets)")
+    con = open_store(db)
+    try:
+        con.begin()
+
+        def source(table: str) -> str:
+            pattern = _parquet_glob(folder, table)
+            return "read_parquet(?, hive_partitioning = false, union_by_name = true)" if pattern else ""
+
+        def count(table: str) -> int:
+            return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
+
+        before = {t: count(t) for t in TABLES}
+        documents = _parquet_glob(folder, "documents")
+        if documents:
+            columns = [c for c in COLUMNS["documents"] if c != "seq"]
+            listed = ", ".join(f'"{c}"' for c in columns)
+            # New documents only, each once, numbered after the stored ones in input order.
+            con.execute(
+                "CREATE TEMP TABLE new_documents AS SELECT * FROM " + source("documents")
+                + " WHERE id NOT IN (SELECT id FROM documents) QUALIFY row_number() OVER (PARTITION BY id) = 1",
+                [documents])
+            con.execute(
+                f"INSERT INTO documents (seq, {listed}) SELECT "
+                "(SELECT coalesce(max(seq), 0) FROM documents) + row_number() OVER "
+                "(ORDER BY input, try_cast(record AS BIGINT), record, id), "
+                f"{listed} FROM new_documents")
+            for table in ("attributions", "sources"):
+                pattern = _parquet_glob(folder, table)
+                if not pattern:
+                    continue
+                listed_rows = ", ".join(f'"{c}"' for c in COLUMNS[table])
+                con.execute(
+                    f"INSERT INTO {table} SELECT {listed_rows} FROM {source(table)} "
+                    "WHERE doc_id IN (SELECT id FROM new_documents) "
+                    "QUALIFY row_number() OVER (PARTITION BY doc_id, id) = 1", [pattern])
+            # A record stored now is no longer an error.
+            con.execute("DELETE FROM errors USING new_documents n WHERE errors.input = n.input "
+                        "AND errors.record = n.record")
+            con.execute("DROP TABLE new_documents")
+        errors = _parquet_glob(folder, "errors")
+        if errors:
+            # The latest reason per record, unless the record has since been stored.
+            con.execute(
+                "CREATE TEMP TABLE new_errors AS SELECT input, record, reason, \"at\" FROM " + source("errors")
+                + " e WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.input = e.input AND d.record = e.record) "
+                "QUALIFY row_number() OVER (PARTITION BY input, record ORDER BY \"at\" DESC) = 1", [errors])
+            con.execute("DELETE FROM errors USING new_errors n WHERE errors.input IS NOT DISTINCT FROM n.input "
+                        "AND errors.record IS NOT DISTINCT FROM n.record")
+            con.execute("INSERT INTO errors SELECT * FROM new_errors")
+            con.execute("DROP TABLE new_errors")
+        after = {t: count(t) for t in TABLES}
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
+    finally:
+        con.close()
+    return {t: after[t] - before[t] for t in TABLES}
