@@ -9,16 +9,21 @@ processes that each load the model once.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
+import time
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
+from multiprocessing.pool import AsyncResult
 from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from sayso.attributions import RuleFinder
 from sayso.clean import detect_language, find_boilerplate
+from sayso.model import load_finder
 from sayso.parse import cached_base
 from sayso.profile import build_profile
 from sayso.quotes import find_quotes
@@ -35,9 +40,10 @@ Item = str | tuple[Any, ...] | dict[str, Any]
 class Settings:
     """What an analysis run is configured with (picklable, for workers)."""
 
-    model: str | None = None  # the spaCy base pipeline; None picks the installed one
+    model: str | None = None  # the attribution model: a model directory, "rules", or None for the shipped one
     min_score: float = 0.0
     batch_size: int = 16
+    spacy_model: str | None = None  # the spaCy base pipeline; None picks the installed one
 
 
 class Analyzer:
@@ -45,8 +51,8 @@ class Analyzer:
 
     def __init__(self, settings: Settings = Settings()):
         self.settings = settings
-        self.nlp: Language = cached_base(settings.model)
-        self.finder = RuleFinder()
+        self.finder = load_finder(settings.model)  # first: a bad model directory fails before the parse loads
+        self.nlp: Language = cached_base(settings.spacy_model)
 
     def analyze_batch(self, items: Iterable[Item]) -> list[Article]:
         """Analyse a batch: bad items come back as error records, in place."""
@@ -137,28 +143,51 @@ def analyze_many(
     batch_size: int = 16,
     model: str | None = None,
     min_score: float = 0.0,
+    spacy_model: str | None = None,
 ) -> Iterator[Article]:
     """Analyse a stream of texts, (text, id, meta) tuples or {"text", "id",
     "meta"} dicts, in order. A bad item yields an Article with `error` set and
     the stream goes on. With `n_process > 1`, worker processes each load the
     model once and take batches of `batch_size` items."""
-    settings = Settings(model=model, min_score=min_score, batch_size=batch_size)
+    settings = Settings(model=model, min_score=min_score, batch_size=batch_size, spacy_model=spacy_model)
     if n_process <= 1:
         analyzer = Analyzer(settings)
         for batch in _batches(items, batch_size):
             yield from analyzer.analyze_batch(batch)
         return
     ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(n_process, initializer=_init_worker, initargs=(settings,)) as pool:
-        for records in pool.imap(_work, _batches(items, batch_size)):
-            for record in records:
+    # Pool.imap would read the whole input ahead; keep at most two batches per
+    # worker in flight so memory stays flat however long the stream is.
+    in_flight: deque[AsyncResult[list[dict[str, Any]]]] = deque()
+    with ctx.Pool(n_process, initializer=_init_watched_worker, initargs=(settings, os.getpid())) as pool:
+        for batch in _batches(items, batch_size):
+            in_flight.append(pool.apply_async(_work, (batch,)))
+            if len(in_flight) >= 2 * n_process:
+                for record in in_flight.popleft().get():
+                    yield Article.from_dict(record)
+        while in_flight:
+            for record in in_flight.popleft().get():
                 yield Article.from_dict(record)
 
 
+def _init_watched_worker(settings: Settings, parent: int) -> None:
+    """Load the model, and end the worker if its parent dies (a killed run
+    must not leave workers waiting forever on the pool's queue)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+    _init_worker(settings)
+
+
 def analyze(text: str, *, id: str | None = None, meta: dict[str, Any] | None = None,
-            model: str | None = None, min_score: float = 0.0) -> Article:
-    """Analyse one article. Raises ValueError on an input that cannot be analysed."""
-    article = next(analyze_many([(text, id, meta)], model=model, min_score=min_score))
+            model: str | None = None, min_score: float = 0.0, spacy_model: str | None = None) -> Article:
+    """Analyse one article. Raises ValueError on an input that cannot be analysed.
+    `model` is the attribution model (a directory, "rules", or None for the shipped one)."""
+    article = next(analyze_many([(text, id, meta)], model=model, min_score=min_score, spacy_model=spacy_model))
     if article.error:
         raise ValueError(article.error)
     return article
