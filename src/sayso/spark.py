@@ -543,12 +543,17 @@ def run_spark(inputs: Sequence[str], out: str, *, master: str | None = "local[2]
     errors under `out`. Documents whose id is already in `out/documents` are
     skipped, so re-running finishes an interrupted run; `documents` is written
     last, so a document counts as done only once its rows are all written."""
+    _require_pyspark()
+    from py4j.protocol import Py4JError
     from pyspark import StorageLevel
+    from pyspark.errors import PySparkException
+    from pyspark.sql import SparkSession
     from pyspark.sql import functions as F
 
     summary = RunSummary()
     started = time.perf_counter()
-    own_session = spark is None
+    # Stop the session at the end only if this run started it (never a notebook's or a caller's).
+    own_session = spark is None and SparkSession.getActiveSession() is None
     if spark is None:
         spark = spark_session(master, ui=ui)
     summary.startup_seconds = time.perf_counter() - started
@@ -593,6 +598,8 @@ def run_spark(inputs: Sequence[str], out: str, *, master: str | None = "local[2]
         summary.analysed = counts.get(False, 0)
         summary.failed = counts.get(True, 0)
         summary.skipped = summary.read - summary.analysed - summary.failed
+    except (PySparkException, Py4JError) as exc:  # a failed job: one line, not a JVM stack trace
+        raise SparkError(f"the Spark run failed: {_first_line(exc)}") from None
     finally:
         for frame in cached:
             frame.unpersist()
