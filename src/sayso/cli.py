@@ -317,10 +317,225 @@ def run_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- sayso run / export / query (the corpus store) -------------------------------------
+
+def add_run(sub: argparse._SubParsersAction) -> None:
+    from sayso.read import FORMATS
+
+    p = sub.add_parser("run", help="analyse a corpus into a store (DuckDB), resumably",
+                       description="Analyse every article of the inputs into a corpus store. Documents "
+                       "already stored are skipped, so re-running after an interruption finishes the job; "
+                       "records that cannot be analysed go to the store's errors table.")
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="files, folders or glob patterns: .txt/.md, .html, .jsonl(.gz), .warc(.gz), "
+                   "or a PolNeAR-layout folder")
+    p.add_argument("--db", required=True, metavar="FILE", help="the corpus store (created if missing)")
+    p.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
+                   help="worker processes, each loading the model once (default: one per core)")
+    p.add_argument("--input-format", choices=FORMATS, help="read every input this way (default: by extension)")
+    p.add_argument("--id-field", default="id", metavar="NAME", help="JSON lines: the id field (default: id)")
+    p.add_argument("--text-field", default="text", metavar="NAME",
+                   help="JSON lines: the text field (default: text)")
+    p.add_argument("--meta-field", action="append", default=[], metavar="META=FIELD",
+                   help="JSON lines: take meta value META from FIELD, e.g. outlet=source (repeatable); "
+                   "title, url, published (or date), outlet, author are taken by their own names")
+    p.add_argument("--batch-size", type=int, default=16, metavar="N",
+                   help="documents per worker batch and per store transaction (default: 16)")
+    p.add_argument("--max-chars", type=int, default=None, metavar="N",
+                   help="refuse texts longer than N characters (default: 1,000,000)")
+    p.add_argument("--skip-same-text", action="store_true",
+                   help="also skip a text already stored under another id (content hash)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    _add_model_options(p)
+    p.add_argument("--min-score", type=float, default=0.0, metavar="X")
+    p.set_defaults(run=run_run)
+
+
+def run_run(args: argparse.Namespace) -> int:
+    import glob
+
+    from sayso.corpus import RunOptions, progress_bar, run_corpus
+    from sayso.pipeline import MAX_CHARS
+    from sayso.read import ReadOptions
+    from sayso.store import StoreError
+
+    if args.jobs < 0:
+        raise CommandError("-j must be 0 (one per core) or more")
+    if args.batch_size < 1:
+        raise CommandError("--batch-size must be at least 1")
+    max_chars = MAX_CHARS if args.max_chars is None else args.max_chars
+    if not 0 < max_chars <= MAX_CHARS:
+        raise CommandError(f"--max-chars must be between 1 and {MAX_CHARS}")
+    for spec in args.inputs:
+        if not glob.has_magic(spec) and not os.path.exists(spec):
+            raise CommandError(f"{spec}: no such file or folder")
+    meta_fields = {}
+    for pair in args.meta_field:
+        name, sep, field = pair.partition("=")
+        if not sep or not name or not field:
+            raise CommandError(f"--meta-field {pair!r}: write it as META=FIELD, e.g. outlet=source")
+        meta_fields[name] = field
+    _check_model(args.model)
+    read_options = ReadOptions(input_format=args.input_format, id_field=args.id_field, text_field=args.text_field,
+                               meta_fields=meta_fields, max_chars=max_chars)
+    options = RunOptions(jobs=args.jobs, batch_size=args.batch_size, model=args.model,
+                         spacy_model=args.spacy_model, min_score=args.min_score,
+                         skip_same_text=args.skip_same_text)
+    try:
+        summary = run_corpus(args.inputs, args.db, read_options, options,
+                             progress=None if args.quiet or not sys.stderr.isatty() else progress_bar())
+    except StoreError as exc:
+        raise CommandError(str(exc)) from None
+    except KeyboardInterrupt:
+        _warn(f"interrupted: stored batches are kept; run the same command again to finish ({args.db})")
+        return 130
+    rate = summary.done / summary.seconds if summary.seconds else 0.0
+    print(f"sayso run: {summary.done} done, {summary.skipped} skipped, {summary.failed} failed "
+          f"in {summary.seconds:.1f} s ({rate:.2f} documents/s) → {args.db}")
+    if summary.failed:
+        print(f"sayso run: why they failed: sayso query --db {args.db} --sql \"SELECT * FROM errors\"")
+    return EXIT_OK
+
+
+def add_export(sub: argparse._SubParsersAction) -> None:
+    from sayso.export import FORMATS
+    from sayso.store import TABLES
+
+    p = sub.add_parser("export", help="write a corpus store out as JSON lines, Parquet or CSV",
+                       description="jsonl: one sayso.article/1 record per line (as `sayso analyze --format "
+                       "jsonl`); parquet and csv: the store's tables, one file per table in the folder PATH "
+                       "(or one table to the file PATH with --table).")
+    p.add_argument("--db", required=True, metavar="FILE", help="the corpus store")
+    p.add_argument("--format", choices=FORMATS, required=True)
+    p.add_argument("-o", "--output", required=True, metavar="PATH",
+                   help="jsonl: a file, or - for standard output; parquet/csv: a folder (a file with --table)")
+    p.add_argument("--table", choices=TABLES, help="parquet/csv: only this table, to the file PATH")
+    p.set_defaults(run=run_export)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from sayso.export import ExportError, export_jsonl, export_table, export_tables
+    from sayso.store import StoreError, open_store
+
+    if args.format == "jsonl" and args.table:
+        raise CommandError("--table is for parquet and csv; jsonl writes whole article records")
+    try:
+        con = open_store(args.db, read_only=True, other_files=args.format != "jsonl")
+    except StoreError as exc:
+        raise CommandError(str(exc)) from None
+    try:
+        if args.format == "jsonl":
+            out = _open_output(args.output)
+            try:
+                n = export_jsonl(con, out)
+            finally:
+                if out is not sys.stdout:
+                    out.close()
+            _warn(f"wrote {n} article records to {args.output}")
+        elif args.table:
+            n = export_table(con, args.table, args.output, args.format)
+            _warn(f"wrote {n} {args.table} rows to {args.output}")
+        else:
+            written = export_tables(con, args.output, args.format)
+            _warn("wrote " + ", ".join(str(p) for p in written.values()))
+    except ExportError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        con.close()
+    return EXIT_OK
+
+
+QUESTIONS = {
+    "sources": "the most-cited sources (--by outlet|month, --limit, --outlet, --types)",
+    "source": "every attribution by a source, its name matched loosely: sayso query source Petraeus",
+    "content": "every attribution whose content contains a phrase: sayso query content 'no regrets'",
+    "profile": "the sourcing profile of an outlet (of every outlet without one)",
+}
+
+
+def add_query(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("query", help="ask a corpus store: most-cited sources, a source's words, profiles, SQL",
+                       description="Questions: " + "; ".join(f"{k}: {v}" for k, v in QUESTIONS.items())
+                       + "; or --sql 'SELECT …' for anything else (read-only).")
+    p.add_argument("question", nargs="?", choices=tuple(QUESTIONS), help="what to ask")
+    p.add_argument("value", nargs="?", metavar="NAME|PHRASE|OUTLET", help="the source, phrase or outlet")
+    p.add_argument("--db", required=True, metavar="FILE", help="the corpus store")
+    p.add_argument("--sql", metavar="SELECT", help="one read-only SQL statement over the store's tables")
+    p.add_argument("--by", choices=("outlet", "month"), help="sources: the top sources per outlet or per month")
+    p.add_argument("--limit", type=int, default=10, metavar="N", help="sources: how many (per group)")
+    p.add_argument("--outlet", metavar="NAME", help="sources: only this outlet")
+    p.add_argument("--types", default="person,organization", metavar="T,T|all",
+                   help="sources: the source types counted (default: person,organization)")
+    p.add_argument("--min-match", type=float, default=90.0, metavar="0-100",
+                   help="source: how closely names must match (rapidfuzz token-set ratio, default 90)")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.set_defaults(run=run_query)
+
+
+def run_query(args: argparse.Namespace) -> int:
+    from sayso import query
+    from sayso.record import SOURCE_TYPES
+    from sayso.store import StoreError, open_store
+
+    if (args.sql is None) == (args.question is None):
+        raise CommandError("ask one question (" + ", ".join(QUESTIONS) + ") or give --sql")
+    if args.question in ("source", "content") and not args.value:
+        raise CommandError(f"query {args.question} needs a {'name' if args.question == 'source' else 'phrase'}")
+    types: tuple[str, ...] | None = None
+    if args.types != "all":
+        types = tuple(t.strip() for t in args.types.split(",") if t.strip())
+        unknown = [t for t in types if t not in SOURCE_TYPES]
+        if unknown or not types:
+            raise CommandError(f"--types {args.types!r}: use 'all' or some of {', '.join(SOURCE_TYPES)}")
+    try:
+        con = open_store(args.db, read_only=True)
+    except StoreError as exc:
+        raise CommandError(str(exc)) from None
+    try:
+        if args.sql is not None:
+            result = query.run_sql(con, args.sql)
+        elif args.question == "sources":
+            result = query.most_cited_sources(con, by=args.by, limit=args.limit, types=types, outlet=args.outlet)
+        elif args.question == "source":
+            result = query.attributions_by_source(con, args.value, min_match=args.min_match)
+        elif args.question == "content":
+            result = query.search_content(con, args.value)
+        else:
+            result = query.outlet_profile(con, args.value)
+    except query.QueryError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        con.close()
+    print_result(result, args.format, sys.stdout)
+    return EXIT_OK
+
+
+def print_result(result: Any, fmt: str, out: TextIO) -> None:
+    """A query result as a table, CSV or JSON (a list of objects)."""
+    if fmt == "json":
+        json.dump(result.to_dicts(), out, ensure_ascii=False, indent=2, default=str)
+        out.write("\n")
+    elif fmt == "csv":
+        import csv
+
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(result.columns)
+        writer.writerows(result.rows)
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(*result.columns, caption=f"{len(result.rows)} rows")
+        for row in result.rows:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        Console(file=out).print(table)
+
+
 # --- main ------------------------------------------------------------------------------
 
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_analyze, add_eval, add_serve, add_spark,
-                                                                add_import, add_train]
+                                                                add_import, add_train, add_run, add_export,
+                                                                add_query]
 
 
 def build_parser() -> argparse.ArgumentParser:

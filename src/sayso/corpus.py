@@ -1,0 +1,188 @@
+"""A corpus run: read every input, analyse what is not stored yet, store it.
+
+Documents stream through: the reader yields records one at a time,
+`analyze_many` keeps a bounded number of batches in its workers, and each
+batch of results is written in one transaction. A run killed at any point
+leaves whole batches only, and the next run skips every id already stored,
+so re-running finishes the job with no document lost and none stored twice.
+Records that cannot be read or analysed go to the `errors` table.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+
+from sayso.pipeline import analyze_many
+from sayso.read import BadRecord, Document, ReadOptions, count_records, read_corpus
+from sayso.record import Article, text_id
+from sayso.store import ErrorRow, Provenance, open_store, stored_hashes, stored_ids, write_articles
+
+CHECK_CHUNK = 64  # records looked up in the store at a time
+
+
+@dataclass
+class RunSummary:
+    """What a run did."""
+
+    done: int = 0  # analysed and stored
+    skipped: int = 0  # already stored (or repeated in the input)
+    failed: int = 0  # unreadable or unanalysable: see the errors table
+    seconds: float = 0.0
+
+    @property
+    def seen(self) -> int:
+        return self.done + self.skipped + self.failed
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to analyse: workers, batch size and the analysis settings."""
+
+    jobs: int = 0  # worker processes; 0: one per core
+    batch_size: int = 16
+    model: str | None = None  # the attribution model (None: the shipped one)
+    spacy_model: str | None = None
+    min_score: float = 0.0
+    skip_same_text: bool = False  # also skip a text stored under another id
+
+
+class Progress(Protocol):
+    """Told the expected number of records (None if unknown), then the counts after every stored batch."""
+
+    def start(self, total: int | None) -> None: ...
+
+    def update(self, summary: RunSummary) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class RichProgress:
+    """A progress bar on standard error: documents, documents/s, elapsed time, ETA, failures."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import Progress as Bar
+
+        self.bar = Bar(TextColumn("analysing"), BarColumn(), MofNCompleteColumn(),
+                       TextColumn("{task.fields[rate]} docs/s"), TimeElapsedColumn(), TextColumn("ETA"),
+                       TimeRemainingColumn(), TextColumn("{task.fields[failed]} failed"),
+                       console=Console(stderr=True))
+        self.task = self.bar.add_task("analysing", total=None, rate="–", failed=0, start=False)
+
+    def start(self, total: int | None) -> None:
+        self.bar.update(self.task, total=total)
+        self.bar.start_task(self.task)
+        self.bar.start()
+
+    def update(self, summary: RunSummary) -> None:
+        self.bar.update(self.task, completed=summary.seen, failed=summary.failed)
+        speed = self.bar.tasks[0].speed
+        self.bar.update(self.task, rate=f"{speed:.1f}" if speed else "–")
+
+    def stop(self) -> None:
+        self.bar.stop()
+
+
+def progress_bar() -> Progress:
+    return RichProgress()
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def run_corpus(
+    inputs: Sequence[str],
+    db: str | Path,
+    read_options: ReadOptions = ReadOptions(),
+    options: RunOptions = RunOptions(),
+    progress: Progress | None = None,
+) -> RunSummary:
+    """Analyse the inputs into the store at `db`; `progress` hears how far it
+    is. On KeyboardInterrupt the batches stored so far stay stored."""
+    summary = RunSummary()
+    started = time.perf_counter()
+    con = open_store(db)
+    try:
+        if progress:
+            progress.start(count_records(inputs, read_options))
+        _run(con, read_corpus(inputs, read_options), options, summary, progress)
+    finally:
+        if progress:
+            progress.stop()
+        summary.seconds = time.perf_counter() - started
+        con.close()
+    return summary
+
+
+def _run(con: duckdb.DuckDBPyConnection, records: Iterator[Document | BadRecord], options: RunOptions,
+         summary: RunSummary, progress: Progress | None) -> None:
+    pending_errors: list[ErrorRow] = []
+    # What has been sent to analysis but not stored yet, in order; the ids and
+    # hashes let a record repeated within the run be skipped before it is analysed.
+    sent: deque[Document] = deque()
+    sent_ids: set[str] = set()
+    sent_hashes: set[str] = set()
+
+    def to_analyse() -> Iterator[tuple[str, str, dict[str, Any]]]:
+        while chunk := list(islice(records, CHECK_CHUNK)):
+            documents = [r for r in chunk if isinstance(r, Document)]
+            stored = stored_ids(con, [d.id for d in documents])
+            hashes = {d.id: text_id(d.text) for d in documents} if options.skip_same_text else {}
+            same_text = stored_hashes(con, hashes.values()) if options.skip_same_text else set()
+            for r in chunk:
+                if isinstance(r, BadRecord):
+                    pending_errors.append(ErrorRow(r.input, r.record, r.reason))
+                    summary.failed += 1
+                    continue
+                digest = hashes.get(r.id)
+                if r.id in stored or r.id in sent_ids or (digest and (digest in same_text or digest in sent_hashes)):
+                    summary.skipped += 1
+                    continue
+                sent.append(r)
+                sent_ids.add(r.id)
+                if digest:
+                    sent_hashes.add(digest)
+                yield r.text, r.id, r.meta
+
+    batch: list[tuple[Article, Provenance]] = []
+
+    def flush() -> None:
+        if not batch and not pending_errors:
+            return
+        written = write_articles(con, batch, pending_errors)
+        summary.done += len(written)
+        summary.skipped += len(batch) - len(written)
+        for article, _ in batch:
+            sent_ids.discard(article.id)
+        batch.clear()
+        pending_errors.clear()
+        if progress:
+            progress.update(summary)
+
+    jobs = options.jobs or default_jobs()
+    results = analyze_many(to_analyse(), n_process=jobs, batch_size=options.batch_size, model=options.model,
+                           spacy_model=options.spacy_model, min_score=options.min_score)
+    for article in results:
+        document = sent.popleft()
+        if options.skip_same_text:
+            sent_hashes.discard(text_id(document.text))
+        if article.error:
+            sent_ids.discard(document.id)
+            pending_errors.append(ErrorRow(document.input, document.record, article.error))
+            summary.failed += 1
+        else:
+            batch.append((article, Provenance(document.input, document.record)))
+        if len(batch) + len(pending_errors) >= options.batch_size:
+            flush()
+    flush()

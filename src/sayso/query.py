@@ -1,0 +1,189 @@
+"""The questions users ask of a corpus store, as plain library calls.
+
+Each function takes a DuckDB connection to a store (`store.open_store`,
+read-only is enough) and returns a `Result`: column names and rows, which
+`sayso query` prints as a table, CSV or JSON and the web app renders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+from rapidfuzz import fuzz, process, utils
+
+from sayso.profile import UNNAMED_TYPES
+
+NAMED_SOURCE_TYPES = ("person", "organization")  # what "most-cited sources" counts unless told otherwise
+GROUPINGS = (None, "outlet", "month")
+UNKNOWN = "(unknown)"
+# The month of a document: the date at the start of `published` (ISO dates and timestamps).
+MONTH_SQL = f"coalesce(strftime(try_cast(left(d.published, 10) AS DATE), '%Y-%m'), '{UNKNOWN}')"
+OUTLET_SQL = f"coalesce(d.outlet, '{UNKNOWN}')"
+
+
+class QueryError(Exception):
+    """A question that cannot be answered as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class Result:
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+def _result(cursor: duckdb.DuckDBPyConnection) -> Result:
+    columns = [d[0] for d in cursor.description] if cursor.description else []
+    return Result(columns, [tuple(r) for r in cursor.fetchall()])
+
+
+def most_cited_sources(
+    con: duckdb.DuckDBPyConnection,
+    by: str | None = None,
+    limit: int = 10,
+    types: tuple[str, ...] | None = NAMED_SOURCE_TYPES,
+    outlet: str | None = None,
+) -> Result:
+    """Sources by the number of attributions to them (and of documents citing
+    them), over the whole store or the top `limit` per outlet or per month.
+    `types` keeps sources of those types (None: every type)."""
+    if by not in GROUPINGS:
+        raise QueryError(f"cannot group by {by!r}: use outlet or month")
+    if limit < 1:
+        raise QueryError("the limit must be at least 1")
+    group = {"outlet": OUTLET_SQL, "month": MONTH_SQL}.get(by or "")
+    where = ["a.source_name IS NOT NULL"]
+    if types is not None:
+        where.append("list_contains($types, a.source_type)")
+    if outlet is not None:
+        where.append(f"{OUTLET_SQL} = $outlet")
+    named: dict[str, Any] = {"types": list(types)} if types is not None else {}
+    if outlet is not None:
+        named["outlet"] = outlet
+    keys = f"{group} AS {by}, " if group else ""
+    sql = f"""
+        SELECT {keys}a.source_name AS source, any_value(a.source_type) AS type,
+               count(*) AS attributions, count(DISTINCT a.doc_id) AS documents
+        FROM attributions a JOIN documents d ON d.id = a.doc_id
+        WHERE {' AND '.join(where)}
+        GROUP BY ALL
+    """
+    if group:
+        sql += f"QUALIFY row_number() OVER (PARTITION BY {by} ORDER BY count(*) DESC, a.source_name) <= {limit}\n"
+        sql += f"ORDER BY {by}, attributions DESC, source"
+    else:
+        sql += f"ORDER BY attributions DESC, source LIMIT {limit}"
+    return _result(con.execute(sql, named))
+
+
+def matching_sources(con: duckdb.DuckDBPyConnection, name: str, min_match: float = 90.0) -> list[tuple[str, float]]:
+    """Stored source names that match `name`, best first. Token-set matching,
+    so "Petraeus" finds "David Petraeus" and "Mr Petraeus", and small
+    misspellings ("Petreaus") still match."""
+    if not name.strip():
+        raise QueryError("give a source name to look for")
+    names = [r[0] for r in con.execute(
+        "SELECT DISTINCT source_name FROM attributions WHERE source_name IS NOT NULL").fetchall()]
+    found = process.extract(name, names, scorer=fuzz.token_set_ratio, processor=utils.default_process,
+                            score_cutoff=min_match, limit=None)
+    return sorted(((match, float(score)) for match, score, _ in found), key=lambda m: (-m[1], m[0]))
+
+
+def attributions_by_source(con: duckdb.DuckDBPyConnection, name: str, min_match: float = 90.0) -> Result:
+    """Every attribution whose resolved source name matches `name` (see
+    `matching_sources`), in storage order."""
+    matches = matching_sources(con, name, min_match)
+    scores = {m: s for m, s in matches}
+    cursor = con.execute("""
+        SELECT a.doc_id, d.outlet, d.published, a.id AS attribution, a.source_name AS source,
+               a.source_type AS type, a.cue_text AS cue, a.stance, a.kind, a.content_text AS content
+        FROM attributions a JOIN documents d ON d.id = a.doc_id
+        WHERE list_contains($names, a.source_name)
+        ORDER BY d.seq, a.position
+    """, {"names": list(scores)})
+    result = _result(cursor)
+    return Result([*result.columns, "match"], [(*row, round(scores[row[4]], 1)) for row in result.rows])
+
+
+def search_content(con: duckdb.DuckDBPyConnection, phrase: str) -> Result:
+    """Every attribution whose content contains `phrase` (case-insensitive)."""
+    if not phrase.strip():
+        raise QueryError("give a phrase to look for")
+    return _result(con.execute("""
+        SELECT a.doc_id, d.outlet, d.published, a.id AS attribution,
+               coalesce(a.source_name, a.source_text) AS source, a.cue_text AS cue, a.stance, a.kind,
+               a.content_text AS content
+        FROM attributions a JOIN documents d ON d.id = a.doc_id
+        WHERE contains(lower(a.content_text), lower($phrase))
+        ORDER BY d.seq, a.position
+    """, {"phrase": phrase}))
+
+
+def outlet_profile(con: duckdb.DuckDBPyConnection, outlet: str | None = None) -> Result:
+    """The sourcing profile of an outlet (or of every outlet): documents,
+    attributions per document, the share of its sources that are unnamed
+    (unnamed, anonymous or known by role only), of its attributions whose cue
+    doubts (claimed, alleged…), and of its sentences that carry no attribution."""
+    unnamed = list(UNNAMED_TYPES)
+    sql = f"""
+        WITH docs AS (
+            SELECT {OUTLET_SQL} AS outlet, d.id,
+                   CAST(json_extract(d.profile, '$.sentences') AS INTEGER) AS sentences,
+                   round(CAST(json_extract(d.profile, '$.unattributed_sentence_share') AS DOUBLE)
+                         * CAST(json_extract(d.profile, '$.sentences') AS INTEGER)) AS unattributed
+            FROM documents d
+        ),
+        src AS (SELECT doc_id, count(*) AS n, count(*) FILTER (WHERE list_contains($unnamed, type)) AS unnamed
+                FROM sources GROUP BY doc_id),
+        att AS (SELECT doc_id, count(*) AS n, count(*) FILTER (WHERE stance = 'doubting') AS doubting
+                FROM attributions GROUP BY doc_id)
+        SELECT docs.outlet, count(*) AS documents,
+               coalesce(sum(att.n), 0) AS attributions,
+               round(coalesce(sum(att.n), 0) / count(*), 2) AS attributions_per_document,
+               coalesce(sum(src.n), 0) AS sources,
+               round(coalesce(sum(src.unnamed) / nullif(sum(src.n), 0), 0), 4) AS unnamed_source_share,
+               round(coalesce(sum(att.doubting) / nullif(sum(att.n), 0), 0), 4) AS doubting_cue_share,
+               round(coalesce(sum(docs.unattributed) / nullif(sum(docs.sentences), 0), 0), 4)
+                   AS unattributed_sentence_share
+        FROM docs LEFT JOIN src ON src.doc_id = docs.id LEFT JOIN att ON att.doc_id = docs.id
+        {"WHERE docs.outlet = $outlet" if outlet is not None else ""}
+        GROUP BY docs.outlet ORDER BY documents DESC, docs.outlet
+    """
+    params: dict[str, Any] = {"unnamed": unnamed}
+    if outlet is not None:
+        params["outlet"] = outlet
+    result = _result(con.execute(sql, params))
+    if outlet is not None and not result.rows:
+        known = [r[0] for r in con.execute(f"SELECT DISTINCT {OUTLET_SQL} FROM documents d ORDER BY 1 LIMIT 20")
+                 .fetchall()]
+        raise QueryError(f"no documents from the outlet {outlet!r} (outlets: {', '.join(known) or 'none'})")
+    return result
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, sql: str) -> Result:
+    """One read-only SQL statement. Anything but a SELECT is refused before it
+    runs, so the store is never changed."""
+    try:
+        statements = con.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise QueryError(f"SQL error: {_first_line(exc)}") from None
+    if not statements:
+        raise QueryError("no SQL statement given")
+    if len(statements) > 1:
+        raise QueryError("give one SQL statement at a time")
+    kind = statements[0].type
+    if kind != duckdb.StatementType.SELECT:
+        raise QueryError(f"--sql is read-only: {kind.name} statements are refused and the store was not changed")
+    try:
+        return _result(con.execute(sql))
+    except duckdb.Error as exc:
+        raise QueryError(f"SQL error: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
