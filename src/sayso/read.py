@@ -92,6 +92,7 @@ _SUFFIXES = {
     ".warc": "warc", ".warc.gz": "warc",
 }
 _DATE_IN_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MIN_HTML_WORDS = 10  # fewer words of main text than this: not an article page
 
 
 @dataclass(frozen=True)
@@ -151,8 +152,8 @@ def read_corpus(inputs: Sequence[str], options: ReadOptions = ReadOptions()) -> 
 
 def expand_input(spec: str, options: ReadOptions) -> Iterator[tuple[Path, str, str | None]]:
     """(file, its name within the input, reader) for one command-line input.
-    The name is the id of a text or HTML file: its path relative to the folder
-    or to the fixed part of the glob pattern."""
+    The name is the file's path relative to the folder or to the fixed part of
+    the glob pattern (a file given by itself: its name)."""
     if glob.has_magic(spec):
         base = Path(_fixed_prefix(spec))
         matches = sorted(p for p in glob.glob(spec, recursive=True) if os.path.isfile(p))
@@ -176,7 +177,8 @@ def expand_input(spec: str, options: ReadOptions) -> Iterator[tuple[Path, str, s
                 yield p, _relative(p, path), fmt
         return
     if path.is_file():
-        yield path, spec, options.input_format or format_of(path) or "txt"
+        # A file named on the command line is known by its name, as `sayso analyze` knows it.
+        yield path, path.name, options.input_format or format_of(path) or "txt"
         return
     yield path, spec, None
 
@@ -210,12 +212,20 @@ def read_file(path: Path, name: str, fmt: str, options: ReadOptions) -> Iterator
         yield from read_warc(path, options)
         return
     data = _read_bytes(path, name, options)
+    id_ = _without_suffix(name)
     if isinstance(data, BadRecord):
         yield data
     elif fmt == "html":
-        yield html_document(data, id_=name, input=str(path), record=name, options=options)
+        yield html_document(data, id_=id_, input=str(path), record=name, options=options)
     else:
-        yield text_document(data, id_=name, input=str(path), record=name, options=options)
+        yield text_document(data, id_=id_, input=str(path), record=name, options=options)
+
+
+def _without_suffix(name: str) -> str:
+    """The id of a text or HTML file: its name without the extension, as
+    `sayso analyze` names a file's record ("a.txt" -> "a", "2024/b.md" -> "2024/b")."""
+    suffix = Path(name).suffix
+    return name[: -len(suffix)] if suffix and len(suffix) < len(name) else name
 
 
 def _read_bytes(path: Path, name: str, options: ReadOptions) -> bytes | BadRecord:
@@ -256,8 +266,10 @@ def html_document(data: bytes, *, id_: str, input: str, record: str, options: Re
     except Exception as exc:  # the extractor's failure on one page must not end the run
         return BadRecord(input, record, f"HTML could not be read ({type(exc).__name__}: {exc})")
     text = getattr(page, "text", None) if page is not None else None
-    if not text or not text.strip():
-        return BadRecord(input, record, "no article text found in the HTML")
+    words = len(text.split()) if text else 0
+    if words < MIN_HTML_WORDS:
+        # What trafilatura salvages from a broken page is a menu or a stray line, not an article.
+        return BadRecord(input, record, f"no article text found in the HTML ({words} words)")
     if len(text) > options.max_chars:
         return BadRecord(input, record, f"too long ({len(text)} characters, limit {options.max_chars})")
     meta = empty_meta()
@@ -336,23 +348,26 @@ def read_warc(path: Path, options: ReadOptions) -> Iterator[Document | BadRecord
     input = str(path)
     last = "start of file"
     try:
-        with _open_maybe_gzip(path) as fh:
+        with open(path, "rb") as fh:  # warcio reads gzip members itself (and reports their offsets)
             records = ArchiveIterator(fh)
             for rec in records:
-                offset = records.get_record_offset()
-                last = f"offset {offset}"
                 if rec.rec_type != "response" or rec.http_headers is None:
                     continue
                 content_type = (rec.http_headers.get_header("Content-Type") or "").lower()
                 if "html" not in content_type:
                     continue
-                uri = rec.rec_headers.get_header("WARC-Target-URI")
-                record_id = (rec.rec_headers.get_header("WARC-Record-ID") or "").strip("<>") or f"{input}@{offset}"
                 try:
                     body = rec.content_stream().read()
+                    error = None
                 except Exception as exc:  # a damaged body (bad chunking, bad gzip) is this record's problem
-                    yield BadRecord(input, last, f"unreadable WARC record body ({type(exc).__name__}: {exc})")
+                    body, error = b"", f"unreadable WARC record body ({type(exc).__name__}: {exc})"
+                # Known only once the record has been read.
+                last = f"offset {records.get_record_offset()}"
+                if error:
+                    yield BadRecord(input, last, error)
                     continue
+                uri = rec.rec_headers.get_header("WARC-Target-URI")
+                record_id = (rec.rec_headers.get_header("WARC-Record-ID") or "").strip("<>") or f"{input}@{last}"
                 if getattr(rec.raw_stream, "limit", 0) > 0:
                     yield BadRecord(input, last, "truncated WARC record (fewer bytes than its Content-Length)")
                     continue

@@ -1,0 +1,157 @@
+"""The readers: single files for `sayso analyze`, and corpora for `sayso run`."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from io import BytesIO
+from itertools import islice
+from pathlib import Path
+
+import pytest
+
+from sayso.read import (
+    BadRecord,
+    Document,
+    InputError,
+    ReadOptions,
+    count_records,
+    decode_text,
+    read_corpus,
+    read_text_file,
+)
+
+ARTICLE_HTML = """<html><head><title>Minister resigns</title>
+<meta name="author" content="Jane Roe"><meta property="og:site_name" content="Example News">
+<meta name="date" content="2023-04-05"></head>
+<body><nav>Home | World | Sport</nav><article><h1>Minister resigns</h1>
+<p>The minister resigned on Tuesday, officials said. "I have no regrets," she told reporters outside the
+building in the capital city after a long meeting with the prime minister.</p>
+<p>Critics claimed the decision came far too late, according to a statement released by the opposition.</p>
+</article><footer>Copyright 2023</footer></body></html>"""
+
+
+def write_warc(path: Path, pages: list[tuple[str, str]], truncate_last: int = 0, gzip_records: bool = False) -> None:
+    """A WARC file of HTML responses (url, html); the last `truncate_last` bytes cut off."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    buf = BytesIO()
+    writer = WARCWriter(buf, gzip=gzip_records)
+    for url, html in pages:
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(url, "response", payload=BytesIO(html.encode("utf-8")),
+                                                      http_headers=headers))
+    data = buf.getvalue()
+    path.write_bytes(data[: len(data) - truncate_last])
+
+
+def page(n: int) -> str:
+    return ARTICLE_HTML.replace("Minister resigns", f"Minister {n} resigns")
+
+
+def test_read_text_file_and_its_refusals(tmp_path):
+    good = tmp_path / "story.txt"
+    good.write_text("\ufeffThe mayor said the bridge would reopen.", encoding="utf-8")
+    read = read_text_file(str(good))
+    assert (read.id, read.text) == ("story", "The mayor said the bridge would reopen.")
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"caf\xe9 au lait")
+    with pytest.raises(InputError, match=r"bad.txt: not valid UTF-8 \(byte 3\)"):
+        read_text_file(str(bad))
+    with pytest.raises(InputError, match="empty file"):
+        decode_text(b"  \n", "x")
+    with pytest.raises(InputError, match="too long"):
+        decode_text(b"abc " * 10, "x", max_chars=20)
+
+
+def test_folders_and_globs_of_text_files(tmp_path):
+    (tmp_path / "2024").mkdir()
+    (tmp_path / "2024" / "a.txt").write_text("Officials said the road was closed.", encoding="utf-8")
+    (tmp_path / "2024" / "b.md").write_text("Police confirmed the arrest.", encoding="utf-8")
+    (tmp_path / "2024" / "notes.csv").write_text("not an article", encoding="utf-8")
+    (tmp_path / "2024" / "empty.txt").write_text("   ", encoding="utf-8")
+    records = list(read_corpus([str(tmp_path)]))
+    documents = [r for r in records if isinstance(r, Document)]
+    assert [d.id for d in documents] == ["2024/a", "2024/b"]
+    assert documents[0].record == "2024/a.txt" and documents[0].text == "Officials said the road was closed."
+    bad = [(Path(r.input).name, r.reason) for r in records if isinstance(r, BadRecord)]
+    assert bad == [("empty.txt", "empty file")]
+    globbed = list(read_corpus([str(tmp_path / "**" / "*.md")]))
+    assert [(r.id, r.record) for r in globbed if isinstance(r, Document)] == [("2024/b", "2024/b.md")]
+    missing = list(read_corpus([str(tmp_path / "nothing-*.txt")]))
+    assert len(missing) == 1 and isinstance(missing[0], BadRecord)
+    assert count_records([str(tmp_path)]) == 3
+
+
+def test_html_page_main_text_and_metadata(tmp_path):
+    (tmp_path / "story.html").write_text(ARTICLE_HTML, encoding="utf-8")
+    (tmp_path / "broken.html").write_text("<html><body><div><nav>Home</nav>", encoding="utf-8")
+    records = list(read_corpus([str(tmp_path)]))
+    story = next(r for r in records if isinstance(r, Document))
+    assert story.id == "story"
+    assert '"I have no regrets," she told reporters' in story.text
+    assert "Home | World" not in story.text and "Copyright" not in story.text
+    assert (story.meta["title"], story.meta["author"], story.meta["outlet"], story.meta["published"]) == (
+        "Minister resigns", "Jane Roe", "Example News", "2023-04-05")
+    broken = next(r for r in records if isinstance(r, BadRecord))
+    assert broken.record == "broken.html" and "no article text" in broken.reason
+
+
+def test_json_lines_fields_meta_and_bad_lines(tmp_path):
+    lines = [
+        json.dumps({"doc": "n1", "body": "The mayor said the bridge would reopen.", "title": "Bridge",
+                    "date": "2024-01-02", "site": "Daily"}),
+        "",
+        '{"doc": "n2", "body": "broken',
+        json.dumps({"doc": "n3", "body": ""}),
+        json.dumps({"doc": "n4", "text": "no body field"}),
+        json.dumps(["a", "list"]),
+        json.dumps({"body": "Police confirmed the arrest.", "meta": {"outlet": "Wire", "section": "crime"}}),
+    ]
+    path = tmp_path / "news.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+    options = ReadOptions(id_field="doc", text_field="body", meta_fields={"outlet": "site"})
+    records = list(read_corpus([str(path)], options))
+    assert len(records) == 6  # the blank line is not a record
+    first, last = records[0], records[-1]
+    assert isinstance(first, Document) and first.id == "n1" and first.record == "line 1"
+    assert (first.meta["title"], first.meta["published"], first.meta["outlet"]) == ("Bridge", "2024-01-02", "Daily")
+    assert isinstance(last, Document) and last.id.startswith("sha1:")
+    assert last.meta["outlet"] == "Wire" and last.meta["section"] == "crime"
+    bad = {r.record: r.reason for r in records if isinstance(r, BadRecord)}
+    assert set(bad) == {"line 3", "line 4", "line 5", "line 6"}
+    assert bad["line 3"].startswith("malformed JSON") and bad["line 4"] == "empty text"
+    assert "'body' is missing" in bad["line 5"] and "not an object" in bad["line 6"]
+    truncated = tmp_path / "cut.jsonl.gz"
+    truncated.write_bytes(path.read_bytes()[:-12])
+    cut = list(read_corpus([str(truncated)], options))
+    assert isinstance(cut[-1], BadRecord) and "cannot read further" in cut[-1].reason
+    assert count_records([str(path)]) is None
+
+
+@pytest.mark.parametrize("gzip_records", [False, True])
+def test_warc_pages_through_the_html_reader_and_a_truncated_record(tmp_path, gzip_records):
+    path = tmp_path / ("crawl.warc.gz" if gzip_records else "crawl.warc")
+    pages = [(f"https://news.example/{n}", page(n)) for n in range(3)]
+    write_warc(path, pages, truncate_last=200, gzip_records=gzip_records)
+    records = list(read_corpus([str(path)]))
+    documents = [r for r in records if isinstance(r, Document)]
+    assert [d.meta["url"] for d in documents] == ["https://news.example/0", "https://news.example/1"]
+    assert documents[0].meta["title"] == "Minister 0 resigns" and documents[0].id.startswith("urn:uuid:")
+    assert len({d.id for d in documents}) == 2
+    bad = [r for r in records if isinstance(r, BadRecord)]
+    assert len(bad) == 1 and "truncated" in bad[0].reason
+
+
+def test_polnear_folder_texts_with_outlet_and_date(polnear_dir):
+    records = list(islice(read_corpus([str(polnear_dir / "data" / "dev")]), 3))
+    assert all(isinstance(r, Document) for r in records)
+    first = records[0]
+    assert isinstance(first, Document)
+    assert first.id == Path(first.input).stem and first.meta["outlet"] == first.id.split("_")[0]
+    assert first.meta["published"] == first.id.split("_")[1]
+    assert (polnear_dir / "data" / "dev" / "text" / f"{first.id}.txt").read_text(encoding="utf-8") == first.text
+    assert count_records([str(polnear_dir)]) == sum(
+        len(list((polnear_dir / "data" / s / "text").glob("*.txt"))) for s in ("train", "dev", "test"))
