@@ -138,14 +138,15 @@ def _run(con: duckdb.DuckDBPyConnection, records: Iterator[Document | BadRecord]
         while chunk := list(islice(records, CHECK_CHUNK)):
             documents = [r for r in chunk if isinstance(r, Document)]
             stored = stored_ids(con, [d.id for d in documents])
-            hashes = {d.id: text_id(d.text) for d in documents} if options.skip_same_text else {}
-            same_text = stored_hashes(con, hashes.values()) if options.skip_same_text else set()
+            digests = [text_id(d.text) if options.skip_same_text else "" for d in documents]
+            same_text = stored_hashes(con, digests) if options.skip_same_text else set()
+            digest_of = iter(digests)
             for r in chunk:
                 if isinstance(r, BadRecord):
                     pending_errors.append(ErrorRow(r.input, r.record, r.reason))
                     summary.failed += 1
                     continue
-                digest = hashes.get(r.id)
+                digest = next(digest_of)
                 if r.id in stored or r.id in sent_ids or (digest and (digest in same_text or digest in sent_hashes)):
                     summary.skipped += 1
                     continue

@@ -1,0 +1,152 @@
+"""`sayso run`: a mixed corpus into the store, bad records into `errors`, and
+a run killed with SIGKILL then resumed, losing and repeating nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from sayso.cli import main
+from sayso.corpus import RunOptions, run_corpus
+from sayso.read import ReadOptions
+from sayso.store import iter_articles, open_store
+from tests.test_read import page, write_warc
+
+
+def story(n: int) -> str:
+    return (f"The council of town {n} voted to close the bridge on Monday, officials said. "
+            f"\"We had no choice,\" mayor Jane Doe told reporters. Critics claimed the decision was rushed.")
+
+
+@pytest.fixture()
+def mixed_corpus(tmp_path: Path) -> tuple[Path, set[str], dict[tuple[str, str], str]]:
+    """Files of every kind, with a bad record of each kind; returns (folder,
+    ids of the good documents, {(input file name, record): words of the reason})."""
+    root = tmp_path / "corpus"
+    (root / "texts").mkdir(parents=True)
+    (root / "texts" / "one.txt").write_text(story(1), encoding="utf-8")
+    (root / "texts" / "two.md").write_text(story(2), encoding="utf-8")
+    (root / "texts" / "empty.txt").write_text("  \n", encoding="utf-8")
+    (root / "texts" / "latin1.txt").write_bytes(story(3).encode("utf-8") + b" caf\xe9")
+    (root / "texts" / "huge.txt").write_text(story(4) * 30, encoding="utf-8")
+    (root / "page.html").write_text(page(5), encoding="utf-8")
+    (root / "broken.html").write_text("<html><body><div class='nav'>Home", encoding="utf-8")
+    lines = [json.dumps({"id": "j1", "text": story(6), "outlet": "Wire"}), '{"id": "j2", "text": "cut',
+             json.dumps({"id": "j3", "text": story(7), "published": "2024-02-03"})]
+    (root / "feed.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_warc(root / "crawl.warc", [(f"https://news.example/{n}", page(n)) for n in (8, 9, 10)], truncate_last=200)
+    good = {"texts/one", "texts/two", "page", "j1", "j3"}
+    bad = {("empty.txt", "texts/empty.txt"): "empty file", ("latin1.txt", "texts/latin1.txt"): "not valid UTF-8",
+           ("huge.txt", "texts/huge.txt"): "too long", ("broken.html", "broken.html"): "no article text",
+           ("feed.jsonl", "line 2"): "malformed JSON"}
+    return root, good, bad
+
+
+def stored(db: Path) -> tuple[list[str], list[tuple[str, str, str]]]:
+    con = open_store(db, read_only=True)
+    try:
+        ids = [r[0] for r in con.execute("SELECT id FROM documents ORDER BY seq").fetchall()]
+        errors = con.execute("SELECT input, record, reason FROM errors ORDER BY input, record").fetchall()
+        return ids, errors
+    finally:
+        con.close()
+
+
+def test_mixed_corpus_every_good_document_once_every_bad_one_in_errors(tmp_path, mixed_corpus, capsys):
+    root, good, bad = mixed_corpus
+    db = tmp_path / "corpus.duckdb"
+    assert main(["run", str(root), "--db", str(db), "-j", "1", "--max-chars", "2000", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "7 done, 0 skipped, 6 failed" in out
+    ids, errors = stored(db)
+    warc_ids = [i for i in ids if i.startswith("urn:uuid:")]
+    assert len(warc_ids) == 2 and set(ids) - set(warc_ids) == good and len(ids) == len(set(ids))
+    by_record = {(Path(i).name, r): reason for i, r, reason in errors}
+    assert len(by_record) == len(errors) == len(bad) + 1
+    for key, words in bad.items():
+        assert words in by_record[key], (key, by_record.get(key))
+    warc_errors = [reason for (name, _), reason in by_record.items() if name == "crawl.warc"]
+    assert len(warc_errors) == 1 and "truncated" in warc_errors[0]
+    con = open_store(db, read_only=True)
+    j1 = next(a for a in iter_articles(con) if a.id == "j1")
+    con.close()
+    assert j1.meta["outlet"] == "Wire" and j1.attributions and not j1.check()
+    # Running again stores nothing twice and repeats no error row.
+    assert main(["run", str(root), "--db", str(db), "-j", "1", "--max-chars", "2000", "--quiet"]) == 0
+    assert "0 done, 7 skipped, 6 failed" in capsys.readouterr().out
+    assert stored(db) == (ids, errors)
+
+
+def test_run_refuses_what_it_cannot_use(tmp_path, capsys):
+    assert main(["run", str(tmp_path / "nowhere"), "--db", str(tmp_path / "c.duckdb")]) == 2
+    assert "nowhere: no such file or folder" in capsys.readouterr().err
+    (tmp_path / "a.txt").write_text(story(1), encoding="utf-8")
+    assert main(["run", str(tmp_path / "a.txt"), "--db", str(tmp_path), "-j", "1"]) == 2
+    assert "is a directory" in capsys.readouterr().err
+    assert main(["run", str(tmp_path / "a.txt"), "--db", str(tmp_path / "c.duckdb"), "--meta-field", "x"]) == 2
+    assert "META=FIELD" in capsys.readouterr().err
+
+
+def test_repeated_ids_and_texts_are_skipped(tmp_path):
+    lines = [json.dumps({"id": "same", "text": story(1)}), json.dumps({"id": "same", "text": story(2)}),
+             json.dumps({"id": "other", "text": story(1)})]
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    summary = run_corpus([str(feed)], tmp_path / "a.duckdb", ReadOptions(), RunOptions(jobs=1))
+    assert (summary.done, summary.skipped, summary.failed) == (2, 1, 0)
+    summary = run_corpus([str(feed)], tmp_path / "b.duckdb", ReadOptions(), RunOptions(jobs=1, skip_same_text=True))
+    assert (summary.done, summary.skipped, summary.failed) == (1, 2, 0)
+
+
+def test_a_run_killed_part_way_and_resumed_loses_and_repeats_nothing(tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    n = 120
+    feed.write_text("".join(json.dumps({"id": f"d{i:03}", "text": story(i)}) + "\n" for i in range(n)),
+                    encoding="utf-8")
+    reference = tmp_path / "reference.duckdb"
+    run_corpus([str(feed)], reference, ReadOptions(), RunOptions(jobs=1, batch_size=4))
+
+    db = tmp_path / "killed.duckdb"
+    open_store(db).close()  # so the write-ahead log appears only when the first batch is committed
+    command = [sys.executable, "-m", "sayso", "run", str(feed), "--db", str(db), "-j", "2", "--batch-size", "4"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    wal = Path(f"{db}.wal")
+    deadline = time.monotonic() + 120
+    while not (wal.exists() and wal.stat().st_size > 0) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert process.poll() is None, "the run ended before it could be killed"
+    os.kill(process.pid, signal.SIGKILL)  # the main process only, as the kernel's OOM killer would
+    process.wait()
+    # The workers notice their parent is gone (once they have started) and end.
+    deadline = time.monotonic() + 30
+    while (orphans := subprocess.run(["pgrep", "-s", str(process.pid)], capture_output=True, text=True).stdout
+           .split()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert orphans == []
+
+    resumed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    done, skipped = (int(resumed.stdout.split(" done")[0].split()[-1]),
+                     int(resumed.stdout.split(" skipped")[0].split()[-1]))
+    assert done > 0 and skipped > 0 and done + skipped == n, resumed.stdout
+
+    def records(path: Path) -> list[str]:
+        con = open_store(path, read_only=True)
+        try:
+            return sorted(json.dumps(a.to_dict(), ensure_ascii=False) for a in iter_articles(con))
+        finally:
+            con.close()
+
+    assert records(db) == records(reference)
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*), count(DISTINCT id) FROM documents").fetchone() == (n, n)
+    assert con.execute("SELECT count(*) FROM errors").fetchone() == (0,)
+    con.close()
