@@ -41,10 +41,28 @@ def add_analyze(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("text", "json", "jsonl"), default="text",
                    help="text: a readable report (default); json: one record or an array; jsonl")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
-    p.add_argument("--model", metavar="NAME", help="the spaCy base pipeline (default: installed one)")
+    _add_model_options(p)
     p.add_argument("--min-score", type=float, default=0.0, metavar="X",
                    help="keep attributions whose score is at least X")
     p.set_defaults(run=run_analyze)
+
+
+MODEL_HELP = "the attribution model: a model directory, or 'rules' (default: the model shipped with sayso)"
+
+
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", metavar="PATH", help=MODEL_HELP)
+    p.add_argument("--spacy-model", metavar="NAME", help="the spaCy base pipeline (default: the installed one)")
+
+
+def _check_model(model: str | None) -> None:
+    """A model directory that cannot be used is the user's mistake: one line, before any work."""
+    from sayso.model import ModelError, load_finder
+
+    try:
+        load_finder(model)
+    except ModelError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def run_analyze(args: argparse.Namespace) -> int:
@@ -59,10 +77,11 @@ def run_analyze(args: argparse.Namespace) -> int:
         except InputError as exc:
             _warn(str(exc))
             status = EXIT_BAD_INPUT
+    _check_model(args.model)
     items = [(i.text, i.id, None) for i in inputs]
     articles = []
-    for inp, article in zip(inputs, analyze_many(items, model=args.model, min_score=args.min_score),
-                            strict=True):
+    for inp, article in zip(inputs, analyze_many(items, model=args.model, min_score=args.min_score,
+                                                 spacy_model=args.spacy_model), strict=True):
         if article.error:
             _warn(f"{inp.name}: {article.error}")
             status = EXIT_BAD_INPUT
@@ -113,7 +132,7 @@ def add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=int, metavar="N", help="only the first N articles")
     p.add_argument("--errors", metavar="FILE", help="write false positives and negatives (JSON lines)")
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--model", metavar="NAME", help="the spaCy base pipeline (default: installed one)")
+    _add_model_options(p)
     p.add_argument("--min-score", type=float, default=0.0, metavar="X")
     p.set_defaults(run=run_eval)
 
@@ -123,7 +142,7 @@ def run_eval(args: argparse.Namespace) -> int:
         return run_eval_sources(args)
     import spacy
 
-    from sayso.evaluate import evaluate, write_errors
+    from sayso.evaluate import error_summary, evaluate, write_errors
     from sayso.pipeline import analyze_many
     from sayso.polnear import CorpusError, read_split
 
@@ -131,8 +150,11 @@ def run_eval(args: argparse.Namespace) -> int:
         gold = list(read_split(args.directory, args.split, limit=args.limit))
     except CorpusError as exc:
         raise CommandError(str(exc)) from None
+    _check_model(args.model)
+    errors_out = _open_output(args.errors) if args.errors else None  # a bad path fails before the work
     items = [(g.text, g.id, None) for g in gold]
-    analyze_many_iter = analyze_many(items, model=args.model, min_score=args.min_score)
+    analyze_many_iter = analyze_many(items, model=args.model, min_score=args.min_score,
+                                     spacy_model=args.spacy_model)
     first = next(analyze_many_iter, None)  # loads the model: keep it out of the timing
     started = time.perf_counter()
     predicted = ([first] if first else []) + list(analyze_many_iter)
@@ -146,9 +168,10 @@ def run_eval(args: argparse.Namespace) -> int:
     result["throughput"] = {"articles_per_s": round(n_timed / seconds, 2) if seconds else 0.0,
                             "words_per_s": round(timed_words / seconds, 1) if seconds else 0.0}
     result["split"] = args.split
-    if args.errors and errors is not None:
-        with open(args.errors, "w", encoding="utf-8") as fh:
-            write_errors(errors, fh)
+    if errors_out is not None and errors is not None:
+        with errors_out:
+            write_errors(errors, errors_out)
+        result["errors"] = error_summary(errors)
     if args.format == "json":
         print(json.dumps(result, indent=2))
     else:
@@ -171,6 +194,14 @@ def print_scores(result: dict[str, Any], out: TextIO) -> None:
                                                    o["precision"], o["recall"], o["f1"])))
     console = Console(file=out)
     console.print(table)
+    if "errors" in result:
+        classes = sorted({c for row in result["errors"].values() for c in row})
+        errors = Table(title="errors by span type and class (details in the --errors file)")
+        for head in ("spans", "error", *classes):
+            errors.add_column(head, justify="left" if head in ("spans", "error") else "right")
+        for key, row in result["errors"].items():
+            errors.add_row(*key.split(" ", 1), *(str(row.get(c, 0)) for c in classes))
+        console.print(errors)
     t = result["throughput"]
     console.print(f"throughput: {t['articles_per_s']} articles/s, {t['words_per_s']} words/s")
 
@@ -210,6 +241,82 @@ def run_eval_sources(args: argparse.Namespace) -> int:
     console.print(by_type)
     if result["type_confusions"]:
         console.print("type confusions: " + ", ".join(f"{k} ×{n}" for k, n in result["type_confusions"].items()))
+    return EXIT_OK
+
+
+# --- sayso train -----------------------------------------------------------------------
+
+def add_train(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train the attribution model on an annotated corpus",
+                       description="Train sayso's attribution model on PolNeAR train, select it on dev, and "
+                                   "write a model directory (use it with --model MODEL_DIR).")
+    p.add_argument("corpus", choices=("polnear",), help="the corpus format")
+    p.add_argument("directory", metavar="DIR", help="the corpus folder (PolNeAR layout)")
+    p.add_argument("-o", "--output", required=True, metavar="MODEL_DIR", help="where to write the model")
+    p.add_argument("--seed", type=int, default=0, help="the seed (same seed, same model; default: 0)")
+    p.add_argument("--iterations", type=int, metavar="N", help="L-BFGS iterations per tagger")
+    p.add_argument("--limit", type=int, metavar="N", help="train on the first N train articles only")
+    p.add_argument("--dev-limit", type=int, metavar="N", help="select on the first N dev articles only")
+    p.add_argument("--cache", metavar="DIR", help="keep the parsed corpus in DIR for later runs")
+    p.add_argument("--spacy-model", metavar="NAME", help="the spaCy base pipeline (default: the installed one)")
+    p.set_defaults(run=run_train)
+
+
+class _RichProgress:
+    """Training's progress as rich progress bars, one per stage."""
+
+    def __init__(self, progress: Any):
+        self.progress = progress
+        self.task: Any = None
+
+    def stage(self, name: str, total: int) -> None:
+        if self.task is not None:
+            self.progress.update(self.task, completed=self.progress.tasks[-1].total)
+        self.task = self.progress.add_task(name, total=max(total, 1))
+
+    def advance(self, n: int = 1) -> None:
+        if self.task is not None:
+            self.progress.advance(self.task, n)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from sayso.polnear import CorpusError
+    from sayso.train import TrainSettings, train_polnear
+
+    for name in ("iterations", "limit", "dev_limit"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise CommandError(f"--{name.replace('_', '-')} must be at least 1")
+    if os.path.exists(args.output) and not os.path.isdir(args.output):
+        raise CommandError(f"{args.output}: exists and is not a directory")
+    settings = TrainSettings(seed=args.seed, limit=args.limit, dev_limit=args.dev_limit, cache=args.cache,
+                             spacy_model=args.spacy_model)
+    if args.iterations:
+        settings.iterations = args.iterations
+    console = Console(stderr=True)
+    columns = (TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=console) as bars:
+            result = train_polnear(args.directory, args.output, settings, _RichProgress(bars))
+    except CorpusError as exc:
+        raise CommandError(str(exc)) from None
+    dev = result.meta["dev"]
+    table_rows = {name: dev[name]["exact"] for name in ("cue", "source", "content", "all")}
+    from rich.table import Table
+
+    table = Table(title=f"dev: {dev['articles']} articles, {dev['gold']} gold and {dev['predicted']} predicted "
+                        "attributions")
+    for head in ("spans", "exact P", "exact R", "exact F1"):
+        table.add_column(head, justify="left" if head == "spans" else "right")
+    for name, e in table_rows.items():
+        table.add_row(name, *(f"{e[k]:.3f}" for k in ("precision", "recall", "f1")))
+    out = Console()
+    out.print(table)
+    out.print(f"content token-overlap F1: {dev['content']['overlap']['f1']:.3f}")
+    out.print(f"model written to {result.path} in {result.seconds:.0f} s (seed {args.seed})")
     return EXIT_OK
 
 

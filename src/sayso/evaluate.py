@@ -168,16 +168,40 @@ def _error(kind: str, error: str, item: _Tokenized, others: list[_Tokenized], te
     a = item.attribution
     start = max(0, a.first_offset - 80)
     end = min(len(text), max(s.end for s in (*a.cue, *a.source, *a.content)) + 80)
-    nearest = [o.attribution for o in others if _overlaps(o.roles["cue"], item.roles["cue"])
+    nearest = [o for o in others if _overlaps(o.roles["cue"], item.roles["cue"])
                or _overlaps(o.roles["content"], item.roles["content"])]
     return {
         "span_type": kind,
         "error": error,
+        "class": error_class(kind, error, item, [o for o in others if _overlaps(o.roles["cue"], item.roles["cue"])]),
         "article": article_id,
         "attribution": _describe(a),
-        "nearest_other_side": [_describe(n) for n in nearest[:2]],
+        "nearest_other_side": [_describe(n.attribution) for n in nearest[:2]],
         "context": text[start:end],
     }
+
+
+def error_class(kind: str, error: str, item: _Tokenized, same_cue: list[_Tokenized]) -> str:
+    """What kind of mistake an error is, for reading errors in bulk:
+    "missed" / "spurious" (nothing on the other side shares a cue token),
+    "cue boundary" (a cue overlaps but differs), and for sources and contents
+    "span boundary" (the spans overlap but differ), "missing span" / "extra
+    span" (one side has none), "wrong span" (disjoint spans)."""
+    if not same_cue:
+        return "missed" if error == "false-negative" else "spurious"
+    if kind in ("cue", "all") and all(o.roles["cue"] != item.roles["cue"] for o in same_cue):
+        return "cue boundary"
+    roles = ("source", "content") if kind in ("cue", "all") else (kind,)
+    other = same_cue[0]
+    for role in roles:
+        mine, theirs = _tokens_of(item.roles[role]), _tokens_of(other.roles[role])
+        if item.roles[role] == other.roles[role]:
+            continue
+        if not theirs or not mine:
+            gold_has = mine if error == "false-negative" else theirs
+            return "missing span" if gold_has else "extra span"
+        return "span boundary" if mine & theirs else "wrong span"
+    return "cue boundary"
 
 
 def _describe(a: Attribution) -> dict[str, Any]:
@@ -192,6 +216,24 @@ def evaluate(pairs: Iterable[tuple[Article, Article]], tokenizer: Any,
         score_article(predicted.attributions, gold.attributions, gold.text, tokenizer, scores,
                       errors, gold.id)
     return scores
+
+
+def cue_hits(predicted: Sequence[Attribution], gold: Sequence[Attribution], text: str,
+             tokenizer: Any) -> list[bool]:
+    """For each predicted attribution, whether its cue is exactly a gold cue:
+    the event an attribution's calibrated score estimates the probability of."""
+    tokens = Tokens(text, tokenizer)
+    gold_cues = {tokens.role(g.cue) for g in gold}
+    return [tokens.role(p.cue) in gold_cues for p in predicted]
+
+
+def error_summary(errors: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Error counts as {"<span type> <false-positive|false-negative>": {class: n}}."""
+    out: dict[str, dict[str, int]] = {}
+    for e in errors:
+        row = out.setdefault(f"{e['span_type']} {e['error']}", {})
+        row[e["class"]] = row.get(e["class"], 0) + 1
+    return dict(sorted(out.items(), key=lambda kv: ((*ROLES, "all").index(kv[0].split()[0]), kv[0])))
 
 
 def write_errors(errors: list[dict[str, Any]], out: TextIO) -> None:

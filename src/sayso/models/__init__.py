@@ -1,0 +1,1 @@
+"""Trained models shipped with sayso (attribution/: the default attribution model)."""

@@ -1,0 +1,129 @@
+"""The learned attribution model: the shipped model, its scores, merging the rules, bad model directories."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import sayso
+from sayso.attributions import RuleFinder, find_attributions
+from sayso.clean import find_boilerplate
+from sayso.model import (
+    FORMAT,
+    META_FILE,
+    AttributionModel,
+    Calibration,
+    DocFeatures,
+    ModelError,
+    load_finder,
+    merge_rules,
+)
+from sayso.parse import cached_base
+from sayso.record import Attribution, Span
+
+
+def texts(spans: list[Span]) -> list[str]:
+    return [s.text for s in spans]
+
+
+@pytest.fixture(scope="module")
+def shipped() -> AttributionModel:
+    finder = load_finder(None)
+    assert isinstance(finder, AttributionModel)
+    return finder
+
+
+def test_shipped_model_is_the_default(shipped):
+    assert shipped.meta["format"] == FORMAT
+    assert shipped.meta["dev"]["cue"]["exact"]["f1"] > 0.6  # what training measured, kept with the model
+    assert isinstance(load_finder("rules"), RuleFinder)
+
+
+@pytest.mark.parametrize(("text", "source", "cue", "content", "kind"), [
+    ("“We will win,” the senator said.", ["the senator"], ["said"], ["“We will win,”"], "direct"),
+    ("The minister said that the plan had failed.", ["The minister"], ["said"], ["that the plan had failed."],
+     "indirect"),
+    ("According to the police, the suspect fled on foot.", ["the police"], ["According to"],
+     ["the suspect fled on foot"], "indirect"),
+])
+def test_finds_handmade_attributions(text, source, cue, content, kind):
+    article = sayso.analyze(text)
+    found = [(texts(a.source), texts(a.cue), texts(a.content), a.kind) for a in article.attributions]
+    assert (source, cue, content, kind) in found
+
+
+def test_scores_are_probabilities_and_min_score_filters(example_text):
+    everything = sayso.analyze(example_text).attributions
+    scores = [a.score for a in everything]
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert len(set(scores)) > 2  # a real spread, not one constant
+    cut = sorted(scores)[len(scores) // 2]
+    kept = sayso.analyze(example_text, min_score=cut).attributions
+    assert 0 < len(kept) < len(everything)
+    assert all(a.score >= cut for a in kept)
+    assert {a.cue[0].start for a in kept} <= {a.cue[0].start for a in everything}
+
+
+def test_calibration_is_a_monotone_step_function():
+    calibration = Calibration({"model": [[0.5, 0.2], [0.9, 0.6], [1.0, 0.9]]})
+    assert [calibration(x, "model") for x in (0.1, 0.5, 0.7, 0.95, 1.0)] == [0.2, 0.2, 0.6, 0.9, 0.9]
+    assert calibration(0.42, "rules") == 0.42  # no steps for an origin: the raw score
+
+
+def _doc_features(text: str) -> DocFeatures:
+    doc = cached_base()(text)
+    boilerplate = find_boilerplate(text)
+    return DocFeatures(doc, boilerplate, find_attributions(doc, boilerplate))
+
+
+def test_role_window_stays_in_the_paragraph_and_out_of_boilerplate():
+    text = "Ann said it rained.\nBob said it snowed.\nRead more: Bob said more"
+    f = _doc_features(text)
+    bob = next(i for i in range(f.n) if f.lower[i] == "said" and f.idx[i] > text.index("Bob"))
+    window = [f.lower[i] for i in f.window([bob])]
+    assert window == ["bob", "said", "it", "snowed", "."]
+
+
+def test_merge_adds_rule_attributions_the_model_has_no_reading_of():
+    text = "The soldiers raged at their commanders. The general said the war was lost."
+    f = _doc_features(text)
+    assert {a.cue[0].text for a in f.rules} >= {"raged", "said"}
+    said = next(a for a in f.rules if a.cue[0].text == "said")
+    model_only = [Attribution(id="", kind="indirect", cue=said.cue, source=said.source,
+                              content=[Span.of(text, text.index("the war"), len(text))], score=0.9)]
+    merged = merge_rules(model_only, f, "any")
+    assert [a.cue[0].text for a in merged] == ["said", "raged"]
+    assert merged[0] is model_only[0]  # the model's own reading of "said" stays
+    assert merge_rules(model_only, f, "none") == model_only
+
+
+def test_merge_takes_a_rule_cue_in_two_pieces():
+    text = "One soldier referred to his commanders as “jackals”."
+    f = _doc_features(text)
+    rule = next(a for a in f.rules if len(a.cue) == 2)
+    referred = Span.of(text, text.index("referred"), text.index(" his"))
+    model_only = [Attribution(id="", kind="indirect", cue=[referred], source=rule.source,
+                              content=[Span.of(text, text.index("his"), len(text) - 1)], score=0.7)]
+    merged = merge_rules(model_only, f, "any")
+    assert len(merged) == 1 and texts(merged[0].cue) == ["referred to", "as"]
+    assert merged[0].score == 0.7  # the score stays the model's
+
+
+@pytest.mark.parametrize("setup", ["missing", "not a dir", "no meta", "wrong format", "broken crf"])
+def test_bad_model_directory_is_one_line(tmp_path, setup):
+    path = tmp_path / "model"
+    if setup == "not a dir":
+        path.write_text("x")
+    elif setup != "missing":
+        path.mkdir()
+        if setup == "wrong format":
+            (path / META_FILE).write_text(json.dumps({"format": "something/else"}))
+        if setup == "broken crf":
+            (path / META_FILE).write_text(json.dumps({"format": FORMAT}))
+            (path / "cue.crfsuite").write_bytes(b"not a model")
+            (path / "role.crfsuite").write_bytes(b"not a model")
+    with pytest.raises(ModelError) as info:
+        load_finder(str(path))
+    message = str(info.value)
+    assert str(path) in message and "\n" not in message
