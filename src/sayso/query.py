@@ -66,34 +66,49 @@ def most_cited_sources(
         named["outlet"] = outlet
     keys = f"{group} AS {by}, " if group else ""
     sql = f"""
-        SELECT {keys}a.source_name AS source, any_value(a.source_type) AS type,
-               count(*) AS attributions, count(DISTINCT a.doc_id) AS documents
-        FROM attributions a JOIN documents d ON d.id = a.doc_id
-        WHERE {' AND '.join(where)}
-        GROUP BY ALL
+        SELECT * FROM (
+            SELECT {keys}a.source_name AS source, any_value(a.source_type) AS type,
+                   count(*) AS attributions, count(DISTINCT a.doc_id) AS documents
+            FROM attributions a JOIN documents d ON d.id = a.doc_id
+            WHERE {' AND '.join(where)}
+            GROUP BY {"1, 2" if group else "1"}
+        )
     """
     if group:
-        sql += f"QUALIFY row_number() OVER (PARTITION BY {by} ORDER BY count(*) DESC, a.source_name) <= {limit}\n"
+        sql += f"QUALIFY row_number() OVER (PARTITION BY {by} ORDER BY attributions DESC, source) <= {limit}\n"
         sql += f"ORDER BY {by}, attributions DESC, source"
     else:
         sql += f"ORDER BY attributions DESC, source LIMIT {limit}"
     return _result(con.execute(sql, named))
 
 
-def matching_sources(con: duckdb.DuckDBPyConnection, name: str, min_match: float = 90.0) -> list[tuple[str, float]]:
-    """Stored source names that match `name`, best first. Token-set matching,
-    so "Petraeus" finds "David Petraeus" and "Mr Petraeus", and small
-    misspellings ("Petreaus") still match."""
+HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "prof"})
+
+
+def name_match(query: str, name: str) -> float:
+    """How well a name matches what was asked for (0-100): every word of the
+    query must be close to some word of the name, so "Petraeus" and the
+    misspelt "Petreaus" both find "David Petraeus", while "David Cameron"
+    does not. Honorifics in the query ("Mr Petraeus") are not required."""
+    words = [w for w in utils.default_process(query).split() if w not in HONORIFICS] or query.lower().split()
+    name_words = utils.default_process(name).split()
+    if not words or not name_words:
+        return 0.0
+    return min(max(fuzz.ratio(w, n) for n in name_words) for w in words)
+
+
+def matching_sources(con: duckdb.DuckDBPyConnection, name: str, min_match: float = 85.0) -> list[tuple[str, float]]:
+    """Stored source names that match `name` (see `name_match`), best first."""
     if not name.strip():
         raise QueryError("give a source name to look for")
     names = [r[0] for r in con.execute(
         "SELECT DISTINCT source_name FROM attributions WHERE source_name IS NOT NULL").fetchall()]
-    found = process.extract(name, names, scorer=fuzz.token_set_ratio, processor=utils.default_process,
+    found = process.extract(name, names, scorer=lambda q, n, **_: name_match(q, n), processor=None,
                             score_cutoff=min_match, limit=None)
     return sorted(((match, float(score)) for match, score, _ in found), key=lambda m: (-m[1], m[0]))
 
 
-def attributions_by_source(con: duckdb.DuckDBPyConnection, name: str, min_match: float = 90.0) -> Result:
+def attributions_by_source(con: duckdb.DuckDBPyConnection, name: str, min_match: float = 85.0) -> Result:
     """Every attribution whose resolved source name matches `name` (see
     `matching_sources`), in storage order."""
     matches = matching_sources(con, name, min_match)
