@@ -234,6 +234,7 @@ def run_eval_sources(args: argparse.Namespace) -> int:
     table.add_row("found", "1.0", f"{result['end_to_end']['found']:.3f}")
     for key in ("resolution_accuracy", "type_accuracy"):
         table.add_row(key.replace("_", " "), f"{result['resolver'][key]:.3f}", f"{result['end_to_end'][key]:.3f}")
+    table.add_row("B³ F1", f"{result['resolver']['b3_f1']:.3f}", "")
     console.print(table)
     by_type = Table("gold type", "mentions", "resolution accuracy")
     for type_, row in result["resolution_by_type"].items():
@@ -573,8 +574,8 @@ def add_query(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--outlet", metavar="NAME", help="sources: only this outlet")
     p.add_argument("--types", default="person,organization", metavar="T,T|all",
                    help="sources: the source types counted (default: person,organization)")
-    p.add_argument("--min-match", type=float, default=90.0, metavar="0-100",
-                   help="source: how closely names must match (rapidfuzz token-set ratio, default 90)")
+    p.add_argument("--min-match", type=float, default=85.0, metavar="0-100",
+                   help="source: how closely each word of the name must match (rapidfuzz ratio, default 85)")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(run=run_query)
 
