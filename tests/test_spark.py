@@ -78,7 +78,22 @@ def _parquet(out: Path, table: str) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def test_spark_command_import_and_rerun(spark, tmp_path, example_text, capsys):
+def _store_rows(db: Path, table: str) -> list[tuple]:
+    """A store table's rows, sorted, without what differs between two runs of the same input."""
+    columns = [c for c in COLUMNS[table] if c not in ("seq", "processed_at", "at")]
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()
+    con.close()
+    return sorted(rows, key=repr)
+
+
+PAGE = ("<html><head><title>Harbour closes</title></head><body><article><h1>Harbour closes</h1>"
+        "<p>The harbour will close for repairs next week, the port authority said on Monday. "
+        "Fishermen said they had not been warned and called the decision a disgrace.</p>"
+        "</article></body></html>")
+
+
+def test_spark_run_equals_sayso_run_then_import_and_query(spark, tmp_path, example_text, capsys):
     corpus = tmp_path / "in"
     (corpus / "pages").mkdir(parents=True)
     lines = [json.dumps({"id": "ex", "text": example_text, "outlet": "Example", "published": "2024-03-02"}),
@@ -87,51 +102,45 @@ def test_spark_command_import_and_rerun(spark, tmp_path, example_text, capsys):
              json.dumps({"id": "empty", "text": " "})]
     (corpus / "news.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (corpus / "pages" / "minister.txt").write_text(SHORT[1], encoding="utf-8")
+    (corpus / "pages" / "harbour.html").write_text(PAGE, encoding="utf-8")
     (corpus / "pages" / "bad.txt").write_bytes(b"\xff\xfe not utf-8")
+    (corpus / "pages" / "notes.csv").write_text("not an article", encoding="utf-8")
     out = tmp_path / "out"
 
     assert main(["spark", str(corpus), "--out", str(out), "--partitions", "3"]) == 0
-    assert "6 records read, 3 analysed, 0 skipped" in capsys.readouterr().err  # four lines and two files
+    assert "7 records read, 4 analysed, 0 skipped" in capsys.readouterr().err  # 4 lines, 3 files
 
     documents = {d["id"]: d for d in _parquet(out, "documents")}
-    assert set(documents) == {"ex", "s1", "pages/minister.txt"}
+    assert set(documents) == {"ex", "s1", "pages/minister", "pages/harbour"}
     assert documents["ex"]["month"] == "2024-03" and documents["s1"]["month"] == "unknown"
-    errors = {(Path(e["input"]).name, e["record"]): e["reason"] for e in _parquet(out, "errors")}
-    assert set(errors) == {("news.jsonl", "2"), ("news.jsonl", "4"), ("bad.txt", "pages/bad.txt")}
-    assert "not valid JSON" in errors[("news.jsonl", "2")] and errors[("news.jsonl", "4")] == "empty text"
-    assert "UTF-8" in errors[("bad.txt", "pages/bad.txt")]
+    assert documents["pages/harbour"]["title"] == "Harbour closes"
+    errors = {(Path(e["input"]).name, e["record"]) for e in _parquet(out, "errors")}
+    assert errors == {("news.jsonl", "line 2"), ("news.jsonl", "line 4"), ("bad.txt", "pages/bad.txt")}
+    assert documents["ex"]["n_attributions"] == len([a for a in _parquet(out, "attributions")
+                                                     if a["doc_id"] == "ex"]) > 5
 
-    # row for row what the store holds for the same texts analysed in this process
-    reference = {a.id: a for a in analyze_many(
-        [(example_text, "ex", {"outlet": "Example", "published": "2024-03-02"}),
-         (SHORT[0], "s1", {"title": "Arrests"}), (SHORT[1], "pages/minister.txt", {})])}
-    attributions = _parquet(out, "attributions")
-    sources = _parquet(out, "sources")
-    for id_, article in reference.items():
-        want = article_rows(article, processed_at=documents[id_]["processed_at"])
-        doc = {k: documents[id_][k] for k in COLUMNS["documents"] if k not in ("seq", "input", "record")}
-        assert doc == {k: v for k, v in want["documents"][0].items() if k not in ("seq", "input", "record")}
-        assert sorted((r for r in attributions if r["doc_id"] == id_), key=lambda r: r["position"]) == [
-            {**r, "month": documents[id_]["month"]} for r in want["attributions"]]
-        assert sorted((r for r in sources if r["doc_id"] == id_), key=lambda r: r["position"]) == [
-            {**r, "month": documents[id_]["month"]} for r in want["sources"]]
-
-    # import into a store: the records come back exactly, errors with them
-    db = tmp_path / "corpus.duckdb"
-    assert main(["import", str(out), "--db", str(db)]) == 0
-    con = open_store(db, read_only=True)
-    stored = {a.id: a for a in iter_articles(con)}
-    assert {k: a.to_dict() for k, a in stored.items()} == {k: a.to_dict() for k, a in reference.items()}
-    assert con.execute("SELECT count(*) FROM errors").fetchone()[0] == 3
-    assert con.execute("SELECT count(*) FROM attributions").fetchone()[0] == len(attributions)
+    # the same input through `sayso run`, and the Spark output imported: row for row the same store
+    run_db, spark_db = tmp_path / "run.duckdb", tmp_path / "spark.duckdb"
+    assert main(["run", str(corpus), "--db", str(run_db), "-j", "1", "-q"]) == 0
+    assert main(["import", str(out), "--db", str(spark_db)]) == 0
+    for table in ("documents", "attributions", "sources", "errors"):
+        assert _store_rows(spark_db, table) == _store_rows(run_db, table), table
+    con = open_store(spark_db, read_only=True)
+    assert [a.id for a in iter_articles(con)] == sorted(documents, key=lambda i: (documents[i]["input"], i))
     con.close()
+    answers = []
+    for db in (spark_db, run_db):
+        capsys.readouterr()
+        assert main(["query", "--db", str(db), "source", "Petraeus", "--format", "json"]) == 0
+        answers.append(json.loads(capsys.readouterr().out))
+    assert answers[0] == answers[1] and len(answers[0]) >= 3
 
     # a re-run skips what is written; importing again adds nothing
-    capsys.readouterr()
+    n_attributions = len(_parquet(out, "attributions"))
     assert main(["spark", str(corpus), "--out", str(out), "--partitions", "2"]) == 0
-    assert "0 analysed, 3 skipped" in capsys.readouterr().err
-    assert len(_parquet(out, "documents")) == 3 and len(_parquet(out, "attributions")) == len(attributions)
-    assert main(["import", str(out), "--db", str(db)]) == 0
+    assert "0 analysed, 4 skipped" in capsys.readouterr().err
+    assert len(_parquet(out, "documents")) == 4 and len(_parquet(out, "attributions")) == n_attributions
+    assert main(["import", str(out), "--db", str(spark_db)]) == 0
     assert "added 0 documents, 0 attributions, 0 sources" in capsys.readouterr().err
 
 

@@ -377,24 +377,32 @@ def add_spark(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--id-field", default="id", metavar="NAME", help="jsonl/Parquet field of the id (default: id)")
     p.add_argument("--text-field", default="text", metavar="NAME",
                    help="jsonl/Parquet field of the text (default: text)")
+    p.add_argument("--meta-field", action="append", default=[], metavar="META=FIELD",
+                   help="JSON lines: take meta value META from FIELD (repeatable), as for `sayso run`")
     p.add_argument("--batch-size", type=int, default=16, metavar="N", help="texts per spaCy batch (default: 16)")
-    p.add_argument("--model", metavar="NAME", help="the spaCy base pipeline (default: installed one)")
+    _add_model_options(p)
     p.add_argument("--ui", action="store_true", help="start Spark's web UI (off by default)")
     p.set_defaults(run=run_spark)
 
 
 def run_spark(args: argparse.Namespace) -> int:
-    from sayso.spark import ReadOptions, SparkError
+    from sayso.read import ReadOptions
+    from sayso.spark import SparkError
     from sayso.spark import run_spark as spark_run
 
     if args.partitions is not None and args.partitions < 1:
         raise CommandError("--partitions must be at least 1")
     if args.batch_size < 1:
         raise CommandError("--batch-size must be at least 1")
+    meta_fields = dict(pair.partition("=")[::2] for pair in args.meta_field)
+    if any(not name or not field for name, field in meta_fields.items()):
+        raise CommandError("--meta-field: write it as META=FIELD, e.g. outlet=source")
+    _check_model(args.model)
+    options = ReadOptions(id_field=args.id_field, text_field=args.text_field, meta_fields=meta_fields)
     try:
         summary = spark_run(args.inputs, args.out, master=None if args.master == "submit" else args.master,
-                            partitions=args.partitions, options=ReadOptions(args.id_field, args.text_field),
-                            model=args.model, batch_size=args.batch_size, ui=args.ui)
+                            partitions=args.partitions, options=options, model=args.model,
+                            spacy_model=args.spacy_model, batch_size=args.batch_size, ui=args.ui)
     except SparkError as exc:
         raise CommandError(str(exc)) from None
     print(f"sayso: {summary.read} records read, {summary.analysed} analysed, {summary.skipped} skipped "

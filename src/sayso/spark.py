@@ -20,7 +20,6 @@ only inside the functions that need it.
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import re
@@ -32,16 +31,19 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sayso.record import META_FIELDS, text_id
+from sayso.record import META_FIELDS
 from sayso.store import COLUMNS
 
 if TYPE_CHECKING:
     import pyarrow as pa
     from pyspark.sql import DataFrame, SparkSession
     from pyspark.sql.types import DataType, StructType
+
+    from sayso.read import ReadOptions
 
 TABLES = ("documents", "attributions", "sources", "errors")
 PARTITION_COLUMN = "month"  # documents, attributions and sources are partitioned by the article's month
@@ -311,7 +313,8 @@ def _analyze_arrow(batches: Iterable[pa.RecordBatch], settings: Any, columns: _C
 def analyze_frame(df: DataFrame, text_col: str = "text", id_col: str | None = "id", *,
                   meta_cols: Sequence[str] | None = None, meta_json_col: str | None = None,
                   input_col: str | None = None, record_col: str | None = None, error_col: str | None = None,
-                  model: str | None = None, min_score: float = 0.0, batch_size: int = 16) -> DataFrame:
+                  model: str | None = None, spacy_model: str | None = None, min_score: float = 0.0,
+                  batch_size: int = 16) -> DataFrame:
     """Analyse the articles of a DataFrame: one output row per input row
     (see `result_schema`), in the input's partitions.
 
@@ -344,7 +347,7 @@ def analyze_frame(df: DataFrame, text_col: str = "text", id_col: str | None = "i
     selected += [F.col(c) for c in (id_col, meta_json_col, input_col, record_col, error_col)
                  if c is not None and c not in meta_cols and c != text_col]
     columns = _Columns(text_col, id_col, tuple(meta_cols), meta_json_col, input_col, record_col, error_col)
-    settings = Settings(model=model, min_score=min_score, batch_size=batch_size)
+    settings = Settings(model=model, min_score=min_score, batch_size=batch_size, spacy_model=spacy_model)
     version = __version__
 
     def work(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -358,20 +361,7 @@ def analyze_frame(df: DataFrame, text_col: str = "text", id_col: str | None = "i
 
 # The columns of the frame of read records that `analyze_frame` takes in a run.
 READ_SCHEMA = "input string, record string, id string, text string, meta_json string, read_error string"
-FILE_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl", ".jsonl.gz", ".warc", ".warc.gz")
-
-
-@dataclass(frozen=True)
-class ReadOptions:
-    """How to find ids, texts and meta in structured inputs (jsonl, Parquet)."""
-
-    id_field: str = "id"
-    text_field: str = "text"
-
-
-def _suffix(name: str) -> str | None:
-    lower = name.lower()
-    return next((s for s in FILE_SUFFIXES if lower.endswith(s)), None)
+READ_COLUMNS = ("input", "record", "id", "text", "meta_json", "read_error")
 
 
 def _local_path(uri: str) -> str:
@@ -382,84 +372,71 @@ def _local_path(uri: str) -> str:
     return unquote(parsed.path) if parsed.scheme == "file" else uri
 
 
-def _relative_name(uri: str, root: str) -> str:
-    """The file's path below the input folder it was found in (its id, as in
-    `sayso run`), or its name when the input was the file itself."""
+def _name_below(uri: str, root: str) -> str:
+    """The file's path below the folder given as input, or its name when the
+    input was the file itself: how `read.expand_input` names it (its record,
+    and the id of a text or HTML file)."""
     path = _local_path(uri)
-    root_path = _local_path(root).rstrip("/")
-    if path == root_path:
-        return os.path.basename(path)
+    root_path = _local_path(os.path.abspath(root) if "://" not in root else root).rstrip("/")
     marker = root_path + "/"
     return path[len(marker):] if path.startswith(marker) else os.path.basename(path)
 
 
+def _input_name(uri: str, root: str, name: str) -> str:
+    """The `input` column as `sayso run` fills it: the path as reached from the command line."""
+    if "://" in root:
+        return uri
+    return str(Path(root) / name) if os.path.isdir(root) else str(Path(root))
+
+
 def read_file_records(uri: str, data: bytes, root: str, options: ReadOptions) -> Iterator[tuple[Any, ...]]:
-    """The records of one input file's bytes as READ_SCHEMA tuples (bad
-    records carry `read_error`, so nothing read is lost)."""
-    from sayso.read import InputError
+    """The records of one input file's bytes, as READ_SCHEMA tuples, read by
+    `read.read_file` exactly as `sayso run` reads the file: the bytes are put
+    in a private temporary file of the same name (the readers take paths),
+    read, and the file removed. Bad records carry `read_error`."""
+    from sayso.read import BadRecord, format_of, read_file
 
-    name = _relative_name(uri, root)
-    suffix = _suffix(name)
-    try:
-        if suffix in (".txt", ".md"):
-            from sayso.read import decode_text
-
-            text = decode_text(bytes(data), name)
-            yield (_local_path(uri), name, name, text, None, None)
-        elif suffix in (".jsonl", ".jsonl.gz"):
-            yield from _jsonl_records(_local_path(uri), bytes(data), suffix, options)
-        else:
-            yield (_local_path(uri), name, name, None, None, f"{name}: not a supported input file")
-    except InputError as exc:
-        yield (_local_path(uri), name, name, None, None, str(exc))
-
-
-def _jsonl_records(uri: str, data: bytes, suffix: str, options: ReadOptions) -> Iterator[tuple[Any, ...]]:
-    if suffix == ".jsonl.gz":
-        data = gzip.decompress(data)
-    for number, line in enumerate(data.splitlines(), start=1):
-        if not line.strip():
-            continue
-        record = str(number)
-        try:
-            item = json.loads(line)
-        except ValueError as exc:
-            yield (uri, record, None, None, None, f"line {number}: not valid JSON ({exc})")
-            continue
-        if not isinstance(item, dict):
-            yield (uri, record, None, None, None, f"line {number}: not a JSON object")
-            continue
-        text = item.get(options.text_field)
-        if not isinstance(text, str):
-            yield (uri, record, None, None, None, f"line {number}: no text in field {options.text_field!r}")
-            continue
-        id_ = item.get(options.id_field)
-        meta = {k: item[k] for k in META_FIELDS if item.get(k) is not None}
-        if isinstance(item.get("meta"), dict):
-            meta |= item["meta"]
-        yield (uri, record, text_id(text) if id_ is None else str(id_), text,
-               json.dumps(meta, ensure_ascii=False), None)
+    name = _name_below(uri, root)
+    input_name = _input_name(uri, root, name)
+    fmt = options.input_format or format_of(name) or "txt"
+    with tempfile.TemporaryDirectory(prefix="sayso-spark-") as tmp:
+        local = Path(tmp) / os.path.basename(name)
+        local.write_bytes(data)
+        for record in read_file(local, name, fmt, options):
+            if isinstance(record, BadRecord):
+                yield (input_name, record.record, None, None, None, record.reason)
+            else:
+                yield (input_name, record.record, record.id, record.text,
+                       json.dumps(record.meta, ensure_ascii=False), None)
 
 
 def _is_parquet(path: str) -> bool:
     if path.lower().endswith(".parquet"):
         return True
     local = Path(_local_path(path))
-    return local.is_dir() and any(local.glob("*.parquet")) and not any(
-        _suffix(p.name) for p in local.rglob("*") if p.is_file())
+    if not local.is_dir():
+        return False
+    files = [p for p in local.rglob("*") if p.is_file() and not p.name.startswith(("_", "."))]
+    return bool(files) and all(p.name.endswith(".parquet") for p in files)
 
 
-def read_inputs(spark: SparkSession, inputs: Sequence[str], options: ReadOptions = ReadOptions()) -> DataFrame:
-    """A frame of READ_SCHEMA rows for files, folders (recursively; files
-    of other kinds in a folder are passed over) and Parquet datasets."""
+def read_inputs(spark: SparkSession, inputs: Sequence[str], options: ReadOptions | None = None) -> DataFrame:
+    """A frame of READ_SCHEMA rows: the records of files and folders (read as
+    `sayso run` reads them; in folders, only files of a known kind) and of
+    Parquet datasets with a text column. Paths may be URIs Spark can read."""
     from pyspark.sql import functions as F
 
+    from sayso.read import ReadOptions, format_of
+
+    options = options or ReadOptions()
     frames = []
     files: list[str] = []
     for given in inputs:
-        local = Path(_local_path(given))
-        if "://" not in given and not local.exists():
+        if "://" not in given and not os.path.exists(given):
             raise SparkError(f"{given}: no such file or folder")
+        if "://" not in given and os.path.isdir(given) and options.input_format is None \
+                and (Path(given) / "text").is_dir() and (Path(given) / "attributions").is_dir():
+            raise SparkError(f"{given}: a PolNeAR folder; give its text/ folders to `sayso spark`")
         if _is_parquet(given):
             frames.append(_read_parquet(spark, given, options))
         else:
@@ -471,15 +448,24 @@ def read_inputs(spark: SparkSession, inputs: Sequence[str], options: ReadOptions
                      .select("path", "content").withColumn("root", F.lit(given)))
             binary = found if binary is None else binary.unionByName(found)
         assert binary is not None
-        explicit = {_local_path(f) for f in files}
+        explicit = {os.path.abspath(f) for f in files if "://" not in f} | {f for f in files if "://" in f}
 
-        def read_partition(rows: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
-            for row in rows:
-                if _suffix(row.path) is None and _local_path(row.path) not in explicit:
-                    continue  # not an article file, inside a folder
-                yield from read_file_records(row.path, row.content, row.root, options)
+        def read_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+            # mapInArrow, like the analysis: the same (reused) Python workers do both.
+            import pyarrow as pa
 
-        frames.append(spark.createDataFrame(binary.rdd.mapPartitions(read_partition), READ_SCHEMA))
+            schema = pa.schema([(n, pa.string()) for n in READ_COLUMNS])
+            for batch in batches:
+                for row in batch.to_pylist():
+                    given_itself = _local_path(row["path"]) in explicit or row["path"] in explicit
+                    if not given_itself and options.input_format is None and format_of(row["path"]) is None:
+                        continue  # not an article file, inside a folder (as `sayso run` passes it over)
+                    records = read_file_records(row["path"], row["content"], row["root"], options)
+                    while chunk := list(islice(records, 1000)):
+                        yield pa.RecordBatch.from_pylist([dict(zip(READ_COLUMNS, r, strict=True)) for r in chunk],
+                                                         schema)
+
+        frames.append(binary.mapInArrow(read_batches, READ_SCHEMA))
     result = frames[0]
     for frame in frames[1:]:
         result = result.unionByName(frame)
@@ -487,6 +473,8 @@ def read_inputs(spark: SparkSession, inputs: Sequence[str], options: ReadOptions
 
 
 def _read_parquet(spark: SparkSession, path: str, options: ReadOptions) -> DataFrame:
+    """Records of a Parquet dataset: the text and id columns named as for
+    jsonl, meta from the columns named like meta fields."""
     from pyspark.sql import functions as F
 
     df = spark.read.parquet(path)
@@ -536,8 +524,9 @@ def _month(published: Any) -> Any:
 
 
 def run_spark(inputs: Sequence[str], out: str, *, master: str | None = "local[2]", partitions: int | None = None,
-              options: ReadOptions = ReadOptions(), model: str | None = None, min_score: float = 0.0,
-              batch_size: int = 16, ui: bool = False, spark: SparkSession | None = None) -> RunSummary:
+              options: ReadOptions | None = None, model: str | None = None, spacy_model: str | None = None,
+              min_score: float = 0.0, batch_size: int = 16, ui: bool = False,
+              spark: SparkSession | None = None) -> RunSummary:
     """`sayso spark`: analyse the inputs and append the Parquet datasets
     documents, attributions, sources (partitioned by the article's month) and
     errors under `out`. Documents whose id is already in `out/documents` are
@@ -580,8 +569,8 @@ def run_spark(inputs: Sequence[str], out: str, *, master: str | None = "local[2]
         n = partitions or 4 * spark.sparkContext.defaultParallelism
         todo = todo.repartition(n)
         results = analyze_frame(todo, "text", "id", meta_cols=[], meta_json_col="meta_json", input_col="input",
-                                record_col="record", error_col="read_error", model=model, min_score=min_score,
-                                batch_size=batch_size)
+                                record_col="record", error_col="read_error", model=model,
+                                spacy_model=spacy_model, min_score=min_score, batch_size=batch_size)
         results = results.withColumn(PARTITION_COLUMN, _month(F.col("published"))).persist(StorageLevel.DISK_ONLY)
         cached.append(results)
         ok = results.where(F.col("error").isNull())
