@@ -139,3 +139,28 @@ def test_eval_polnear_dev(capsys, polnear_dir, tmp_path):
     assert result["throughput"]["words_per_s"] > 0
     rows = [json.loads(line) for line in errors.read_text(encoding="utf-8").splitlines()]
     assert rows and {r["error"] for r in rows} <= {"false-positive", "false-negative"}
+    assert set(result["errors"]) <= {f"{t} {e}" for t in ("cue", "source", "content", "all")
+                                     for e in ("false-positive", "false-negative")}
+
+
+def test_model_choice(capsys, tmp_path):
+    text = tmp_path / "said.txt"
+    text.write_text("The minister said that the plan had failed.", encoding="utf-8")
+    for model in ("rules", None):
+        code, out, _ = run(capsys, "analyze", str(text), "--format", "json", *(["--model", model] if model else []))
+        assert code == 0 and [a["cue"][0]["text"] for a in json.loads(out)["attributions"]] == ["said"]
+    code, out, err = run(capsys, "analyze", str(text), "--model", str(tmp_path / "nowhere"))
+    assert code == 2 and out == "" and err.count("\n") == 1 and "not a model directory" in err
+
+
+def test_train_tiny_slice(capsys, polnear_dir, tmp_path):
+    target = tmp_path / "model"
+    code, out, _ = run(capsys, "train", "polnear", str(polnear_dir), "-o", str(target), "--seed", "1",
+                       "--limit", "2", "--dev-limit", "1", "--iterations", "3")
+    assert code == 0 and "content token-overlap F1" in out and "seed 1" in out
+    text = tmp_path / "said.txt"
+    text.write_text("“We will win,” the senator said.", encoding="utf-8")
+    code, out, _ = run(capsys, "analyze", str(text), "--format", "json", "--model", str(target))
+    assert code == 0 and json.loads(out)["schema"] == "sayso.article/1"
+    code, _, err = run(capsys, "train", "polnear", str(tmp_path), "-o", str(target))
+    assert code == 2 and "no PolNeAR 'train' split" in err

@@ -195,12 +195,16 @@ def print_scores(result: dict[str, Any], out: TextIO) -> None:
     console = Console(file=out)
     console.print(table)
     if "errors" in result:
-        classes = sorted({c for row in result["errors"].values() for c in row})
-        errors = Table(title="errors by span type and class (details in the --errors file)")
-        for head in ("spans", "error", *classes):
-            errors.add_column(head, justify="left" if head in ("spans", "error") else "right")
-        for key, row in result["errors"].items():
-            errors.add_row(*key.split(" ", 1), *(str(row.get(c, 0)) for c in classes))
+        counts = result["errors"]
+        classes = sorted({c for row in counts.values() for c in row})
+        errors = Table(title="errors by class: false negatives / false positives (details in the --errors file)")
+        errors.add_column("class")
+        for name in ("cue", "source", "content", "all"):
+            errors.add_column(name, justify="right")
+        for c in classes:
+            errors.add_row(c, *(f"{counts.get(name + ' false-negative', {}).get(c, 0)} / "
+                                f"{counts.get(name + ' false-positive', {}).get(c, 0)}"
+                                for name in ("cue", "source", "content", "all")))
         console.print(errors)
     t = result["throughput"]
     console.print(f"throughput: {t['articles_per_s']} articles/s, {t['words_per_s']} words/s")
@@ -332,7 +336,7 @@ def add_serve(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=8000, help="the port (default: 8000)")
     p.add_argument("--max-body", type=int, default=2 * 1024 * 1024, metavar="BYTES",
                    help="refuse request bodies over BYTES with 413 (default: 2 MB)")
-    p.add_argument("--model", metavar="NAME", help="the spaCy base pipeline (default: installed one)")
+    p.add_argument("--model", metavar="PATH", help=MODEL_HELP)
     p.set_defaults(run=run_serve)
 
 

@@ -46,6 +46,7 @@ ROLE_FILE = "role.crfsuite"
 META_FILE = "meta.json"
 WINDOW_SENTS = 2  # the role tagger reads the cue's sentence and this many either side
 MAX_WINDOW = 160  # tokens either side of the cue, at most
+VIA_DEPS = frozenset({"prep", "agent", "mark", "advmod", "npadvmod", "dative"})
 CHILD_DEPS = frozenset({"ccomp", "xcomp", "nsubj", "nsubjpass", "dobj", "agent", "mark", "advcl", "prep",
                         "attr", "acl", "relcl", "prt", "neg", "aux", "poss"})
 
@@ -283,12 +284,12 @@ class DocFeatures:
             if self.rule_role[c] == "c":
                 rule = self.rule_attr[c]
                 break
-        attach: dict[int, str] = {}
+        attach: dict[int, tuple[str, int]] = {}
 
-        def attachment(i: int) -> str:
+        def attachment(i: int) -> tuple[str, int]:
             # where token i hangs relative to the cue: under which dependent of the
             # cue ("ccomp", "nsubj"), under which dependent of an ancestor ("a:nsubj"),
-            # an ancestor itself ("anc"), or elsewhere ("out")
+            # an ancestor itself ("anc"), or elsewhere ("out"); and that dependent
             if i in attach:
                 return attach[i]
             path = [i]
@@ -313,8 +314,8 @@ class DocFeatures:
                 path.append(x)
                 steps += 1
             for y in path:
-                attach[y] = label
-            return label
+                attach[y] = (label, x)
+            return label, x
 
         seq: list[list[str]] = []
         for i in window:
@@ -325,7 +326,7 @@ class DocFeatures:
                 continue
             side = "L" if i < ch else "R"
             d = _dist_bucket(abs(i - ch) if i < cue[0] or i > cue[-1] else 0)
-            at = attachment(i)
+            at, top = attachment(i)
             ds = self.sent[i] - cue_sent
             same_q = cq >= 0 and self.inq[i] == cq
             feats += [
@@ -334,6 +335,10 @@ class DocFeatures:
                 "cl=" + cue_lemma + "|" + side, "cla=" + cue_lemma + "|" + at,
                 "qs=" + str(self.inq[i] >= 0) + side, "sq=" + str(same_q),
             ]
+            if top == i:
+                feats.append("top")  # the dependent itself: where a span tends to start
+            if self.dep[top] in VIA_DEPS:
+                feats.append("atw=" + at + "|" + self.lower[top])  # "c:prep|on": at a rally, on Twitter
             if rule >= 0 and self.rule_attr[i] == rule:
                 feats.append("r=" + self.rule_role[i])
             elif self.rule_role[i]:
