@@ -134,20 +134,20 @@ def spark_session(master: str | None = "local[2]", *, ui: bool = False, app_name
     from pyspark.sql import SparkSession
 
     local = master is not None and bool(LOCAL_MASTER.match(master))
-    if SparkSession.getActiveSession() is None:
-        # Only a JVM we start ourselves needs Java found and its logging set up.
-        os.environ["JAVA_HOME"] = find_java_home()
-    log4j = Path(tempfile.gettempdir()) / "sayso-spark-log4j2.properties"
-    if not log4j.exists() or log4j.read_text(encoding="utf-8") != _LOG4J2:
-        log4j.write_text(_LOG4J2, encoding="utf-8")
     builder = SparkSession.builder.appName(app_name)
     settings = {
         "spark.ui.enabled": "true" if ui else "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.session.timeZone": "UTC",
-        "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile=file:{log4j}",
-        "spark.executor.extraJavaOptions": f"-Dlog4j2.configurationFile=file:{log4j}",
     }
+    # Only a JVM we start ourselves (not spark-submit's, not a notebook's) needs
+    # Java found and its logging set before it starts.
+    if SparkSession.getActiveSession() is None and "PYSPARK_GATEWAY_PORT" not in os.environ:
+        os.environ["JAVA_HOME"] = find_java_home()
+        log4j = Path(tempfile.gettempdir()) / "sayso-spark-log4j2.properties"
+        if not log4j.exists() or log4j.read_text(encoding="utf-8") != _LOG4J2:
+            log4j.write_text(_LOG4J2, encoding="utf-8")
+        settings["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile=file:{log4j}"
     if master is not None:
         builder = builder.master(master)
     if local:
