@@ -42,8 +42,8 @@ def test_shipped_model_is_the_default(shipped):
 
 @pytest.mark.parametrize(("text", "source", "cue", "content", "kind"), [
     ("“We will win,” the senator said.", ["the senator"], ["said"], ["“We will win,”"], "direct"),
-    ("The minister said that the plan had failed.", ["The minister"], ["said"], ["that the plan had failed."],
-     "indirect"),
+    ("The minister said that the plan had failed, officials confirmed.", ["The minister"], ["said"],
+     ["that the plan had failed"], "indirect"),
     ("According to the police, the suspect fled on foot.", ["the police"], ["According to"],
      ["the suspect fled on foot"], "indirect"),
 ])
@@ -108,6 +108,22 @@ def test_merge_takes_a_rule_cue_in_two_pieces():
     merged = merge_rules(model_only, f, "any")
     assert len(merged) == 1 and texts(merged[0].cue) == ["referred to", "as"]
     assert merged[0].score == 0.7  # the score stays the model's
+
+
+@pytest.mark.parametrize(("text", "model_cue", "merged_cue"), [
+    # the model's cue runs on into the noun phrase the rules read as content: the rules' reading wins
+    ("The minister confirmed a plan for an exit corridor had failed.", "confirmed a plan for", "confirmed"),
+    # a preposition after the verb is PolNeAR's convention ("spoke about"): the model's reading stays
+    ("The senator spoke about the budget on Monday.", "spoke about", "spoke about"),
+])
+def test_merge_repairs_a_cue_that_runs_into_the_content(text, model_cue, merged_cue):
+    f = _doc_features(text)
+    start = text.index(model_cue)
+    cue = Span.of(text, start, start + len(model_cue))
+    model_only = [Attribution(id="", kind="indirect", cue=[cue], source=[Span.of(text, 0, text.index(" ", 4))],
+                              content=[Span.of(text, cue.end + 1, len(text) - 1)], score=0.4)]
+    merged = merge_rules(model_only, f, "any")
+    assert [texts(a.cue) for a in merged] == [[merged_cue]]
 
 
 @pytest.mark.parametrize("setup", ["missing", "not a dir", "no meta", "wrong format", "broken crf"])

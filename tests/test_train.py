@@ -9,7 +9,7 @@ import pytest
 from sayso.model import CUE_FILE, META_FILE, ROLE_FILE, AttributionModel
 from sayso.train import TrainSettings, isotonic, train_polnear
 
-TINY = TrainSettings(seed=3, iterations=8, limit=3, dev_limit=2)
+TINY = TrainSettings(seed=3, iterations=8, limit=3, dev_limit=2, grid=({"c1": 0.05, "c2": 0.01},))
 
 
 @pytest.fixture(scope="module")

@@ -498,6 +498,7 @@ class AttributionModel:
         merged = merge_rules(own, f, self.merge)
         for a in merged[len(own):]:
             a.score = round(self.calibration(a.score, "rules"), 4)
+        merged.sort(key=lambda a: a.first_offset)  # text order, as the rule finder gives them
         return merged
 
     def __call__(self, doc: Doc, boilerplate: Sequence[Boilerplate] = ()) -> list[Attribution]:
@@ -523,7 +524,13 @@ def merge_rules(found: list[Attribution], f: DocFeatures, mode: str = "cue") -> 
         rc = tokens(r.cue)
         clash = [n for n, mc in enumerate(model_cues) if mc & rc]
         if clash:
-            if len(r.cue) > 1 and len(clash) == 1 and out[clash[0]] is found[clash[0]]:
+            # the rules' reading replaces the model's when the model cannot express it (a cue in two
+            # pieces), or when the model's cue runs on into a noun phrase the rules read as content
+            # ("confirmed a plan for" | "a plan for an exit corridor had failed")
+            swallowed = model_cues[clash[0]] - rc
+            runs_on = rc < model_cues[clash[0]] and bool(swallowed & tokens(r.content)) and any(
+                f.pos[i] in ("DET", "NOUN", "PROPN", "PRON", "NUM", "ADJ") for i in swallowed)
+            if (len(r.cue) > 1 or runs_on) and len(clash) == 1 and out[clash[0]] is found[clash[0]]:
                 replaced = dataclasses.replace(r, score=out[clash[0]].score)
                 out[clash[0]] = replaced
             continue
