@@ -86,16 +86,17 @@ def _tree(root: int) -> list[int]:
     return found
 
 
-def _peak_kb(pid: int) -> tuple[int, str] | None:
+def _memory_kb(pid: int) -> tuple[int, int, str] | None:
+    """(peak, current) resident memory of a process, and its command line."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return None
-    for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]), cmdline
-    return None
+    fields = {line.split(":")[0]: line.split()[1] for line in status.splitlines() if line.startswith("Vm")}
+    if "VmHWM" not in fields or "VmRSS" not in fields:
+        return None
+    return int(fields["VmHWM"]), int(fields["VmRSS"]), cmdline
 
 
 def sayso_run(feed: Path, db: Path, jobs: int) -> dict[str, Any]:
@@ -104,14 +105,17 @@ def sayso_run(feed: Path, db: Path, jobs: int) -> dict[str, Any]:
     started, cpu = time.perf_counter(), _children_cpu()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peaks: dict[int, tuple[int, str]] = {}
+    samples: list[tuple[float, int, int]] = []  # (time, pid, current resident KB)
     done = threading.Event()
 
     def sample() -> None:
         while not done.is_set():
             for pid in _tree(process.pid):
-                seen = _peak_kb(pid)
+                seen = _memory_kb(pid)
                 if seen and seen[0] >= peaks.get(pid, (0, ""))[0]:
-                    peaks[pid] = seen
+                    peaks[pid] = (seen[0], seen[2])
+                if seen:
+                    samples.append((time.perf_counter() - started, pid, seen[1]))
             time.sleep(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -124,9 +128,18 @@ def sayso_run(feed: Path, db: Path, jobs: int) -> dict[str, Any]:
         sys.exit(f"benchmarks/corpus.py: sayso run failed ({process.returncode}): {err.strip()}")
     main_kb = peaks.get(process.pid, (0, ""))[0]
     workers = [kb for pid, (kb, cmd) in peaks.items() if pid != process.pid and "resource_tracker" not in cmd]
+    worker_pids = {pid for pid, (_, cmd) in peaks.items() if pid != process.pid and "resource_tracker" not in cmd}
+    worker_pids = worker_pids or {process.pid}
+
+    def largest_rss(lo: float, hi: float) -> float:
+        """The largest resident memory of a worker between these fractions of the run, in MB."""
+        return max((kb for t, pid, kb in samples if pid in worker_pids and lo * seconds <= t < hi * seconds),
+                   default=0) / 1024
+
     return {"seconds": seconds, "cpu": _children_cpu() - cpu, "summary": out.strip().splitlines()[0],
             "main_mb": main_kb / 1024, "worker_mb": (max(workers) if workers else main_kb) / 1024,
-            "workers": len(workers)}
+            "workers": len(workers), "rss_second_quarter_mb": largest_rss(0.25, 0.5),
+            "rss_last_quarter_mb": largest_rss(0.75, 1.0)}
 
 
 def write_feed(path: Path, texts: list[tuple[str, str]], copies: int = 1) -> None:
@@ -166,7 +179,8 @@ def main() -> None:
                   f"{worker:>15} {main_mb:>13}")
         print(f"speed-up -j 2 over -j 1: {one['seconds'] / two['seconds']:.2f} (target ≥ 1.7); "
               f"CPU seconds -j 2 / -j 1: {two['cpu'] / one['cpu']:.2f} (1.0 = the parallel run does no extra work)")
-        print(f"sayso run -j 2 / raw spaCy 2 processes: {raw['seconds'] / two['seconds']:.2f} (target ≥ 0.6)")
+        print(f"sayso run -j 2 / raw spaCy 2 processes: {raw['seconds'] / two['seconds']:.2f} (target ≥ 0.6); "
+              f"by CPU seconds (unaffected by other jobs): {raw['cpu'] / two['cpu']:.2f}")
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())
         print(f"load average after the runs (1, 5, 15 min; other jobs share the 2 cores): {load}")
         print(f"run summaries: -j 1: {one['summary']} | -j 2: {two['summary']}")
@@ -185,6 +199,8 @@ def main() -> None:
               f"main {one_x['main_mb']:.0f} MB; {10 * len(base)} articles (10×) → worker "
               f"{ten_x['worker_mb']:.0f} MB, main {ten_x['main_mb']:.0f} MB; ratio 10×/1× worker "
               f"{ten_x['worker_mb'] / one_x['worker_mb']:.2f}, main {ten_x['main_mb'] / one_x['main_mb']:.2f}")
+        print(f"  within the 10× run, largest worker resident memory in its second quarter "
+              f"{ten_x['rss_second_quarter_mb']:.0f} MB, in its last quarter {ten_x['rss_last_quarter_mb']:.0f} MB")
         print(f"  ({one_x['summary']} | {ten_x['summary']})")
 
 
