@@ -44,8 +44,8 @@ FORMAT = "sayso.attribution-model/1"
 CUE_FILE = "cue.crfsuite"
 ROLE_FILE = "role.crfsuite"
 META_FILE = "meta.json"
-WINDOW_SENTS = 2  # the role tagger reads the cue's sentence and this many either side
-MAX_WINDOW = 160  # tokens either side of the cue, at most
+WINDOW_SENTS = 4  # the role tagger reads the cue's sentence and this many either side (in its paragraph)
+MAX_WINDOW = 250  # tokens either side of the cue, at most
 VIA_DEPS = frozenset({"prep", "agent", "mark", "advmod", "npadvmod", "dative"})
 CHILD_DEPS = frozenset({"ccomp", "xcomp", "nsubj", "nsubjpass", "dobj", "agent", "mark", "advcl", "prep",
                         "attr", "acl", "relcl", "prt", "neg", "aux", "poss"})
@@ -122,11 +122,16 @@ class DocFeatures:
             if words:
                 self.first[words[0]] = self.last[words[-1]] = True
         self.para = [0] * n
-        p = 0
+        self.para_pos = [0] * n  # how many words of its paragraph come before a token
+        p = at = 0
         for i in range(n):
             if space[i] and "\n" in text[self.idx[i]:self.end[i]]:
                 p += 1
+                at = 0
             self.para[i] = p
+            self.para_pos[i] = at
+            if not space[i]:
+                at += 1
         # quotes: which quotation (index) each token is in, -1 outside
         self.quotes = QuoteIndex(find_quotes(text))
         self.inq = [-1] * n
@@ -185,7 +190,12 @@ class DocFeatures:
             "lp=" + lemma[i] + "|" + pos[i], "hld=" + lemma[h] + "|" + dep[i],
             "lex=" + self.lex[i], "hlex=" + self.lex[h], "q=" + str(self.inq[i] >= 0),
             "rr=" + self.rule_role[i], "e=" + self.ent[i], "sq=" + str(self.sent_quoted[self.sent[i]]),
+            # "WALLACE: …", "Poll: …": a speaker's name and a colon open transcripts and headlines
+            "pp=" + _dist_bucket(self.para_pos[i]),
         ]
+        word = self.text[self.idx[i]:self.end[i]]
+        if len(word) > 1 and word.isupper():
+            feats.append("upper")
         if self.title[i]:
             feats.append("title")
         if self.qmark[i]:
@@ -474,8 +484,14 @@ class AttributionModel:
     def roles(self, f: DocFeatures, cue: Sequence[int]) -> tuple[list[Span], list[Span]]:
         """The source and content spans of one cue."""
         window = f.window(cue)
-        tags = self.role_tagger.tag(f.role_sequence(cue, window))
-        return _spans(f, _runs(window, tags, "S")), _spans(f, _runs(window, tags, "C"))
+        tagger = self.role_tagger
+        tags = tagger.tag(f.role_sequence(cue, window))
+        sources = _runs(window, tags, "S")
+        if len(sources) > 1:
+            # a source is one stretch of text (PolNeAR: 99.9% of sources): keep the surest run
+            at = {i: n for n, i in enumerate(window)}
+            sources = [max(sources, key=lambda run: sum(tagger.marginal(tags[at[i]], at[i]) for i in run) / len(run))]
+        return _spans(f, sources), _spans(f, _runs(window, tags, "C"))
 
     def find(self, doc: Doc, boilerplate: Sequence[Boilerplate] = ()) -> list[Attribution]:
         return self.find_with(self.features(doc, boilerplate))
@@ -530,9 +546,9 @@ def merge_rules(found: list[Attribution], f: DocFeatures, mode: str = "cue") -> 
             swallowed = model_cues[clash[0]] - rc
             runs_on = rc < model_cues[clash[0]] and bool(swallowed & tokens(r.content)) and any(
                 f.pos[i] in ("DET", "NOUN", "PROPN", "PRON", "NUM", "ADJ") for i in swallowed)
-            if (len(r.cue) > 1 or runs_on) and len(clash) == 1 and out[clash[0]] is found[clash[0]]:
-                replaced = dataclasses.replace(r, score=out[clash[0]].score)
-                out[clash[0]] = replaced
+            mine = out[clash[0]]
+            if (len(r.cue) > 1 or runs_on) and len(clash) == 1 and mine is found[clash[0]]:
+                out[clash[0]] = dataclasses.replace(r, score=mine.score)
             continue
         if mode == "any" and rc & used:
             continue

@@ -45,7 +45,7 @@ from sayso.polnear import read_split
 from sayso.record import Article, Attribution
 
 # The grid searched on dev: CRF regularisation (L1 c1, L2 c2) per tagger.
-DEFAULT_GRID: tuple[dict[str, float], ...] = ({"c1": 0.05, "c2": 0.01}, {"c1": 0.2, "c2": 0.01})
+DEFAULT_GRID: tuple[dict[str, float], ...] = ({"c1": 1.0, "c2": 0.01}, {"c1": 3.0, "c2": 0.01})
 TARGETS = ("cue", "source", "content", "all")
 
 
