@@ -82,6 +82,8 @@ def test_folders_and_globs_of_text_files(tmp_path):
     missing = list(read_corpus([str(tmp_path / "nothing-*.txt")]))
     assert len(missing) == 1 and isinstance(missing[0], BadRecord)
     assert count_records([str(tmp_path)]) == 3
+    not_polnear = list(read_corpus([str(tmp_path)], ReadOptions(input_format="polnear")))
+    assert len(not_polnear) == 1 and "not a PolNeAR-layout folder" in not_polnear[0].reason
 
 
 def test_html_page_main_text_and_metadata(tmp_path):

@@ -385,6 +385,8 @@ def read_polnear(folder: Path, options: ReadOptions) -> Iterator[Document | BadR
     else:
         text_dirs = [folder / "data" / split / "text" for split in ("train", "dev", "test")
                      if (folder / "data" / split / "text").is_dir()]
+    if not text_dirs:
+        yield BadRecord(str(folder), folder.name, "not a PolNeAR-layout folder (no text/ or data/<split>/text/)")
     for text_dir in text_dirs:
         for path in sorted(text_dir.glob("*.txt")):
             data = _read_bytes(path, path.stem, options)
