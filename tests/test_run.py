@@ -150,3 +150,24 @@ def test_a_run_killed_part_way_and_resumed_loses_and_repeats_nothing(tmp_path):
     assert con.execute("SELECT count(*), count(DISTINCT id) FROM documents").fetchone() == (n, n)
     assert con.execute("SELECT count(*) FROM errors").fetchone() == (0,)
     con.close()
+
+
+def test_worker_processes_read_the_input_only_a_few_batches_ahead():
+    """What keeps a run's memory flat: `analyze_many` with workers must not
+    read its whole input first (as `Pool.imap` did), and must keep the order."""
+    from sayso.pipeline import analyze_many
+
+    consumed = 0
+
+    def items():
+        nonlocal consumed
+        for i in range(60):
+            consumed += 1
+            yield story(i), f"d{i}", None
+
+    results = analyze_many(items(), n_process=2, batch_size=2)
+    first = next(results)
+    assert consumed <= 2 * 2 * 2 + 2  # two batches per worker in flight, and the one being read
+    rest = list(results)
+    assert [a.id for a in [first, *rest]] == [f"d{i}" for i in range(60)]
+    assert consumed == 60 and all(a.ok for a in rest)
