@@ -6,7 +6,7 @@ one process on the same texts, interleaved round by round (so a busy machine
 slows all of them alike), after everything is loaded and warmed up. Peak
 memory of each is measured in a fresh child process.
 
-    python benchmarks/throughput.py [FOLDER_OF_TXT] [--rounds 3] [--limit N] [--model DIR]
+    python benchmarks/throughput.py [FOLDER_OF_TXT] [--rounds 3] [--limit N] [--model DIR] [--profile N]
 
 FOLDER defaults to the PolNeAR dev texts beside the repository.
 """
@@ -85,6 +85,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--model", help="attribution model directory (default: the shipped one)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--profile", type=int, metavar="N",
+                        help="afterwards, profile one learned-model run and print its N costliest functions")
     args = parser.parse_args()
 
     sys.path.insert(0, str(REPO / "src"))
@@ -120,6 +122,13 @@ def main() -> None:
               f"{f['ratio']:8.3f}")
     print(f"ratio to raw spaCy throughput: rules {figures['sayso_rules']['ratio']:.3f} (floor 0.8), "
           f"learned model {figures['sayso_model']['ratio']:.3f} (floor 0.65)")
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.runcall(run, "sayso_model", nlp, texts, args.batch_size, args.model)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(args.profile)
 
 
 if __name__ == "__main__":
