@@ -8,7 +8,7 @@ import json
 import pytest
 import spacy
 
-from sayso.evaluate import evaluate, write_errors
+from sayso.evaluate import cue_hits, error_summary, evaluate, write_errors
 from sayso.record import Article, Attribution, Span
 
 TEXT = "Tom said he was tired. Ann thinks it will rain."
@@ -89,3 +89,33 @@ def test_exact_match_is_on_whole_tokens():
     pred = Article(id="d", text=TEXT, attributions=[attribution(span(0, 3), span(4, 8), span(9, 21))])
     scores = evaluate([(pred, gold)], spacy.blank("en").tokenizer).to_dict()
     assert scores["all"]["exact"]["f1"] == 1.0
+
+
+def test_error_classes_and_summary():
+    errors: list = []
+    evaluate([(PREDICTED, GOLD)], spacy.blank("en").tokenizer, errors)
+    got = sorted((r["span_type"], r["error"], r["class"]) for r in errors)
+    assert got == sorted([
+        # p3's cue "will" overlaps no gold cue: spurious for every span type
+        ("cue", "false-positive", "spurious"),
+        ("source", "false-positive", "spurious"),
+        ("content", "false-positive", "spurious"),
+        ("all", "false-positive", "spurious"),
+        # p1 takes the full stop into its content
+        ("content", "false-positive", "span boundary"),
+        ("content", "false-negative", "span boundary"),
+        ("all", "false-positive", "span boundary"),
+        ("all", "false-negative", "span boundary"),
+        # p2 misses Ann as the source
+        ("source", "false-positive", "missing span"),
+        ("source", "false-negative", "missing span"),
+        ("all", "false-positive", "missing span"),
+        ("all", "false-negative", "missing span"),
+    ])
+    assert error_summary(errors)["content false-negative"] == {"span boundary": 1}
+    assert error_summary(errors)["cue false-positive"] == {"spurious": 1}
+
+
+def test_cue_hits():
+    tokenizer = spacy.blank("en").tokenizer
+    assert cue_hits(PREDICTED.attributions, GOLD.attributions, TEXT, tokenizer) == [True, True, False]

@@ -347,6 +347,7 @@ def run_serve(args: argparse.Namespace) -> int:
         raise CommandError(f"--port {args.port}: not a port number")
     if args.max_body <= 0:
         raise CommandError("--max-body must be a positive number of bytes")
+    _check_model(args.model)
     import uvicorn
 
     from sayso.web.app import create_app
