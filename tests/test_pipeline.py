@@ -51,3 +51,15 @@ def test_spacy_component():
     assert [a.cue[0].text for a in doc._.attributions] == ["said"]
     assert doc._.attributions[0].id == "a1"
     assert doc._.boilerplate[0].reason == "read-more"
+
+
+def test_spacy_component_uses_the_model_analyze_uses():
+    text = "The senator claimed the vote had been rigged. Officials said the count was fair."
+    for model in (None, "rules"):
+        nlp = spacy.load(base_model_name())
+        nlp.add_pipe("sayso_attributions", config={"model": model})
+        from_component = [(a.cue[0].text, [s.text for s in a.content]) for a in nlp(text)._.attributions]
+        from_analyze = [(a.cue[0].text, [s.text for s in a.content])
+                        for a in sayso.analyze(text, model=model).attributions]
+        assert from_component == from_analyze
+        assert from_component  # both find the two reports

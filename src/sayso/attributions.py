@@ -552,14 +552,21 @@ if not Doc.has_extension("boilerplate"):
 
 
 class AttributionsComponent:
-    """Sets `doc._.attributions` (records of `sayso.article/1`) and `doc._.boilerplate`."""
+    """Sets `doc._.attributions` (records of `sayso.article/1`) and `doc._.boilerplate`.
 
-    def __init__(self, nlp: Language, name: str):
+    `model` is what sayso.analyze takes: None for the shipped learned model
+    (the rules when none ships), "rules", or a model directory."""
+
+    def __init__(self, nlp: Language, name: str, model: str | None = None):
+        from sayso.model import load_finder  # sayso.model builds on this module
+
         self.name = name
+        self.model = model
+        self.finder = load_finder(model)
 
     def __call__(self, doc: Doc) -> Doc:
         boilerplate = find_boilerplate(_text(doc))
-        found = find_attributions(doc, boilerplate)
+        found = self.finder(doc, boilerplate)
         for n, a in enumerate(found, start=1):
             a.id = f"a{n}"
         doc._.boilerplate = boilerplate
@@ -567,6 +574,6 @@ class AttributionsComponent:
         return doc
 
 
-@Language.factory("sayso_attributions")
-def make_attributions_component(nlp: Language, name: str) -> AttributionsComponent:
-    return AttributionsComponent(nlp, name)
+@Language.factory("sayso_attributions", default_config={"model": None})
+def make_attributions_component(nlp: Language, name: str, model: str | None) -> AttributionsComponent:
+    return AttributionsComponent(nlp, name, model)
