@@ -365,6 +365,25 @@ def run_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_record_field_options(p: argparse.ArgumentParser, where: str) -> None:
+    """Where `sayso run` and `sayso spark` find a record's id, text and meta."""
+    p.add_argument("--id-field", default="id", metavar="NAME", help=f"{where}: the id field (default: id)")
+    p.add_argument("--text-field", default="text", metavar="NAME", help=f"{where}: the text field (default: text)")
+    p.add_argument("--meta-field", action="append", default=[], metavar="META=FIELD",
+                   help=f"{where}: take meta value META from FIELD, e.g. outlet=source (repeatable); "
+                   "title, url, published (or date), outlet, author are taken by their own names")
+
+
+def _meta_fields(args: argparse.Namespace) -> dict[str, str]:
+    meta_fields = {}
+    for pair in args.meta_field:
+        name, sep, field = pair.partition("=")
+        if not sep or not name or not field:
+            raise CommandError(f"--meta-field {pair!r}: write it as META=FIELD, e.g. outlet=source")
+        meta_fields[name] = field
+    return meta_fields
+
+
 # --- sayso spark, sayso import -----------------------------------------------------------
 
 def add_spark(sub: argparse._SubParsersAction) -> None:
@@ -379,11 +398,7 @@ def add_spark(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--master", default="local[2]",
                    help="the Spark master (default: local[2]; 'submit' leaves it to spark-submit)")
     p.add_argument("--partitions", type=int, metavar="N", help="analysis tasks (default: 4 per core)")
-    p.add_argument("--id-field", default="id", metavar="NAME", help="jsonl/Parquet field of the id (default: id)")
-    p.add_argument("--text-field", default="text", metavar="NAME",
-                   help="jsonl/Parquet field of the text (default: text)")
-    p.add_argument("--meta-field", action="append", default=[], metavar="META=FIELD",
-                   help="JSON lines: take meta value META from FIELD (repeatable), as for `sayso run`")
+    _add_record_field_options(p, "JSON lines/Parquet")
     p.add_argument("--batch-size", type=int, default=16, metavar="N", help="texts per spaCy batch (default: 16)")
     _add_model_options(p)
     p.add_argument("--ui", action="store_true", help="start Spark's web UI (off by default)")
@@ -399,11 +414,8 @@ def run_spark(args: argparse.Namespace) -> int:
         raise CommandError("--partitions must be at least 1")
     if args.batch_size < 1:
         raise CommandError("--batch-size must be at least 1")
-    meta_fields = dict(pair.partition("=")[::2] for pair in args.meta_field)
-    if any(not name or not field for name, field in meta_fields.items()):
-        raise CommandError("--meta-field: write it as META=FIELD, e.g. outlet=source")
     _check_model(args.model)
-    options = ReadOptions(id_field=args.id_field, text_field=args.text_field, meta_fields=meta_fields)
+    options = ReadOptions(id_field=args.id_field, text_field=args.text_field, meta_fields=_meta_fields(args))
     try:
         summary = spark_run(args.inputs, args.out, master=None if args.master == "submit" else args.master,
                             partitions=args.partitions, options=options, model=args.model,
@@ -454,12 +466,7 @@ def add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
                    help="worker processes, each loading the model once (default: one per core)")
     p.add_argument("--input-format", choices=FORMATS, help="read every input this way (default: by extension)")
-    p.add_argument("--id-field", default="id", metavar="NAME", help="JSON lines: the id field (default: id)")
-    p.add_argument("--text-field", default="text", metavar="NAME",
-                   help="JSON lines: the text field (default: text)")
-    p.add_argument("--meta-field", action="append", default=[], metavar="META=FIELD",
-                   help="JSON lines: take meta value META from FIELD, e.g. outlet=source (repeatable); "
-                   "title, url, published (or date), outlet, author are taken by their own names")
+    _add_record_field_options(p, "JSON lines")
     p.add_argument("--batch-size", type=int, default=16, metavar="N",
                    help="documents per worker batch and per store transaction (default: 16)")
     p.add_argument("--max-chars", type=int, default=None, metavar="N",
@@ -490,12 +497,7 @@ def run_run(args: argparse.Namespace) -> int:
     for spec in args.inputs:
         if not glob.has_magic(spec) and not os.path.exists(spec):
             raise CommandError(f"{spec}: no such file or folder")
-    meta_fields = {}
-    for pair in args.meta_field:
-        name, sep, field = pair.partition("=")
-        if not sep or not name or not field:
-            raise CommandError(f"--meta-field {pair!r}: write it as META=FIELD, e.g. outlet=source")
-        meta_fields[name] = field
+    meta_fields = _meta_fields(args)
     _check_model(args.model)
     read_options = ReadOptions(input_format=args.input_format, id_field=args.id_field, text_field=args.text_field,
                                meta_fields=meta_fields, max_chars=max_chars)
