@@ -212,9 +212,9 @@ def score_sources(texts: Sequence[GoldText], nlp: Language, articles: Sequence[A
     """Score the resolver on gold source spans and, given the pipeline's
     articles for the same texts, end to end."""
     scores = SourceScores()
-    for n, gold in enumerate(texts):
+    docs = nlp.pipe(g.text for g in texts)
+    for n, (gold, doc) in enumerate(zip(texts, docs, strict=True)):
         mentions = sorted(gold.mentions, key=lambda m: m.start)
-        doc = nlp(gold.text)
         attributions = [Attribution(id=f"g{i}", kind="indirect", cue=[],
                                     source=[Span.of(gold.text, m.start, m.end)], content=[])
                         for i, m in enumerate(mentions)]

@@ -145,8 +145,6 @@ class _Speaker:
     mentions: list[Span] = field(default_factory=list)
     gender: str | None = None
     plural: bool = False
-    key: str = ""
-    roles: set[str] = field(default_factory=set)
     fallback_description: str | None = None  # said of the person elsewhere in the article
     heads: set[str] = field(default_factory=set)  # head nouns of its mentions, for "the poll" -> "A Bloomberg poll"
 
@@ -446,17 +444,16 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
     def speaker_for(key: str, name: str, type_: str) -> _Speaker:
         sp = by_key.get(key)
         if sp is None:
-            sp = _Speaker(id=f"s{len(speakers) + 1}", name=name, type=type_, key=key)
+            sp = _Speaker(id=f"s{len(speakers) + 1}", name=name, type=type_)
             speakers.append(sp)
             by_key[key] = sp
         return sp
 
     def person_speaker(person: _Person) -> _Speaker:
-        sp = speaker_for("person:" + person.name.lower(), person.name,
+        # one source per person the article names (two people may share a name's words)
+        sp = speaker_for(f"person:{id(person)}", person.name,
                          "person" if person.label == "PERSON" else "organization")
-        sp.name = person.name
         sp.gender = sp.gender or person.gender
-        sp.roles |= person.roles
         sp.fallback_description = sp.fallback_description or person.description
         return sp
 
@@ -487,7 +484,7 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
             type_ = _mention_type(mention, person)
             if person is not None and type_ in ("person", "organization"):
                 sp = person_speaker(person)
-                description = _description(mention, person)
+                description = _description(mention)
                 if description and not sp.description:
                     sp.description = description
                 sp.gender = sp.gender or _gender_of_titles(mention) or person.gender
@@ -539,7 +536,7 @@ def _is_courtesy_title(token) -> bool:
     return low.endswith(".") or low in MALE_TITLES | FEMALE_TITLES | {"dr", "prof", "mx"}
 
 
-def _description(mention: DocSpan, person: _Person) -> str | None:
+def _description(mention: DocSpan) -> str | None:
     """The words a mention puts before or beside the name: "Retired US army general"."""
     if not mention.ents:
         return None
