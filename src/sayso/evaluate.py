@@ -15,6 +15,7 @@ character offsets to tokens, widening to whole tokens).
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -87,8 +88,6 @@ class Tokens:
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Token range [a, b) of the tokens that overlap [start, end)."""
-        import bisect
-
         a = bisect.bisect_right(self.ends, start)
         b = bisect.bisect_left(self.starts, end)
         return a, max(a, b)

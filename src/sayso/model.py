@@ -175,6 +175,10 @@ class DocFeatures:
         b = bisect.bisect_left(self.idx, end)
         return range(a, max(a, b))
 
+    def words_of(self, spans: Sequence[Span]) -> set[int]:
+        """The non-space tokens of some spans."""
+        return {i for s in spans for i in self.tokens_of(s.start, s.end) if not self.space[i]}
+
     def sentence_tokens(self, k: int) -> list[int]:
         s, e = self.sents[k]
         return [i for i in range(s, e) if not self.space[i]]
@@ -357,6 +361,11 @@ class DocFeatures:
         return seq
 
 
+def doc_features(doc: Doc, boilerplate: Sequence[Boilerplate], use_rules: bool) -> DocFeatures:
+    """A document's features, with the rules' attributions among them if the model uses them."""
+    return DocFeatures(doc, boilerplate, find_attributions(doc, boilerplate) if use_rules else None)
+
+
 # --- decoding -----------------------------------------------------------------------------
 
 def _runs(tokens: Sequence[int], tags: Sequence[str], role: str) -> list[list[int]]:
@@ -451,8 +460,7 @@ class AttributionModel:
         return model
 
     def features(self, doc: Doc, boilerplate: Sequence[Boilerplate] = ()) -> DocFeatures:
-        rules = find_attributions(doc, boilerplate) if self.use_rules else None
-        return DocFeatures(doc, boilerplate, rules)
+        return doc_features(doc, boilerplate, self.use_rules)
 
     def find_cues(self, f: DocFeatures) -> list[FoundCue]:
         tagger = self.cue_tagger
@@ -530,9 +538,7 @@ def merge_rules(found: list[Attribution], f: DocFeatures, mode: str = "cue") -> 
     if mode == "none" or not f.rules:
         return found
 
-    def tokens(spans: Sequence[Span]) -> set[int]:
-        return {i for s in spans for i in f.tokens_of(s.start, s.end) if not f.space[i]}
-
+    tokens = f.words_of
     model_cues = [tokens(a.cue) for a in found]
     used = set().union(*(tokens(a.cue) | tokens(a.source) | tokens(a.content) for a in found)) if found else set()
     out = list(found)

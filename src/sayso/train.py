@@ -11,6 +11,7 @@ the same model.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import random
@@ -27,7 +28,6 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
-from sayso.attributions import find_attributions
 from sayso.clean import find_boilerplate
 from sayso.evaluate import cue_hits, evaluate
 from sayso.model import (
@@ -38,6 +38,7 @@ from sayso.model import (
     AttributionModel,
     Calibration,
     DocFeatures,
+    doc_features,
     merge_rules,
 )
 from sayso.parse import base_model_name, load_base
@@ -123,16 +124,11 @@ def parse_split(nlp: Language, root: str | Path, split: str, limit: int | None, 
 
 def featurize(examples: Iterable[Example], use_rules: bool) -> None:
     for ex in examples:
-        boilerplate = find_boilerplate(ex.gold.text)
-        rules = find_attributions(ex.doc, boilerplate) if use_rules else None
-        ex.features = DocFeatures(ex.doc, boilerplate, rules)
+        ex.features = doc_features(ex.doc, find_boilerplate(ex.gold.text), use_rules)
 
 
 def _token_sets(f: DocFeatures, a: Attribution) -> tuple[list[int], set[int], set[int]]:
-    def toks(spans: Sequence[Any]) -> set[int]:
-        return {i for s in spans for i in f.tokens_of(s.start, s.end) if not f.space[i]}
-
-    return sorted(toks(a.cue)), toks(a.source), toks(a.content)
+    return sorted(f.words_of(a.cue)), f.words_of(a.source), f.words_of(a.content)
 
 
 def cue_sequences(f: DocFeatures, gold: Sequence[Attribution]) -> list[tuple[list[list[str]], list[str]]]:
@@ -242,9 +238,15 @@ def isotonic(points: Sequence[tuple[float, bool]]) -> list[list[float]]:
     return [[round(top, 6), round(rate([hits, count]), 4)] for hits, count, top in blocks]
 
 
+@functools.cache
+def _tokenizer() -> Any:
+    """The evaluator's tokenizer, made once."""
+    return spacy.blank("en").tokenizer
+
+
 def _scored_hits(model: AttributionModel, examples: Sequence[Example]) -> list[tuple[str, float, bool]]:
     """(origin, raw score, cue is a gold cue) of every attribution the model finds."""
-    tokenizer = spacy.blank("en").tokenizer
+    tokenizer = _tokenizer()
     out: list[tuple[str, float, bool]] = []
     for ex in examples:
         assert ex.features is not None
@@ -294,7 +296,7 @@ def score_on(model: AttributionModel, examples: Sequence[Example]) -> dict[str, 
         assert ex.features is not None
         found = model.find_with(ex.features)
         pairs.append((Article(id=ex.gold.id, text=ex.gold.text, attributions=found), ex.gold))
-    return evaluate(pairs, spacy.blank("en").tokenizer).to_dict()
+    return evaluate(pairs, _tokenizer()).to_dict()
 
 
 def summary(scores: dict[str, Any]) -> float:
@@ -340,7 +342,7 @@ def train_polnear(root: str | Path, out_dir: str | Path, settings: TrainSettings
         del role_data
         pairs = [(c, r) for c in range(len(grid)) for r in range(len(grid))]
         progress.stage("selecting on dev", len(pairs))
-        best: tuple[float, AttributionModel] | None = None
+        best: tuple[float, AttributionModel, dict[str, Any]] | None = None
         for c, r in pairs:
             model = _assemble(folder / f"cue{c}", folder / f"role{r}", base, settings)
             scores = score_on(model, dev)
@@ -348,11 +350,10 @@ def train_polnear(root: str | Path, out_dir: str | Path, settings: TrainSettings
             candidates.append({"cue_params": dict(grid[c]), "role_params": dict(grid[r]), "dev": scores,
                                "summary": round(value, 4)})
             if best is None or value > best[0]:
-                best = (value, model)
+                best = (value, model, candidates[-1])
             progress.advance()
         assert best is not None
-        chosen = max(candidates, key=lambda cand: cand["summary"])
-        model = best[1]
+        _, model, chosen = best  # the meta describes the very model written
         progress.stage("calibrating scores", 1)
         calibration, reliability = calibrate(model, dev)
         progress.advance()
