@@ -18,8 +18,9 @@ from sayso.profile import UNNAMED_TYPES
 NAMED_SOURCE_TYPES = ("person", "organization")  # what "most-cited sources" counts unless told otherwise
 GROUPINGS = (None, "outlet", "month")
 UNKNOWN = "(unknown)"
-# The month of a document: the date at the start of `published` (ISO dates and timestamps).
-MONTH_SQL = f"coalesce(strftime(try_cast(left(d.published, 10) AS DATE), '%Y-%m'), '{UNKNOWN}')"
+# The date of a document: the start of `published` (ISO dates and timestamps); NULL if not a date.
+DATE_SQL = "try_cast(left(d.published, 10) AS DATE)"
+MONTH_SQL = f"coalesce(strftime({DATE_SQL}, '%Y-%m'), '{UNKNOWN}')"
 OUTLET_SQL = f"coalesce(d.outlet, '{UNKNOWN}')"
 
 

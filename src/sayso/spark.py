@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sayso.record import META_FIELDS
-from sayso.store import COLUMNS
+from sayso.store import COLUMNS, TABLES
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 
     from sayso.read import ReadOptions
 
-TABLES = ("documents", "attributions", "sources", "errors")
 PARTITION_COLUMN = "month"  # documents, attributions and sources are partitioned by the article's month
 UNKNOWN_MONTH = "unknown"
 MIN_JAVA = 17
@@ -607,11 +606,9 @@ def _parquet_glob(directory: Path, table: str) -> str | None:
 
 def import_parquet(db: str | os.PathLike[str], directory: str | os.PathLike[str]) -> dict[str, int]:
     """`sayso import`: load the Parquet output of `sayso spark` into a
-    DuckDB corpus store (created if absent). Documents already in the store
-    are left as they are, as `store.write_articles` does; attribution and
-    source rows count only with their document, and each is loaded once.
+    DuckDB corpus store (created if absent), by `store.load_parquet`.
     Returns the rows added per table."""
-    from sayso.store import open_store
+    from sayso.store import load_parquet, open_store
 
     folder = Path(directory)
     if not folder.is_dir():
@@ -620,59 +617,6 @@ def import_parquet(db: str | os.PathLike[str], directory: str | os.PathLike[str]
         raise SparkError(f"{directory}: no Parquet output of `sayso spark` (no documents/ or errors/ datasets)")
     con = open_store(db)
     try:
-        con.begin()
-
-        def source(table: str) -> str:
-            pattern = _parquet_glob(folder, table)
-            return "read_parquet(?, hive_partitioning = false, union_by_name = true)" if pattern else ""
-
-        def count(table: str) -> int:
-            return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
-
-        before = {t: count(t) for t in TABLES}
-        documents = _parquet_glob(folder, "documents")
-        if documents:
-            columns = [c for c in COLUMNS["documents"] if c != "seq"]
-            listed = ", ".join(f'"{c}"' for c in columns)
-            # New documents only, each once, numbered after the stored ones in input order.
-            con.execute(
-                "CREATE TEMP TABLE new_documents AS SELECT * FROM " + source("documents")
-                + " WHERE id NOT IN (SELECT id FROM documents) QUALIFY row_number() OVER (PARTITION BY id) = 1",
-                [documents])
-            con.execute(
-                f"INSERT INTO documents (seq, {listed}) SELECT "
-                "(SELECT coalesce(max(seq), 0) FROM documents) + row_number() OVER "
-                "(ORDER BY input, try_cast(record AS BIGINT), record, id), "
-                f"{listed} FROM new_documents")
-            for table in ("attributions", "sources"):
-                pattern = _parquet_glob(folder, table)
-                if not pattern:
-                    continue
-                listed_rows = ", ".join(f'"{c}"' for c in COLUMNS[table])
-                con.execute(
-                    f"INSERT INTO {table} SELECT {listed_rows} FROM {source(table)} "
-                    "WHERE doc_id IN (SELECT id FROM new_documents) "
-                    "QUALIFY row_number() OVER (PARTITION BY doc_id, id) = 1", [pattern])
-            # A record stored now is no longer an error.
-            con.execute("DELETE FROM errors USING new_documents n WHERE errors.input = n.input "
-                        "AND errors.record = n.record")
-            con.execute("DROP TABLE new_documents")
-        errors = _parquet_glob(folder, "errors")
-        if errors:
-            # The latest reason per record, unless the record has since been stored.
-            con.execute(
-                "CREATE TEMP TABLE new_errors AS SELECT input, record, reason, \"at\" FROM " + source("errors")
-                + " e WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.input = e.input AND d.record = e.record) "
-                "QUALIFY row_number() OVER (PARTITION BY input, record ORDER BY \"at\" DESC) = 1", [errors])
-            con.execute("DELETE FROM errors USING new_errors n WHERE errors.input IS NOT DISTINCT FROM n.input "
-                        "AND errors.record IS NOT DISTINCT FROM n.record")
-            con.execute("INSERT INTO errors SELECT * FROM new_errors")
-            con.execute("DROP TABLE new_errors")
-        after = {t: count(t) for t in TABLES}
-        con.commit()
-    except Exception:
-        con.rollback()
-        raise
+        return load_parquet(con, {t: pattern for t in TABLES if (pattern := _parquet_glob(folder, t))})
     finally:
         con.close()
-    return {t: after[t] - before[t] for t in TABLES}

@@ -1,6 +1,6 @@
 """The corpus store: analysed articles in one embedded DuckDB file.
 
-`sayso run` writes it, `sayso query`, `sayso export` and `sayso serve --db`
+`sayso run` (and `sayso import`) writes it, `sayso query`, `sayso export` and `sayso serve --db`
 read it. Its rows hold the fields of the article record (`sayso.article/1`),
 so `read_article` rebuilds exactly the record `Article.to_dict()` gave.
 
@@ -260,32 +260,35 @@ def article_rows(
     return {"documents": [document], "attributions": attributions, "sources": sources}
 
 
+def _loads(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def attribution_record(row: dict[str, Any]) -> dict[str, Any]:
+    """One stored attribution row back as the record's attribution object."""
+    return {"id": row["id"], "kind": row["kind"], "cue": _loads(row["cue"]), "source": _loads(row["source"]),
+            "content": _loads(row["content"]), "speaker": row["speaker"], "stance": row["stance"],
+            "score": row["score"]}
+
+
 def article_from_rows(
     document: dict[str, Any], attributions: Iterable[dict[str, Any]], sources: Iterable[dict[str, Any]]
 ) -> Article:
     """The article record back from its rows (the inverse of `article_rows`)."""
-
-    def loads(value: Any) -> Any:
-        return json.loads(value) if isinstance(value, str) else value
-
     record = {
         "schema": document.get("schema") or SCHEMA,
         "id": document["id"],
         "text": document["text"],
-        "meta": loads(document["meta"]),
-        "boilerplate": loads(document["boilerplate"]),
-        "attributions": [
-            {"id": a["id"], "kind": a["kind"], "cue": loads(a["cue"]), "source": loads(a["source"]),
-             "content": loads(a["content"]), "speaker": a["speaker"], "stance": a["stance"], "score": a["score"]}
-            for a in sorted(attributions, key=lambda r: r["position"])
-        ],
+        "meta": _loads(document["meta"]),
+        "boilerplate": _loads(document["boilerplate"]),
+        "attributions": [attribution_record(a) for a in sorted(attributions, key=lambda r: r["position"])],
         "sources": [
             {"id": s["id"], "name": s["name"], "type": s["type"], "description": s["description"],
-             "mentions": loads(s["mentions"])}
+             "mentions": _loads(s["mentions"])}
             for s in sorted(sources, key=lambda r: r["position"])
         ],
-        "hedges": loads(document["hedges"]),
-        "profile": loads(document["profile"]),
+        "hedges": _loads(document["hedges"]),
+        "profile": _loads(document["profile"]),
     }
     article = Article.from_dict(record)
     article.meta = record["meta"]  # keep the stored meta exactly, key order included
@@ -370,6 +373,62 @@ def write_articles(
 def write_errors(con: duckdb.DuckDBPyConnection, errors: Iterable[ErrorRow]) -> None:
     """Store error rows alone (one transaction)."""
     write_articles(con, [], errors)
+
+
+def load_parquet(con: duckdb.DuckDBPyConnection, patterns: dict[str, str]) -> dict[str, int]:
+    """Load tables' rows from Parquet files (`patterns`: table -> file glob,
+    as `sayso spark` writes them) in one transaction. Documents already stored
+    are left as they are, as `write_articles` does; attribution and source rows
+    count only with their document, and each is loaded once. Returns the rows
+    added per table."""
+    source = "read_parquet(?, hive_partitioning = false, union_by_name = true)"
+    con.begin()
+    try:
+        before = counts(con)
+        documents = patterns.get("documents")
+        if documents:
+            columns = [c for c in COLUMNS["documents"] if c != "seq"]
+            listed = ", ".join(f'"{c}"' for c in columns)
+            # New documents only, each once, numbered after the stored ones in input order.
+            con.execute(
+                f"CREATE TEMP TABLE new_documents AS SELECT * FROM {source}"
+                " WHERE id NOT IN (SELECT id FROM documents) QUALIFY row_number() OVER (PARTITION BY id) = 1",
+                [documents])
+            con.execute(
+                f"INSERT INTO documents (seq, {listed}) SELECT "
+                "(SELECT coalesce(max(seq), 0) FROM documents) + row_number() OVER "
+                "(ORDER BY input, try_cast(record AS BIGINT), record, id), "
+                f"{listed} FROM new_documents")
+            for table in ("attributions", "sources"):
+                pattern = patterns.get(table)
+                if not pattern:
+                    continue
+                listed_rows = ", ".join(f'"{c}"' for c in COLUMNS[table])
+                con.execute(
+                    f"INSERT INTO {table} SELECT {listed_rows} FROM {source} "
+                    "WHERE doc_id IN (SELECT id FROM new_documents) "
+                    "QUALIFY row_number() OVER (PARTITION BY doc_id, id) = 1", [pattern])
+            # A record stored now is no longer an error.
+            con.execute("DELETE FROM errors USING new_documents n WHERE errors.input = n.input "
+                        "AND errors.record = n.record")
+            con.execute("DROP TABLE new_documents")
+        errors = patterns.get("errors")
+        if errors:
+            # The latest reason per record, unless the record has since been stored.
+            con.execute(
+                f"CREATE TEMP TABLE new_errors AS SELECT input, record, reason, \"at\" FROM {source}"
+                " e WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.input = e.input AND d.record = e.record) "
+                "QUALIFY row_number() OVER (PARTITION BY input, record ORDER BY \"at\" DESC) = 1", [errors])
+            con.execute("DELETE FROM errors USING new_errors n WHERE errors.input IS NOT DISTINCT FROM n.input "
+                        "AND errors.record IS NOT DISTINCT FROM n.record")
+            con.execute("INSERT INTO errors SELECT * FROM new_errors")
+            con.execute("DROP TABLE new_errors")
+        after = counts(con)
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
+    return {t: after[t] - before[t] for t in TABLES}
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:

@@ -17,10 +17,10 @@ from typing import Any
 import duckdb
 
 from sayso.profile import NAMED_TYPES, UNNAMED_TYPES
+from sayso.query import DATE_SQL as DATE
 from sayso.record import STANCES, Article, Attribution
-from sayso.store import StoreError, open_store, read_article
+from sayso.store import StoreError, attribution_record, open_store, read_article
 
-DATE = "TRY_CAST(left(d.published, 10) AS DATE)"
 NEWEST_FIRST = f"{DATE} DESC NULLS LAST, d.seq DESC"
 UNDATED = "undated"
 
@@ -272,9 +272,7 @@ def _ref(row: dict[str, Any], id_key: str = "id") -> ArticleRef:
 
 
 def _attribution(row: dict[str, Any]) -> Attribution:
-    return Attribution.from_dict({"id": row["id"], "kind": row["kind"], "cue": json.loads(row["cue"]),
-                                  "source": json.loads(row["source"]), "content": json.loads(row["content"]),
-                                  "speaker": row["speaker"], "stance": row["stance"], "score": row["score"]})
+    return Attribution.from_dict(attribution_record(row))
 
 
 def _summary(row: dict[str, Any]) -> SourceSummary:
