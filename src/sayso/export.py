@@ -14,7 +14,7 @@ from typing import TextIO
 
 import duckdb
 
-from sayso.store import TABLES, iter_articles
+from sayso.store import TABLES, first_line, iter_articles
 
 FORMATS = ("jsonl", "parquet", "csv")
 _ORDER = {"documents": "seq", "attributions": "doc_id, position", "sources": "doc_id, position",
@@ -45,7 +45,7 @@ def export_table(con: duckdb.DuckDBPyConnection, table: str, path: str | Path, f
     try:
         con.execute(f"COPY (SELECT * FROM {table} ORDER BY {_ORDER[table]}) TO '{target}' ({options})")
     except duckdb.Error as exc:
-        raise ExportError(f"{path}: cannot write ({str(exc).strip().splitlines()[0]})") from None
+        raise ExportError(f"{path}: cannot write ({first_line(exc)})") from None
     return int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
 
 

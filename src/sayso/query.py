@@ -14,6 +14,7 @@ import duckdb
 from rapidfuzz import fuzz, process, utils
 
 from sayso.profile import UNNAMED_TYPES
+from sayso.store import first_line
 
 NAMED_SOURCE_TYPES = ("person", "organization")  # what "most-cited sources" counts unless told otherwise
 GROUPINGS = (None, "outlet", "month")
@@ -186,7 +187,7 @@ def run_sql(con: duckdb.DuckDBPyConnection, sql: str) -> Result:
     try:
         statements = con.extract_statements(sql)
     except duckdb.Error as exc:
-        raise QueryError(f"SQL error: {_first_line(exc)}") from None
+        raise QueryError(f"SQL error: {first_line(exc)}") from None
     if not statements:
         raise QueryError("no SQL statement given")
     if len(statements) > 1:
@@ -197,9 +198,6 @@ def run_sql(con: duckdb.DuckDBPyConnection, sql: str) -> Result:
     try:
         return _result(con.execute(sql))
     except duckdb.Error as exc:
-        raise QueryError(f"SQL error: {_first_line(exc)}") from None
+        raise QueryError(f"SQL error: {first_line(exc)}") from None
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

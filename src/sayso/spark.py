@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sayso.record import META_FIELDS
-from sayso.store import COLUMNS, TABLES
+from sayso.store import COLUMNS, TABLES, first_line
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -163,14 +163,11 @@ def spark_session(master: str | None = "local[2]", *, ui: bool = False, app_name
     try:
         session = builder.getOrCreate()
     except Exception as exc:  # the JVM did not start: say why in one line
-        raise SparkError(f"cannot start Spark ({_first_line(exc)})") from None
+        raise SparkError(f"cannot start Spark ({first_line(exc)})") from None
     session.sparkContext.setLogLevel("WARN")
     return session
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 # --- schemas ---------------------------------------------------------------------------------
@@ -587,7 +584,7 @@ def run_spark(inputs: Sequence[str], out: str, *, master: str | None = "local[2]
         summary.failed = counts.get(True, 0)
         summary.skipped = summary.read - summary.analysed - summary.failed
     except (PySparkException, Py4JError) as exc:  # a failed job: one line, not a JVM stack trace
-        raise SparkError(f"the Spark run failed: {_first_line(exc)}") from None
+        raise SparkError(f"the Spark run failed: {first_line(exc)}") from None
     finally:
         for frame in cached:
             frame.unpersist()

@@ -154,7 +154,7 @@ def open_store(
         else:
             con = duckdb.connect(path)
     except duckdb.Error as exc:
-        raise StoreError(f"{path}: cannot open as a corpus store ({_first_line(exc)})") from None
+        raise StoreError(f"{path}: cannot open as a corpus store ({first_line(exc)})") from None
     try:
         if read_only:
             _check_store(con, path)
@@ -178,7 +178,7 @@ def _check_store(con: duckdb.DuckDBPyConnection, path: str) -> None:
         raise StoreError(f"{path}: not a sayso corpus store (no table {missing[0]})")
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
