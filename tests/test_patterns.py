@@ -103,3 +103,64 @@ def test_cue_inside_a_quote_is_not_a_new_attribution():
 def test_plain_sentence_has_no_attribution():
     article = sayso.analyze("The bridge was opened in 1932 and carries four lanes of traffic.")
     assert article.attributions == []
+
+
+# --- attributions marked by layout: signatures and speaker labels ---------------------------
+
+def readings(text: str, model: str | None = "rules") -> list[tuple[list[str], list[str], list[str]]]:
+    article = sayso.analyze(text, model=model)
+    assert article.check() == []
+    return [([s.text for s in a.source], [s.text for s in a.cue], [s.text for s in a.content])
+            for a in article.attributions]
+
+
+@pytest.mark.parametrize("model", ["rules", None])  # the learned model defers to the layout's reading
+def test_a_quotation_signed_with_a_dash(model):
+    text = "Residents were angry.\n\n“We were left with nothing at all.” ― Sonya Herridge\n\nThe council met."
+    assert readings(text, model) == [(["Sonya Herridge"], ["―"], ["“We were left with nothing at all.”"])]
+
+
+def test_a_tweet_signed_with_its_handle():
+    text = ("The speaker wrote on Twitter.\n\nWe will not stand for this kind of politics in our country"
+            " — Paul Ryan (@SpeakerRyan) July 5, 2016\n\nHe later deleted it.")
+    assert readings(text) == [(["Paul Ryan"], ["—"], ["We will not stand for this kind of politics in our country"])]
+
+
+def test_a_dash_inside_prose_is_no_signature():
+    found = readings("The plan - Mark Smith said on Monday - would fail.")
+    assert all(cue != ["-"] for _, cue, _ in found)
+
+
+def test_a_verb_inside_a_signed_quotation_belongs_to_the_signer():
+    text = "The meeting was tense.\n\n“He said the plan would fail, and it did.” ― Sonya Herridge\n\nNothing changed."
+    assert readings(text) == [(["Sonya Herridge"], ["―"], ["“He said the plan would fail, and it did.”"])]
+
+
+@pytest.mark.parametrize("model", ["rules", None])
+def test_transcript_speaker_labels(model):
+    text = ("The interview went as follows.\n\nWALLACE: Let us start with the economy, senator.\n\n"
+            "CRUZ: The economy is not working for most families.\n\nThe exchange ended there.")
+    assert readings(text, model) == [
+        (["WALLACE"], [":"], ["Let us start with the economy, senator"]),
+        (["CRUZ"], [":"], ["The economy is not working for most families"]),
+    ]
+
+
+def test_a_quoted_transcript_turn_runs_until_the_next_label():
+    text = ("They spoke on air.\n\n“WALLACE: Let us start with the economy, senator.\n\n"
+            "“And then we can talk about the border and the wall.\n\n"
+            "“CRUZ: The economy is not working for most families.”")
+    found = readings(text)
+    assert [(s, c) for s, c, _ in found] == [(["WALLACE"], [":"]), (["CRUZ"], [":"])]
+    assert found[0][2][1] == "And then we can talk about the border and the wall."
+
+
+def test_a_headline_label_naming_a_person():
+    text = "Hillary Clinton: The Economy Needs a Raise for Working Families\n\nThe candidate spoke in Ohio."
+    assert readings(text) == [(["Hillary Clinton"], [":"], ["The Economy Needs a Raise for Working Families"])]
+
+
+def test_page_furniture_labels_are_no_speakers():
+    text = ("UPDATE: The council has since changed its decision on the road.\n\n"
+            "CORRECTION: An earlier version misstated the date of the vote.\n\nThe road stays closed.")
+    assert readings(text) == []

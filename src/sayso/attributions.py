@@ -13,6 +13,7 @@ belief and intention verbs, and attributions with no stated source.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -67,6 +68,9 @@ class Candidate:
     score: float
     rule: str
     quote_groups: set[int] = field(default_factory=set)
+    # exact character ranges where a cue or source is part of a token ("”―" before a signature)
+    cue_chars: list[tuple[int, int]] | None = None
+    source_chars: list[tuple[int, int]] | None = None
 
 
 def _verb_lemma(tok: Token) -> str:
@@ -237,6 +241,12 @@ class RuleFinder:
 
 def find_attributions(doc: Doc, boilerplate: Sequence[Boilerplate] = ()) -> list[Attribution]:
     """All attributions of a parsed article, in text order, as records."""
+    return [a for _, a in rule_attributions(doc, boilerplate)]
+
+
+def rule_attributions(doc: Doc, boilerplate: Sequence[Boilerplate] = ()) -> list[tuple[str, Attribution]]:
+    """The attributions with the name of the rule that found each (`SIGNATURE_RULES`
+    name those marked by layout, which the learned model defers to)."""
     text = _text(doc)
     quotes = QuoteIndex(find_quotes(text))
     blocked = [(b.start, b.end) for b in boilerplate]
@@ -250,9 +260,12 @@ def find_attributions(doc: Doc, boilerplate: Sequence[Boilerplate] = ()) -> list
         if in_boilerplate(sent.start_char, sent.end_char):
             continue
         candidates.extend(_sentence_candidates(sent, quotes, used_quotes))
-    candidates = _drop_nested(candidates, doc)
+    candidates += [c for c in _signature_candidates(doc, quotes)
+                   if not in_boilerplate(c.content[0][0], c.content[-1][1])]
+    candidates = _drop_nested(_drop_inside_signatures(candidates, doc), doc)
+    candidates.sort(key=lambda c: c.cue[0])
     _continue_quotes(candidates, quotes, text)
-    return [_to_record(doc, c, quotes) for c in candidates]
+    return [(c.rule, _to_record(doc, c, quotes)) for c in candidates]
 
 
 def _sentence_candidates(sent, quotes: QuoteIndex, used_quotes: set[int]) -> list[Candidate]:
@@ -515,8 +528,10 @@ def _drop_nested(candidates: list[Candidate], doc: Doc) -> list[Candidate]:
 
 def _continue_quotes(candidates: list[Candidate], quotes: QuoteIndex, text: str) -> None:
     """A quotation that goes on over the following paragraphs belongs to the
-    attribution of its first paragraph."""
+    attribution of its first paragraph (a speaker's turn or a signature has its own bounds)."""
     for c in candidates:
+        if c.rule in SIGNATURE_RULES:
+            continue
         groups = set()
         for s, e in c.content:
             for q in quotes.overlapping(s, e):
@@ -531,9 +546,9 @@ def _continue_quotes(candidates: list[Candidate], quotes: QuoteIndex, text: str)
 
 def _to_record(doc: Doc, c: Candidate, quotes: QuoteIndex) -> Attribution:
     text = _text(doc)
-    cue = [Span.of(text, s, e) for s, e in _to_ranges(doc, c.cue)]
+    cue = [Span.of(text, s, e) for s, e in (c.cue_chars or _to_ranges(doc, c.cue))]
     source_ranges = []
-    for s, e in _to_ranges(doc, c.source):
+    for s, e in (c.source_chars if c.source_chars is not None else _to_ranges(doc, c.source)):
         s, e = _trim(text, s, e, quotes)
         if e > s:
             source_ranges.append((s, e))
@@ -541,6 +556,156 @@ def _to_record(doc: Doc, c: Candidate, quotes: QuoteIndex) -> Attribution:
     content = [Span.of(text, s, e) for s, e in c.content]
     return Attribution(id="", kind=kind_of(content, quotes), cue=cue, source=source,
                        content=content, score=c.score)
+
+
+# --- signatures and speaker labels ---------------------------------------------------
+# Attributions marked by layout rather than by a verb: a quotation signed with a dash
+# ("“…” ― Sonya Herridge", "… — Paul Ryan (@SpeakerRyan) July 5, 2016") and the speaker
+# labels of transcripts and headlines ("WALLACE: Let's start…", "Pence: Flowers Won't Be
+# at Debate"). They are the article's own framing, so they win over verb readings inside.
+
+SIGNATURE_RULES = frozenset({"signature", "speaker-label"})
+_NAME_WORD = r"[A-Z][\w.'’-]*"
+_NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_NAME_WORD}|de|la|del|van|von|da|dos|y)){{0,6}}"
+_SIGNATURE = re.compile(rf"[ \t]*(―|—|–|--|-)[ \t]*({_NAME})[ \t]*(\(@\w+\))?")
+_LABEL = re.compile(r"[ \t]*[\"“']?[ \t]*([A-Z][\w.'’ -]{0,40}?)[ \t]*:[ \t]+(?=\S)")
+_CAPS_LABEL = re.compile(r"[A-Z][A-Z.'’ -]*[A-Z.]")
+# all-capital labels that are page furniture, not speakers
+FURNITURE_LABELS = frozenset({
+    "BREAKING", "BREAKING NEWS", "BYLINE", "CLARIFICATION", "CORRECTION", "CORRECTIONS", "EDITOR'S NOTE",
+    "EDITOR’S NOTE", "EMAIL", "EXCLUSIVE", "FACT CHECK", "NOTE", "PHOTOS", "PHOTO", "PREVIOUSLY",
+    "READ MORE", "RELATED", "SOURCE", "SOURCES", "UPDATE", "UPDATED", "VIDEO", "WATCH", "LOOK", "LISTEN",
+    "ABSTRACT", "SUMMARY", "ANALYSIS", "OPINION", "TRANSCRIPT", "Q", "A",
+})
+
+
+def _tokens_in(doc: Doc, start: int, end: int) -> list[int]:
+    return [t.i for t in doc.char_span(start, end, alignment_mode="expand") or () if not t.is_space]
+
+
+def _line_bounds(text: str, at: int) -> tuple[int, int]:
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    return start, len(text) if end < 0 else end
+
+
+def _signature_candidates(doc: Doc, quotes: QuoteIndex) -> list[Candidate]:
+    text = _text(doc)
+    found: list[Candidate] = []
+    found += _dash_signatures(doc, text, quotes)
+    found += _speaker_labels(doc, text, quotes)
+    return found
+
+
+def _dash_signatures(doc: Doc, text: str, quotes: QuoteIndex) -> list[Candidate]:
+    """A dash and a name closing a line, after a quotation (or a tweet's text with its handle)."""
+    found: list[Candidate] = []
+    for m in re.finditer(r"―|—|–|--|(?<![\w-])-(?![\w-])", text):
+        line_start, line_end = _line_bounds(text, m.start())
+        sig = _SIGNATURE.match(text, m.start(), line_end)
+        if sig is None:
+            continue
+        rest = text[sig.end():line_end].strip()
+        if rest and not (rest[0] in ",.(" or rest[:3].isdigit() or rest.split()[0] in _MONTHS):
+            continue  # the name runs on into a sentence: a dash inside prose
+        before = text[line_start:m.start()].strip()
+        content: list[tuple[int, int]] = []
+        quote = _quote_ending_at(text, quotes, line_start if not before else m.start())
+        if quote is not None:
+            content = [(q.start, q.end) for q in quotes.group(quote.group)]
+        elif before and sig.group(3) and len(before.split()) >= 3:
+            content = [_trim(text, line_start, m.start(), quotes)]  # a tweet: its text, then "— Name (@handle)"
+        if not content:
+            continue
+        cue = (sig.start(1), sig.end(1))
+        source = (sig.start(2), sig.end(2))
+        found.append(Candidate(_tokens_in(doc, *cue), _tokens_in(doc, *source), content, 0.9, "signature",
+                               cue_chars=[cue], source_chars=[source]))
+    return found
+
+
+_MONTHS = {"January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December", "Jan.", "Feb.", "Aug.", "Sept.", "Oct.", "Nov.", "Dec."}
+
+
+def _quote_ending_at(text: str, quotes: QuoteIndex, at: int) -> Quote | None:
+    """The double quotation that ends right before `at` (spaces and a newline between at most)."""
+    for q in reversed(quotes.overlapping(max(0, at - 5000), at)):
+        if q.end <= at:
+            gap = text[q.end:at]
+            if not q.single and not gap.strip() and gap.count("\n") <= 2:
+                return q
+            return None
+    return None
+
+
+def _speaker_labels(doc: Doc, text: str, quotes: QuoteIndex) -> list[Candidate]:
+    """Paragraphs opened by a speaker's label and a colon: transcripts ("WALLACE: …", with
+    two speakers at least or a label naming a person of the article) and headlines
+    ("Pence: …", a name the entity recogniser calls a person)."""
+    labels: list[tuple[re.Match[str], bool]] = []
+    at = 0
+    for line in text.split("\n"):
+        m = _LABEL.match(line)
+        if m and len(m.group(1).split()) <= 4 and len(line) - m.end() >= 10:
+            label = m.group(1)
+            caps = bool(_CAPS_LABEL.fullmatch(label)) and label not in FURNITURE_LABELS
+            labels.append((_LABEL.match(text, at, at + len(line)), caps))  # type: ignore[arg-type]
+        at += len(line) + 1
+    persons = {w.lower() for e in doc.ents if e.label_ == "PERSON" for w in e.text.split()}
+    speakers = {m.group(1) for m, caps in labels if caps}
+    found: list[Candidate] = []
+    for m, caps in labels:
+        label = m.group(1)
+        start, end = m.span(1)
+        if caps:
+            if len(speakers) < 2 and not all(w.lower() in persons for w in label.split()):
+                continue
+        else:
+            span = doc.char_span(start, end, alignment_mode="expand")
+            if span is None or not all(t.pos_ == "PROPN" or t.is_punct for t in span):
+                continue
+            if not (any(t.ent_type_ == "PERSON" for t in span) or all(w.lower() in persons for w in label.split())):
+                continue
+        colon = text.index(":", end)
+        line_end = _line_bounds(text, colon)[1]
+        content = [_trim(text, m.end(), line_end, quotes)]
+        if caps and text[m.start():m.end()].lstrip()[:1] in "\"“":
+            # a transcript quoted paragraph by paragraph: the turn goes on until the next label
+            content += _turn_continues(text, line_end, quotes)
+        content = [r for r in content if r[1] > r[0]]
+        if not content:
+            continue
+        found.append(Candidate(_tokens_in(doc, colon, colon + 1), _tokens_in(doc, start, end), content, 0.9,
+                               "speaker-label", cue_chars=[(colon, colon + 1)], source_chars=[(start, end)]))
+    return found
+
+
+def _turn_continues(text: str, at: int, quotes: QuoteIndex) -> list[tuple[int, int]]:
+    """The paragraphs after a transcript turn that go on with it: quoted, not labelled,
+    not a stage direction ("(CROSSTALK.)")."""
+    out = []
+    while at < len(text):
+        start = at + 1
+        end = _line_bounds(text, start)[1] if start < len(text) else start
+        line = text[start:end].strip()
+        at = end
+        if not line:
+            continue
+        body = line.lstrip("\"“ \t")
+        if line[0] not in "\"“" or _LABEL.match(line) or body.startswith("("):
+            break
+        out.append(_trim(text, start + (len(text[start:end]) - len(text[start:end].lstrip("\"“ \t"))), end, quotes))
+    return out
+
+
+def _drop_inside_signatures(candidates: list[Candidate], doc: Doc) -> list[Candidate]:
+    """A verb reading inside a signed quotation or a speaker's turn belongs to that speaker."""
+    framed = [r for c in candidates if c.rule in SIGNATURE_RULES for r in c.content]
+    if not framed:
+        return candidates
+    return [c for c in candidates if c.rule in SIGNATURE_RULES
+            or not any(s <= doc[c.cue[0]].idx < e for s, e in framed)]
 
 
 # --- the spaCy component -------------------------------------------------------------

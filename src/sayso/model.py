@@ -35,7 +35,7 @@ import pycrfsuite
 from spacy.attrs import DEP, ENT_TYPE, HEAD, IDX, IS_SPACE, IS_TITLE, LEMMA, LENGTH, LOWER, POS, TAG
 from spacy.tokens import Doc
 
-from sayso.attributions import RuleFinder, _text, find_attributions
+from sayso.attributions import SIGNATURE_RULES, RuleFinder, _text, rule_attributions
 from sayso.lexicon import cue_nouns, cue_verbs
 from sayso.quotes import QuoteIndex, find_quotes, kind_of
 from sayso.record import Attribution, Boilerplate, Span
@@ -74,7 +74,7 @@ class DocFeatures:
     """Per-token arrays of one parsed article, computed once."""
 
     def __init__(self, doc: Doc, boilerplate: Sequence[Boilerplate] = (),
-                 rules: Sequence[Attribution] | None = None):
+                 rules: Sequence[Attribution] | None = None, framed: Sequence[bool] = ()):
         self.doc = doc
         self.text = text = _text(doc)
         n = len(doc)
@@ -159,6 +159,9 @@ class DocFeatures:
                 self.blocked[i] = True
         # the rules' attributions as token roles: "c" cue, "s" source, "q" content
         self.rules = list(rules or ())
+        # which of the rules' attributions are marked by layout (signatures, speaker labels):
+        # the model's tags rarely see these, so they stand as the rules read them
+        self.framed = list(framed) or [False] * len(self.rules)
         self.rule_role = [""] * n
         self.rule_attr = [-1] * n
         for r, a in enumerate(self.rules):
@@ -178,6 +181,11 @@ class DocFeatures:
     def words_of(self, spans: Sequence[Span]) -> set[int]:
         """The non-space tokens of some spans."""
         return {i for s in spans for i in self.tokens_of(s.start, s.end) if not self.space[i]}
+
+    def framed_tokens(self) -> set[int]:
+        """Cue and content tokens of the rules' attributions marked by layout."""
+        return {i for a, framed in zip(self.rules, self.framed, strict=True) if framed
+                for i in self.words_of([*a.cue, *a.content])}
 
     def sentence_tokens(self, k: int) -> list[int]:
         s, e = self.sents[k]
@@ -363,7 +371,10 @@ class DocFeatures:
 
 def doc_features(doc: Doc, boilerplate: Sequence[Boilerplate], use_rules: bool) -> DocFeatures:
     """A document's features, with the rules' attributions among them if the model uses them."""
-    return DocFeatures(doc, boilerplate, find_attributions(doc, boilerplate) if use_rules else None)
+    if not use_rules:
+        return DocFeatures(doc, boilerplate)
+    found = rule_attributions(doc, boilerplate)
+    return DocFeatures(doc, boilerplate, [a for _, a in found], [rule in SIGNATURE_RULES for rule, _ in found])
 
 
 # --- decoding -----------------------------------------------------------------------------
@@ -507,7 +518,10 @@ class AttributionModel:
     def predict(self, f: DocFeatures) -> list[Attribution]:
         """The taggers' own attributions, with their raw (uncalibrated) scores."""
         out: list[Attribution] = []
+        framed = f.framed_tokens()
         for cue in self.find_cues(f):
+            if framed.intersection(cue.tokens):
+                continue  # inside a signed quotation or a speaker's turn, or its cue: the layout's reading stands
             source, content = self.roles(f, cue.tokens)
             if not content:
                 continue  # a cue with nothing said is no attribution
@@ -534,15 +548,22 @@ def merge_rules(found: list[Attribution], f: DocFeatures, mode: str = "cue") -> 
     no reading of their cue (mode "cue": the cues do not overlap; "any": none
     of the rule's cue tokens has a role in a model attribution). A rule cue in
     two pieces ("referred to … as") replaces the model's overlapping one: the
-    model's tags cannot express a cue in two pieces."""
-    if mode == "none" or not f.rules:
+    model's tags cannot express a cue in two pieces. The attributions marked by
+    layout (signatures, speaker labels) join in every mode: `predict` left
+    their tokens alone."""
+    if not f.rules:
         return found
+    if mode == "none":
+        return found + [dataclasses.replace(r) for r, framed in zip(f.rules, f.framed, strict=True) if framed]
 
     tokens = f.words_of
     model_cues = [tokens(a.cue) for a in found]
     used = set().union(*(tokens(a.cue) | tokens(a.source) | tokens(a.content) for a in found)) if found else set()
     out = list(found)
-    for r in f.rules:
+    for r, framed in zip(f.rules, f.framed, strict=True):
+        if framed:
+            out.append(dataclasses.replace(r))
+            continue
         rc = tokens(r.cue)
         clash = [n for n, mc in enumerate(model_cues) if mc & rc]
         if clash:

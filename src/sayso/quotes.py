@@ -84,7 +84,8 @@ def _quotes_in_paragraph(para: str, offset: int) -> tuple[list[tuple[int, int, b
         prev = para[i - 1] if i else " "
         nxt = para[i + 1] if i + 1 < n else " "
         if open_at is None:
-            if ch in DOUBLE_OPEN:
+            if ch in DOUBLE_OPEN or (ch in DOUBLE_CLOSE and not _is_word(prev) and _is_word(nxt)):
+                # a closing mark before a word, after a space, opens a quotation (a common slip)
                 open_at, open_kind = i, "curly"
             elif ch == STRAIGHT_DOUBLE:
                 open_at, open_kind = i, "straight"
