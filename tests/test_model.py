@@ -143,3 +143,25 @@ def test_bad_model_directory_is_one_line(tmp_path, setup):
         load_finder(str(path))
     message = str(info.value)
     assert str(path) in message and "\n" not in message
+
+
+class _FakeRoleTagger:
+    """Marginals of content labels per window position, as CRFsuite would give them."""
+
+    def __init__(self, content: list[float]):
+        self.content = content
+
+    def labels(self) -> list[str]:
+        return ["O", "B-S", "I-S", "B-C", "I-C"]
+
+    def marginal(self, label: str, pos: int) -> float:
+        return self.content[pos] / 2 if label in ("B-C", "I-C") else 0.0
+
+
+def test_a_cue_left_without_content_takes_the_likeliest_stretch():
+    model = AttributionModel(None, _FakeRoleTagger([0.05, 0.3, 0.4, 0.02, 0.2]), {"format": FORMAT,
+                                                                                  "content_floor": 0.1})
+    window = [10, 11, 12, 13, 14]
+    assert model._likeliest_content(window, ["O"] * 5) == [[11, 12]]  # the heavier of two stretches
+    model.content_floor = 0.5
+    assert model._likeliest_content(window, ["O"] * 5) == []  # nothing likely enough: no content

@@ -212,20 +212,40 @@ class DocFeatures:
             feats.append("title")
         if self.qmark[i]:
             feats.append("qmark")
+        lem = lemma[i]
+        feats += ["hd=" + dep[h], "hdl=" + lemma[h] + "|" + dep[h] + "|" + pos[i],
+                  "gl=" + lemma[self.head[h]], "suf=" + lower[i][-3:]]
         clause = ""
         for c in self.children[i]:
             d = dep[c]
             if d in CHILD_DEPS:
                 feats.append("c=" + d)
+                # the word with its dependents: "warn|mark", "point|prep|to", "fear|nsubj|PERSON"
+                feats.append("lcd=" + lem + "|" + d)
                 if d == "mark" or d == "prep" or d == "prt":
                     feats.append("cw=" + lower[c])
+                    feats.append("lcw=" + lem + "|" + lower[c])
                 elif d == "nsubj" or d == "nsubjpass":
                     # who the subject is: a person, an organisation, a pronoun
-                    feats.append("se=" + (self.ent[c] or pos[c]))
+                    who = self.ent[c] or pos[c]
+                    feats.append("se=" + who)
+                    feats.append("lse=" + lem + "|" + who)
+                    feats.append("lsl=" + lem + "|" + lemma[c])
                 elif d == "ccomp" or d == "xcomp":
                     clause = d
-        feats.append("lc=" + lemma[i] + "|" + clause)
+        feats.append("lc=" + lem + "|" + clause)
         n = self.n
+        # quotation marks close by: cues sit next to quotations
+        for off in (-3, -2, -1, 1, 2, 3):
+            j = i + off
+            if 0 <= j < n and self.qmark[j]:
+                feats.append("qm" + str(off))
+        if word in (":", "—", "―", "–", "--", "-") and i > 0:
+            # a label or a signature before a colon or a dash: "WALLACE:", "— Paul Ryan"
+            p = i - 1
+            pword = self.text[self.idx[p]:self.end[p]]
+            feats += ["pu=" + str(len(pword) > 1 and pword.isupper()), "pe=" + self.ent[p],
+                      "pq=" + str(self.inq[p] >= 0), "ppp=" + _dist_bucket(self.para_pos[p])]
         for off in (-2, -1, 1, 2):
             j = i + off
             if 0 <= j < n and not self.space[j] and self.sent[j] == self.sent[i]:
@@ -436,6 +456,9 @@ class AttributionModel:
         self._buffers: tuple[bytes, ...] = ()
         self.merge = str(meta.get("merge_rules", "any")) if self.use_rules else "none"
         self.calibration = Calibration(meta.get("calibration"))
+        # the marginal above which a token is read as content of a cue left without any (1: never)
+        self.content_floor = float(meta.get("content_floor", 1.0))
+        self.role_labels = set(role_tagger.labels())
 
     @property
     def base_model(self) -> str | None:
@@ -510,7 +533,32 @@ class AttributionModel:
             # a source is one stretch of text (PolNeAR: 99.9% of sources): keep the surest run
             at = {i: n for n, i in enumerate(window)}
             sources = [max(sources, key=lambda run: sum(tagger.marginal(tags[at[i]], at[i]) for i in run) / len(run))]
-        return _spans(f, sources), _spans(f, _runs(window, tags, "C"))
+        content = _runs(window, tags, "C")
+        if not content and self.content_floor < 1.0:
+            content = self._likeliest_content(window, tags)
+        return _spans(f, sources), _spans(f, content)
+
+    def _likeliest_content(self, window: Sequence[int], tags: Sequence[str]) -> list[list[int]]:
+        """When the best tag sequence gives a cue no content, the stretch of window
+        tokens most likely to be content (marginal above the floor), if any. Most
+        cues the tagger finds do report something: on dev this keeps more right
+        cues than wrong ones (floor 0.1: cue F1 +0.003)."""
+        tagger = self.role_tagger
+        labels = [t for t in ("B-C", "I-C") if t in self.role_labels]
+        best: list[int] = []
+        best_mass = 0.0
+        run: list[int] = []
+        mass = 0.0
+        for pos, i in enumerate([*window, -1]):
+            p = sum(tagger.marginal(t, pos) for t in labels) if i >= 0 and tags[pos] == "O" else 0.0
+            if p >= self.content_floor:
+                run.append(i)
+                mass += p
+                continue
+            if mass > best_mass:
+                best, best_mass = run, mass
+            run, mass = [], 0.0
+        return [best] if best else []
 
     def find(self, doc: Doc, boilerplate: Sequence[Boilerplate] = ()) -> list[Attribution]:
         return self.find_with(self.features(doc, boilerplate))
