@@ -260,7 +260,7 @@ def rule_attributions(doc: Doc, boilerplate: Sequence[Boilerplate] = ()) -> list
         if in_boilerplate(sent.start_char, sent.end_char):
             continue
         candidates.extend(_sentence_candidates(sent, quotes, used_quotes))
-    candidates += [c for c in _signature_candidates(doc, quotes)
+    candidates += [c for c in _signature_candidates(doc, text, quotes)
                    if not in_boilerplate(c.content[0][0], c.content[-1][1])]
     candidates = _drop_nested(_drop_inside_signatures(candidates, doc), doc)
     candidates.sort(key=lambda c: c.cue[0])
@@ -567,7 +567,8 @@ def _to_record(doc: Doc, c: Candidate, quotes: QuoteIndex) -> Attribution:
 SIGNATURE_RULES = frozenset({"signature", "speaker-label"})
 _NAME_WORD = r"[A-Z][\w.'’-]*"
 _NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_NAME_WORD}|de|la|del|van|von|da|dos|y)){{0,6}}"
-_SIGNATURE = re.compile(rf"[ \t]*(―|—|–|--|-)[ \t]*({_NAME})[ \t]*(\(@\w+\))?")
+DASHES = ("―", "—", "–", "--", "-")  # what signs a quotation; the learned model's cue features read them too
+_SIGNATURE = re.compile(rf"[ \t]*({'|'.join(DASHES)})[ \t]*({_NAME})[ \t]*(\(@\w+\))?")
 _LABEL = re.compile(r"[ \t]*[\"“']?[ \t]*([A-Z][\w.'’ -]{0,40}?)[ \t]*:[ \t]+(?=\S)")
 _CAPS_LABEL = re.compile(r"[A-Z][A-Z.'’ -]*[A-Z.]")
 # all-capital labels that are page furniture, not speakers
@@ -589,12 +590,8 @@ def _line_bounds(text: str, at: int) -> tuple[int, int]:
     return start, len(text) if end < 0 else end
 
 
-def _signature_candidates(doc: Doc, quotes: QuoteIndex) -> list[Candidate]:
-    text = _text(doc)
-    found: list[Candidate] = []
-    found += _dash_signatures(doc, text, quotes)
-    found += _speaker_labels(doc, text, quotes)
-    return found
+def _signature_candidates(doc: Doc, text: str, quotes: QuoteIndex) -> list[Candidate]:
+    return _dash_signatures(doc, text, quotes) + _speaker_labels(doc, text, quotes)
 
 
 def _dash_signatures(doc: Doc, text: str, quotes: QuoteIndex) -> list[Candidate]:
@@ -646,12 +643,12 @@ def _speaker_labels(doc: Doc, text: str, quotes: QuoteIndex) -> list[Candidate]:
     labels: list[tuple[re.Match[str], bool]] = []
     at = 0
     for line in text.split("\n"):
-        m = _LABEL.match(line)
-        if m and len(m.group(1).split()) <= 4 and len(line) - m.end() >= 10:
+        line_end = at + len(line)
+        m = _LABEL.match(text, at, line_end)
+        if m and len(m.group(1).split()) <= 4 and line_end - m.end() >= 10:
             label = m.group(1)
-            caps = bool(_CAPS_LABEL.fullmatch(label)) and label not in FURNITURE_LABELS
-            labels.append((_LABEL.match(text, at, at + len(line)), caps))  # type: ignore[arg-type]
-        at += len(line) + 1
+            labels.append((m, bool(_CAPS_LABEL.fullmatch(label)) and label not in FURNITURE_LABELS))
+        at = line_end + 1
     persons = {w.lower() for e in doc.ents if e.label_ == "PERSON" for w in e.text.split()}
     speakers = {m.group(1) for m, caps in labels if caps}
     found: list[Candidate] = []
@@ -688,14 +685,15 @@ def _turn_continues(text: str, at: int, quotes: QuoteIndex) -> list[tuple[int, i
     while at < len(text):
         start = at + 1
         end = _line_bounds(text, start)[1] if start < len(text) else start
-        line = text[start:end].strip()
+        raw = text[start:end]
+        line = raw.strip()
         at = end
         if not line:
             continue
-        body = line.lstrip("\"“ \t")
+        body = raw.lstrip("\"“ \t")
         if line[0] not in "\"“" or _LABEL.match(line) or body.startswith("("):
             break
-        out.append(_trim(text, start + (len(text[start:end]) - len(text[start:end].lstrip("\"“ \t"))), end, quotes))
+        out.append(_trim(text, end - len(body), end, quotes))
     return out
 
 

@@ -35,7 +35,7 @@ import pycrfsuite
 from spacy.attrs import DEP, ENT_TYPE, HEAD, IDX, IS_SPACE, IS_TITLE, LEMMA, LENGTH, LOWER, POS, TAG
 from spacy.tokens import Doc
 
-from sayso.attributions import SIGNATURE_RULES, RuleFinder, _text, rule_attributions
+from sayso.attributions import DASHES, SIGNATURE_RULES, RuleFinder, _text, rule_attributions
 from sayso.lexicon import cue_nouns, cue_verbs
 from sayso.quotes import QuoteIndex, find_quotes, kind_of
 from sayso.record import Attribution, Boilerplate, Span
@@ -240,7 +240,7 @@ class DocFeatures:
             j = i + off
             if 0 <= j < n and self.qmark[j]:
                 feats.append("qm" + str(off))
-        if word in (":", "—", "―", "–", "--", "-") and i > 0:
+        if (word == ":" or word in DASHES) and i > 0:
             # a label or a signature before a colon or a dash: "WALLACE:", "— Paul Ryan"
             p = i - 1
             pword = self.text[self.idx[p]:self.end[p]]
@@ -458,7 +458,7 @@ class AttributionModel:
         self.calibration = Calibration(meta.get("calibration"))
         # the marginal above which a token is read as content of a cue left without any (1: never)
         self.content_floor = float(meta.get("content_floor", 1.0))
-        self.role_labels = set(role_tagger.labels())
+        self.content_labels = tuple(t for t in ("B-C", "I-C") if t in role_tagger.labels())
 
     @property
     def base_model(self) -> str | None:
@@ -543,8 +543,7 @@ class AttributionModel:
         tokens most likely to be content (marginal above the floor), if any. Most
         cues the tagger finds do report something: on dev this keeps more right
         cues than wrong ones (floor 0.1: cue F1 +0.003)."""
-        tagger = self.role_tagger
-        labels = [t for t in ("B-C", "I-C") if t in self.role_labels]
+        tagger, labels = self.role_tagger, self.content_labels
         best: list[int] = []
         best_mass = 0.0
         run: list[int] = []
@@ -594,16 +593,14 @@ class AttributionModel:
 def merge_rules(found: list[Attribution], f: DocFeatures, mode: str = "cue") -> list[Attribution]:
     """The model's attributions, with the rules' ones added where the model has
     no reading of their cue (mode "cue": the cues do not overlap; "any": none
-    of the rule's cue tokens has a role in a model attribution). A rule cue in
+    of the rule's cue tokens has a role in a model attribution; "none": only the
+    layout's attributions below). A rule cue in
     two pieces ("referred to … as") replaces the model's overlapping one: the
     model's tags cannot express a cue in two pieces. The attributions marked by
     layout (signatures, speaker labels) join in every mode: `predict` left
     their tokens alone."""
     if not f.rules:
         return found
-    if mode == "none":
-        return found + [dataclasses.replace(r) for r, framed in zip(f.rules, f.framed, strict=True) if framed]
-
     tokens = f.words_of
     model_cues = [tokens(a.cue) for a in found]
     used = set().union(*(tokens(a.cue) | tokens(a.source) | tokens(a.content) for a in found)) if found else set()
@@ -611,6 +608,8 @@ def merge_rules(found: list[Attribution], f: DocFeatures, mode: str = "cue") -> 
     for r, framed in zip(f.rules, f.framed, strict=True):
         if framed:
             out.append(dataclasses.replace(r))
+            continue
+        if mode == "none":
             continue
         rc = tokens(r.cue)
         clash = [n for n, mc in enumerate(model_cues) if mc & rc]
