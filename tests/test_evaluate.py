@@ -119,3 +119,47 @@ def test_error_classes_and_summary():
 def test_cue_hits():
     tokenizer = spacy.blank("en").tokenizer
     assert cue_hits(PREDICTED.attributions, GOLD.attributions, TEXT, tokenizer) == [True, True, False]
+
+
+AGREEMENT_TEXT = "The minister said the plan had failed. Officials warned of long delays."
+
+
+def _ann(*attributions: tuple[str, str, str]) -> str:
+    """Brat lines for (source, cue, content) strings of AGREEMENT_TEXT."""
+    lines, t = [], 0
+    for n, parts in enumerate(attributions, start=1):
+        ids = []
+        for label, words in zip(("Source", "Cue", "Content"), parts, strict=True):
+            t += 1
+            start = AGREEMENT_TEXT.index(words)
+            lines.append(f"T{t}\t{label} {start} {start + len(words)}\t{words}")
+            ids.append(f"{label}:T{t}")
+        lines.append(f"E{n}\tAttribution:T{t - 1} " + " ".join(ids))
+    return "\n".join(lines) + "\n"
+
+
+def test_agreement_scores_further_annotators_against_the_first(tmp_path, capsys):
+    from sayso.cli import main
+    from sayso.polnear import read_annotators
+
+    dev = tmp_path / "data" / "dev"
+    (dev / "text").mkdir(parents=True)
+    (dev / "attributions").mkdir()
+    said = ("The minister", "said", "the plan had failed")
+    warned = ("Officials", "warned", "of long delays")
+    for name in ("two", "one"):
+        (dev / "text" / f"{name}.txt").write_text(AGREEMENT_TEXT, encoding="utf-8")
+    (dev / "attributions" / "two_aaaa.ann").write_text(_ann(said), encoding="utf-8")
+    (dev / "attributions" / "two_bbbb.ann").write_text(_ann(said, warned), encoding="utf-8")
+    (dev / "attributions" / "one_aaaa.ann").write_text(_ann(said), encoding="utf-8")  # one annotator: left out
+    groups = list(read_annotators(tmp_path, "dev"))
+    assert [(gold.id, len(gold.attributions), [len(o.attributions) for o in others])
+            for gold, others in groups] == [("two", 1, [2])]
+    assert main(["eval", "polnear", str(tmp_path), "--agreement", "--format", "json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    people = result["annotators"]
+    assert (result["articles"], people["readings"]) == (1, 1)
+    assert people["cue"]["exact"] == {"precision": 0.5, "recall": 1.0, "f1": 0.6667}
+    assert result["sayso"]["articles"] == 1 and "cue" in result["sayso"]
+    assert main(["eval", "polnear", str(tmp_path / "data" / "dev" / "text"), "--agreement"]) != 0
+    assert "no PolNeAR" in capsys.readouterr().err

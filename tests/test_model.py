@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from importlib import resources
 
 import pytest
 
 import sayso
-from sayso.attributions import RuleFinder, find_attributions
+from sayso.attributions import RuleFinder
 from sayso.clean import find_boilerplate
 from sayso.model import (
     FORMAT,
@@ -16,6 +17,7 @@ from sayso.model import (
     Calibration,
     DocFeatures,
     ModelError,
+    doc_features,
     load_finder,
     merge_rules,
 )
@@ -72,9 +74,7 @@ def test_calibration_is_a_monotone_step_function():
 
 
 def _doc_features(text: str) -> DocFeatures:
-    doc = cached_base()(text)
-    boilerplate = find_boilerplate(text)
-    return DocFeatures(doc, boilerplate, find_attributions(doc, boilerplate))
+    return doc_features(cached_base()(text), find_boilerplate(text), True)
 
 
 def test_role_window_stays_in_the_paragraph_and_out_of_boilerplate():
@@ -96,6 +96,29 @@ def test_merge_adds_rule_attributions_the_model_has_no_reading_of():
     assert [a.cue[0].text for a in merged] == ["said", "raged"]
     assert merged[0] is model_only[0]  # the model's own reading of "said" stays
     assert merge_rules(model_only, f, "none") == model_only
+    assert merge_rules(model_only, f, "evidence") == model_only  # "at their commanders": no quotation
+
+
+def _said_only(f: DocFeatures, text: str) -> list[Attribution]:
+    said = next(a for a in f.rules if a.cue[0].text == "said")
+    return [Attribution(id="", kind="indirect", cue=said.cue, source=said.source,
+                        content=[Span.of(text, text.index("the war"), len(text) - 1)], score=0.9)]
+
+
+def test_merge_on_evidence_adds_a_rule_reading_with_a_quotation_in_its_content():
+    text = "The soldiers raged that their commanders were “jackals”. The general said the war was lost."
+    f = _doc_features(text)
+    merged = merge_rules(_said_only(f, text), f, "evidence")
+    assert [(a.cue[0].text, a.kind) for a in merged] == [("said", "indirect"), ("raged", "mixed")]
+
+
+def test_merge_on_evidence_adds_a_rule_reading_of_a_misparsed_cue():
+    text = "The soldiers raged at their commanders. The general said the war was lost."
+    f = _doc_features(text)
+    f.rule_names = ["linear" if a.cue[0].text == "raged" else name
+                    for a, name in zip(f.rules, f.rule_names, strict=True)]
+    merged = merge_rules(_said_only(f, text), f, "evidence")
+    assert [a.cue[0].text for a in merged] == ["said", "raged"]
 
 
 def test_merge_takes_a_rule_cue_in_two_pieces():
@@ -126,7 +149,7 @@ def test_merge_repairs_a_cue_that_runs_into_the_content(text, model_cue, merged_
     assert [texts(a.cue) for a in merged] == [[merged_cue]]
 
 
-@pytest.mark.parametrize("setup", ["missing", "not a dir", "no meta", "wrong format", "broken crf"])
+@pytest.mark.parametrize("setup", ["missing", "not a dir", "no meta", "wrong format", "broken crf", "unknown merge"])
 def test_bad_model_directory_is_one_line(tmp_path, setup):
     path = tmp_path / "model"
     if setup == "not a dir":
@@ -139,6 +162,12 @@ def test_bad_model_directory_is_one_line(tmp_path, setup):
             (path / META_FILE).write_text(json.dumps({"format": FORMAT}))
             (path / "cue.crfsuite").write_bytes(b"not a model")
             (path / "role.crfsuite").write_bytes(b"not a model")
+        if setup == "unknown merge":
+            shipped = resources.files("sayso.models").joinpath("attribution")
+            for name in ("cue.crfsuite", "role.crfsuite"):
+                (path / name).write_bytes(shipped.joinpath(name).read_bytes())
+            meta = json.loads(shipped.joinpath(META_FILE).read_text(encoding="utf-8"))
+            (path / META_FILE).write_text(json.dumps({**meta, "merge_rules": "sometimes"}))
     with pytest.raises(ModelError) as info:
         load_finder(str(path))
     message = str(info.value)

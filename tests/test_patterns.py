@@ -160,7 +160,34 @@ def test_a_headline_label_naming_a_person():
     assert readings(text) == [(["Hillary Clinton"], [":"], ["The Economy Needs a Raise for Working Families"])]
 
 
+@pytest.mark.parametrize(("text", "source"), [
+    ("Poll: Wealthy Voters Abandon the Party in Droves\n\nA new poll shows it.", "Poll"),
+    # the tagger reads the headline's first word as a noun; the article names the person
+    ("Sanders: Clinton needs to get away from all of this personality stuff.\n\n"
+     "Senator Bernie Sanders spoke in Ohio on Monday.", "Sanders"),
+])
+def test_a_headline_label_naming_a_poll_or_a_person_of_the_article(text, source):
+    assert readings(text)[0][:2] == ([source], [":"])
+
+
+@pytest.mark.parametrize("text", [
+    "Breaking: Bernie Sanders Just Got A Major Win In The Race\n\nThe count goes on.",
+    "The Latest: Trump urges supporters to monitor polling places\n\nThe count goes on.",
+    "Voters spoke.\n\nPoll: Wealthy Voters Abandon the Party in Droves\n\nThe count goes on.",  # no headline
+])
+def test_headline_furniture_and_labels_below_the_headline_are_no_speakers(text):
+    assert ":" not in [cue[0] for _, cue, _ in readings(text)]
+
+
 def test_page_furniture_labels_are_no_speakers():
     text = ("UPDATE: The council has since changed its decision on the road.\n\n"
             "CORRECTION: An earlier version misstated the date of the vote.\n\nThe road stays closed.")
     assert readings(text) == []
+
+
+def test_a_signature_after_a_no_break_space_and_ending_a_sentence():
+    # web text: "” ―\xa0Name." — the name's closing full stop is not part of it, an initial's is
+    text = ("Voters wrote in.\n\n“Maybe we can build a wall around him.” ―\u00a0Steve Quinlan.\n"
+            "“He should waken all of us to the danger.” ―\u00a0Julie A. Diaz Martinez\n\nThe end.")
+    assert [(source, cue) for source, cue, _ in readings(text)] == [
+        (["Steve Quinlan"], ["―"]), (["Julie A. Diaz Martinez"], ["―"])]

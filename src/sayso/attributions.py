@@ -565,11 +565,12 @@ def _to_record(doc: Doc, c: Candidate, quotes: QuoteIndex) -> Attribution:
 # at Debate"). They are the article's own framing, so they win over verb readings inside.
 
 SIGNATURE_RULES = frozenset({"signature", "speaker-label"})
+_GAP = r"[^\S\n]"  # a space within a line; web text often has no-break spaces ("” ―\xa0Name")
 _NAME_WORD = r"[A-Z][\w.'’-]*"
-_NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_NAME_WORD}|de|la|del|van|von|da|dos|y)){{0,6}}"
+_NAME = rf"{_NAME_WORD}(?:{_GAP}+(?:{_NAME_WORD}|de|la|del|van|von|da|dos|y)){{0,6}}"
 DASHES = ("―", "—", "–", "--", "-")  # what signs a quotation; the learned model's cue features read them too
-_SIGNATURE = re.compile(rf"[ \t]*({'|'.join(DASHES)})[ \t]*({_NAME})[ \t]*(\(@\w+\))?")
-_LABEL = re.compile(r"[ \t]*[\"“']?[ \t]*([A-Z][\w.'’ -]{0,40}?)[ \t]*:[ \t]+(?=\S)")
+_SIGNATURE = re.compile(rf"{_GAP}*({'|'.join(DASHES)}){_GAP}*({_NAME}){_GAP}*(\(@\w+\))?")
+_LABEL = re.compile(rf"{_GAP}*[\"“']?{_GAP}*([A-Z][\w.'’ \xa0-]{{0,40}}?){_GAP}*:{_GAP}+(?=\S)")
 _CAPS_LABEL = re.compile(r"[A-Z][A-Z.'’ -]*[A-Z.]")
 # all-capital labels that are page furniture, not speakers
 FURNITURE_LABELS = frozenset({
@@ -578,6 +579,10 @@ FURNITURE_LABELS = frozenset({
     "READ MORE", "RELATED", "SOURCE", "SOURCES", "UPDATE", "UPDATED", "VIDEO", "WATCH", "LOOK", "LISTEN",
     "ABSTRACT", "SUMMARY", "ANALYSIS", "OPINION", "TRANSCRIPT", "Q", "A",
 })
+
+# what a headline's label names when it is not a person or an organisation ("Poll: …", "Report: …")
+HEADLINE_SOURCES = frozenset({"poll", "polls", "report", "survey", "study", "analysis", "historians", "experts",
+                              "economists", "officials", "sources", "ap", "reuters"})
 
 
 def _tokens_in(doc: Doc, start: int, end: int) -> list[int]:
@@ -616,6 +621,9 @@ def _dash_signatures(doc: Doc, text: str, quotes: QuoteIndex) -> list[Candidate]
             continue
         cue = (sig.start(1), sig.end(1))
         source = (sig.start(2), sig.end(2))
+        last_word = sig.group(2).split()[-1]
+        if last_word.endswith(".") and len(last_word) > 2 and last_word not in ("Jr.", "Sr."):
+            source = (source[0], source[1] - 1)  # "― Steve Quinlan." ends a sentence, not an initial
         found.append(Candidate(_tokens_in(doc, *cue), _tokens_in(doc, *source), content, 0.9, "signature",
                                cue_chars=[cue], source_chars=[source]))
     return found
@@ -660,9 +668,16 @@ def _speaker_labels(doc: Doc, text: str, quotes: QuoteIndex) -> list[Candidate]:
                 continue
         else:
             span = doc.char_span(start, end, alignment_mode="expand")
-            if span is None or not all(t.pos_ == "PROPN" or t.is_punct for t in span):
+            if span is None or label.upper() in FURNITURE_LABELS:
                 continue
-            if not (any(t.ent_type_ == "PERSON" for t in span) or all(w.lower() in persons for w in label.split())):
+            of_persons = all(w.lower() in persons for w in label.split())
+            named = all(t.pos_ == "PROPN" or t.is_punct for t in span) and (
+                of_persons or any(t.ent_type_ == "PERSON" for t in span))
+            # a headline may give the floor to an organisation or a poll ("Poll: …"), and its first
+            # word is often mistagged ("Sanders: …" as a noun)
+            headline = not text[:start].strip()
+            if not named and not (headline and (of_persons or any(t.ent_type_ in ("ORG", "NORP") for t in span)
+                                                or label.split()[-1].lower() in HEADLINE_SOURCES)):
                 continue
         colon = text.index(":", end)
         line_end = _line_bounds(text, colon)[1]

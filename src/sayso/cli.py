@@ -131,6 +131,9 @@ def add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--split", choices=("train", "dev", "test"), default="dev")
     p.add_argument("--limit", type=int, metavar="N", help="only the first N articles")
     p.add_argument("--errors", metavar="FILE", help="write false positives and negatives (JSON lines)")
+    p.add_argument("--agreement", action="store_true",
+                   help="polnear: on the articles several people annotated, score each further annotator "
+                        "against the first one (the gold), and sayso on the same articles")
     p.add_argument("--format", choices=("text", "json"), default="text")
     _add_model_options(p)
     p.add_argument("--min-score", type=float, default=0.0, metavar="X")
@@ -140,6 +143,8 @@ def add_eval(sub: argparse._SubParsersAction) -> None:
 def run_eval(args: argparse.Namespace) -> int:
     if args.corpus == "sources":
         return run_eval_sources(args)
+    if args.agreement:
+        return run_eval_agreement(args)
     import spacy
 
     from sayso.evaluate import error_summary, evaluate, write_errors
@@ -179,12 +184,56 @@ def run_eval(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def print_scores(result: dict[str, Any], out: TextIO) -> None:
+def run_eval_agreement(args: argparse.Namespace) -> int:
+    """How far trained annotators agree with the first one, next to sayso on the same articles:
+    the ceiling the gold's own noise sets on any extractor."""
+    import spacy
+
+    from sayso.evaluate import evaluate
+    from sayso.pipeline import analyze_many
+    from sayso.polnear import CorpusError, read_annotators
+
+    try:
+        groups = list(read_annotators(args.directory, args.split))
+    except CorpusError as exc:
+        raise CommandError(str(exc)) from None
+    if args.limit:
+        groups = groups[: args.limit]
+    if not groups:
+        raise CommandError(f"{args.directory}: no {args.split} article has more than one annotation")
+    _check_model(args.model)
+    tokenizer = spacy.blank("en").tokenizer
+    people = evaluate(((other, gold) for gold, others in groups for other in others), tokenizer).to_dict()
+    # counted per article, not per reading; overlaps can pass 1 when several attributions share a source
+    # (Citron's definition sums over every predicted and gold pair)
+    readings = people["articles"]
+    people["articles"] = len(groups)
+    people["readings"] = readings
+    predicted = analyze_many([(gold.text, gold.id, None) for gold, _ in groups], model=args.model,
+                             min_score=args.min_score, spacy_model=args.spacy_model)
+    machine = evaluate(zip(predicted, (gold for gold, _ in groups), strict=True), tokenizer).to_dict()
+    result = {"split": args.split, "articles": len(groups), "annotators": people, "sayso": machine}
+    if args.format == "json":
+        print(json.dumps(result, indent=2))
+        return EXIT_OK
+    from rich.console import Console
+
+    console = Console()
+    console.print(f"PolNeAR {args.split}: {len(groups)} articles with several annotators; "
+                  f"the first annotator's reading is the gold"
+                  + (" (sayso was trained on these articles)" if args.split == "train" else ""))
+    print_scores({**people, "split": args.split}, sys.stdout,
+                 f"{readings} readings by further annotators against the first")
+    print_scores({**machine, "split": args.split}, sys.stdout, "sayso against the first annotator")
+    return EXIT_OK
+
+
+def print_scores(result: dict[str, Any], out: TextIO, title: str = "") -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"PolNeAR {result['split']}: {result['articles']} articles, "
-                        f"{result['gold']} gold and {result['predicted']} predicted attributions")
+    table = Table(title=(title + ": " if title else "") + f"PolNeAR {result['split']}: {result['articles']} "
+                        f"articles, {result['gold']} gold and {result['predicted']} predicted attributions")
     table.add_column("spans")
     for head in ("exact P", "exact R", "exact F1", "overlap P", "overlap R", "overlap F1"):
         table.add_column(head, justify="right")
@@ -206,8 +255,9 @@ def print_scores(result: dict[str, Any], out: TextIO) -> None:
                                 f"{counts.get(name + ' false-positive', {}).get(c, 0)}"
                                 for name in ("cue", "source", "content", "all")))
         console.print(errors)
-    t = result["throughput"]
-    console.print(f"throughput: {t['articles_per_s']} articles/s, {t['words_per_s']} words/s")
+    if "throughput" in result:
+        t = result["throughput"]
+        console.print(f"throughput: {t['articles_per_s']} articles/s, {t['words_per_s']} words/s")
 
 
 def run_eval_sources(args: argparse.Namespace) -> int:

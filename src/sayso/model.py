@@ -74,7 +74,7 @@ class DocFeatures:
     """Per-token arrays of one parsed article, computed once."""
 
     def __init__(self, doc: Doc, boilerplate: Sequence[Boilerplate] = (),
-                 rules: Sequence[Attribution] | None = None, framed: Sequence[bool] = ()):
+                 rules: Sequence[Attribution] | None = None, rule_names: Sequence[str] = ()):
         self.doc = doc
         self.text = text = _text(doc)
         n = len(doc)
@@ -159,9 +159,11 @@ class DocFeatures:
                 self.blocked[i] = True
         # the rules' attributions as token roles: "c" cue, "s" source, "q" content
         self.rules = list(rules or ())
-        # which of the rules' attributions are marked by layout (signatures, speaker labels):
-        # the model's tags rarely see these, so they stand as the rules read them
-        self.framed = list(framed) or [False] * len(self.rules)
+        # the rule that found each (sayso.attributions); "" when not known
+        self.rule_names = list(rule_names) or [""] * len(self.rules)
+        # which are marked by layout (signatures, speaker labels): the model's tags rarely see
+        # these, so they stand as the rules read them
+        self.framed = [name in SIGNATURE_RULES for name in self.rule_names]
         self.rule_role = [""] * n
         self.rule_attr = [-1] * n
         for r, a in enumerate(self.rules):
@@ -394,7 +396,7 @@ def doc_features(doc: Doc, boilerplate: Sequence[Boilerplate], use_rules: bool) 
     if not use_rules:
         return DocFeatures(doc, boilerplate)
     found = rule_attributions(doc, boilerplate)
-    return DocFeatures(doc, boilerplate, [a for _, a in found], [rule in SIGNATURE_RULES for rule, _ in found])
+    return DocFeatures(doc, boilerplate, [a for _, a in found], [rule for rule, _ in found])
 
 
 # --- decoding -----------------------------------------------------------------------------
@@ -455,6 +457,8 @@ class AttributionModel:
         self.use_rules = bool(meta.get("features", {}).get("rules", True))
         self._buffers: tuple[bytes, ...] = ()
         self.merge = str(meta.get("merge_rules", "any")) if self.use_rules else "none"
+        if self.merge not in MERGE_MODES:
+            raise ModelError(f"{path or 'model'}: unknown merge_rules {self.merge!r} (one of {', '.join(MERGE_MODES)})")
         self.calibration = Calibration(meta.get("calibration"))
         # the marginal above which a token is read as content of a cue left without any (1: never)
         self.content_floor = float(meta.get("content_floor", 1.0))
@@ -590,22 +594,36 @@ class AttributionModel:
         return self.find(doc, boilerplate)
 
 
+# the rules whose attributions the "evidence" merge adds: the cue was misparsed (the model's
+# features come from the parse, so it cannot see it)
+MISPARSE_RULES = frozenset({"linear"})
+MERGE_MODES = ("cue", "any", "evidence", "none")
+
+
 def merge_rules(found: list[Attribution], f: DocFeatures, mode: str = "cue") -> list[Attribution]:
     """The model's attributions, with the rules' ones added where the model has
-    no reading of their cue (mode "cue": the cues do not overlap; "any": none
-    of the rule's cue tokens has a role in a model attribution; "none": only the
-    layout's attributions below). A rule cue in
-    two pieces ("referred to … as") replaces the model's overlapping one: the
-    model's tags cannot express a cue in two pieces. The attributions marked by
-    layout (signatures, speaker labels) join in every mode: `predict` left
-    their tokens alone."""
+    no reading of their cue. Modes:
+
+    - "cue": the rule's cue does not overlap a model cue;
+    - "any": none of the rule's cue tokens has a role in a model attribution;
+    - "evidence": as "any", and the rule holds evidence the model's features
+      lack: a quotation inside reported speech (kind "mixed") or a cue spaCy
+      misparsed. On PolNeAR dev only 17 of the 100 attributions "any" adds are
+      right; this mode keeps the few with such evidence;
+    - "none": only the layout's attributions below.
+
+    In every mode but "none", a rule cue in two pieces ("referred to … as")
+    replaces the model's overlapping one (the model's tags cannot express a cue
+    in two pieces), and so does a rule cue where the model's runs on into the
+    content. The attributions marked by layout (signatures, speaker labels) join
+    in every mode: `predict` left their tokens alone."""
     if not f.rules:
         return found
     tokens = f.words_of
     model_cues = [tokens(a.cue) for a in found]
     used = set().union(*(tokens(a.cue) | tokens(a.source) | tokens(a.content) for a in found)) if found else set()
     out = list(found)
-    for r, framed in zip(f.rules, f.framed, strict=True):
+    for r, name, framed in zip(f.rules, f.rule_names, f.framed, strict=True):
         if framed:
             out.append(dataclasses.replace(r))
             continue
@@ -624,7 +642,9 @@ def merge_rules(found: list[Attribution], f: DocFeatures, mode: str = "cue") -> 
             if (len(r.cue) > 1 or runs_on) and len(clash) == 1 and mine is found[clash[0]]:
                 out[clash[0]] = dataclasses.replace(r, score=mine.score)
             continue
-        if mode == "any" and rc & used:
+        if mode in ("any", "evidence") and rc & used:
+            continue
+        if mode == "evidence" and r.kind != "mixed" and name not in MISPARSE_RULES:
             continue
         out.append(dataclasses.replace(r))  # a copy: the rules' own list stays as it was
     return out

@@ -39,13 +39,17 @@ def split_dir(root: str | Path, split: str) -> Path:
                       f"data/{split}/attributions)")
 
 
+def annotator_files(folder: Path) -> dict[str, list[Path]]:
+    """Article name -> its annotation files, by annotator id."""
+    found: dict[str, list[Path]] = {}
+    for ann in sorted((folder / "attributions").glob("*.ann")):
+        found.setdefault(ann.stem.rsplit("_", 1)[0], []).append(ann)
+    return found
+
+
 def annotation_files(folder: Path) -> dict[str, Path]:
     """Article name -> its annotation file (first annotator id)."""
-    chosen: dict[str, Path] = {}
-    for ann in sorted((folder / "attributions").glob("*.ann")):
-        name = ann.stem.rsplit("_", 1)[0]
-        chosen.setdefault(name, ann)
-    return chosen
+    return {name: files[0] for name, files in annotator_files(folder).items()}
 
 
 def parse_ann(ann_text: str, text: str) -> list[Attribution]:
@@ -113,8 +117,25 @@ def read_split(root: str | Path, split: str = "dev", limit: int | None = None) -
         text_path = folder / "text" / f"{name}.txt"
         if not text_path.exists():
             continue
+        yield _article(name, text_path.read_text(encoding="utf-8"), ann)
+
+
+def _article(name: str, text: str, ann: Path) -> Article:
+    meta = empty_meta()
+    meta["language"] = "en"
+    return Article(id=name, text=text, meta=meta, attributions=parse_ann(ann.read_text(encoding="utf-8"), text))
+
+
+def read_annotators(root: str | Path, split: str = "dev") -> Iterator[tuple[Article, list[Article]]]:
+    """The articles of a split that several annotators labelled: the first
+    annotator's reading (the gold of `read_split`) and the others', for
+    measuring how far trained people agree."""
+    if split not in SPLITS:
+        raise CorpusError(f"unknown split {split!r}: use one of {', '.join(SPLITS)}")
+    folder = split_dir(root, split)
+    for name, files in sorted(annotator_files(folder).items()):
+        text_path = folder / "text" / f"{name}.txt"
+        if len(files) < 2 or not text_path.exists():
+            continue
         text = text_path.read_text(encoding="utf-8")
-        meta = empty_meta()
-        meta["language"] = "en"
-        yield Article(id=name, text=text, meta=meta,
-                      attributions=parse_ann(ann.read_text(encoding="utf-8"), text))
+        yield _article(name, text, files[0]), [_article(name, text, f) for f in files[1:]]
