@@ -191,3 +191,10 @@ def test_a_signature_after_a_no_break_space_and_ending_a_sentence():
             "“He should waken all of us to the danger.” ―\u00a0Julie A. Diaz Martinez\n\nThe end.")
     assert [(source, cue) for source, cue, _ in readings(text)] == [
         (["Steve Quinlan"], ["―"]), (["Julie A. Diaz Martinez"], ["―"])]
+
+
+def test_a_source_stays_in_the_paragraph_of_its_cue():
+    # spaCy parses the headline and the next paragraph as one sentence here; the source is not
+    # "this personality stuff\n\nBernie Sanders"
+    text = "Sanders: Clinton needs to get away from all of this personality stuff\n\nBernie Sanders spoke."
+    assert (["Bernie Sanders"], ["spoke"]) in [(source, cue) for source, cue, _ in readings(text)]

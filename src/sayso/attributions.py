@@ -549,13 +549,27 @@ def _to_record(doc: Doc, c: Candidate, quotes: QuoteIndex) -> Attribution:
     cue = [Span.of(text, s, e) for s, e in (c.cue_chars or _to_ranges(doc, c.cue))]
     source_ranges = []
     for s, e in (c.source_chars if c.source_chars is not None else _to_ranges(doc, c.source)):
-        s, e = _trim(text, s, e, quotes)
+        s, e = _trim(text, *_in_paragraph_of(text, s, e, cue[0].start if cue else s), quotes)
         if e > s:
             source_ranges.append((s, e))
     source = [Span.of(text, s, e) for s, e in source_ranges]
     content = [Span.of(text, s, e) for s, e in c.content]
     return Attribution(id="", kind=kind_of(content, quotes), cue=cue, source=source,
                        content=content, score=c.score)
+
+
+def _in_paragraph_of(text: str, start: int, end: int, at: int) -> tuple[int, int]:
+    """The part of [start, end) in the paragraph holding `at`: a source never runs over a
+    line break, though spaCy sometimes parses a headline and the next paragraph as one
+    sentence ("… personality stuff\n\nBernie Sanders spoke")."""
+    if "\n" not in text[start:end]:
+        return start, end
+    if end <= at:
+        return text.rindex("\n", start, end) + 1, end
+    if start >= at:
+        return start, text.index("\n", start, end)
+    after = text.find("\n", at, end)
+    return text.rfind("\n", start, at) + 1 or start, end if after < 0 else after
 
 
 # --- signatures and speaker labels ---------------------------------------------------
