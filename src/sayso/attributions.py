@@ -562,14 +562,9 @@ def _in_paragraph_of(text: str, start: int, end: int, at: int) -> tuple[int, int
     """The part of [start, end) in the paragraph holding `at`: a source never runs over a
     line break, though spaCy sometimes parses a headline and the next paragraph as one
     sentence ("… personality stuff\n\nBernie Sanders spoke")."""
-    if "\n" not in text[start:end]:
-        return start, end
-    if end <= at:
-        return text.rindex("\n", start, end) + 1, end
-    if start >= at:
-        return start, text.index("\n", start, end)
-    after = text.find("\n", at, end)
-    return text.rfind("\n", start, at) + 1 or start, end if after < 0 else after
+    anchor = min(max(at, start), end - 1)  # the source's character nearest the cue
+    after = text.find("\n", anchor, end)
+    return max(start, text.rfind("\n", start, anchor) + 1), end if after < 0 else after
 
 
 # --- signatures and speaker labels ---------------------------------------------------
@@ -584,6 +579,8 @@ _NAME_WORD = r"[A-Z][\w.'’-]*"
 _NAME = rf"{_NAME_WORD}(?:{_GAP}+(?:{_NAME_WORD}|de|la|del|van|von|da|dos|y)){{0,6}}"
 DASHES = ("―", "—", "–", "--", "-")  # what signs a quotation; the learned model's cue features read them too
 _SIGNATURE = re.compile(rf"{_GAP}*({'|'.join(DASHES)}){_GAP}*({_NAME}){_GAP}*(\(@\w+\))?")
+# where a signature may start: any dash, a hyphen only standing alone (not "well-known")
+_DASH = re.compile("|".join(r"(?<![\w-])-(?![\w-])" if d == "-" else d for d in DASHES))
 _LABEL = re.compile(rf"{_GAP}*[\"“']?{_GAP}*([A-Z][\w.'’ \xa0-]{{0,40}}?){_GAP}*:{_GAP}+(?=\S)")
 _CAPS_LABEL = re.compile(r"[A-Z][A-Z.'’ -]*[A-Z.]")
 # all-capital labels that are page furniture, not speakers
@@ -616,7 +613,7 @@ def _signature_candidates(doc: Doc, text: str, quotes: QuoteIndex) -> list[Candi
 def _dash_signatures(doc: Doc, text: str, quotes: QuoteIndex) -> list[Candidate]:
     """A dash and a name closing a line, after a quotation (or a tweet's text with its handle)."""
     found: list[Candidate] = []
-    for m in re.finditer(r"―|—|–|--|(?<![\w-])-(?![\w-])", text):
+    for m in _DASH.finditer(text):
         line_start, line_end = _line_bounds(text, m.start())
         sig = _SIGNATURE.match(text, m.start(), line_end)
         if sig is None:

@@ -203,10 +203,10 @@ def run_eval_agreement(args: argparse.Namespace) -> int:
         raise CommandError(f"{args.directory}: no {args.split} article has more than one annotation")
     _check_model(args.model)
     tokenizer = spacy.blank("en").tokenizer
+    # overlaps can pass 1 here: annotators repeat a source over attributions, and Citron's
+    # definition sums over every predicted and gold pair
     people = evaluate(((other, gold) for gold, others in groups for other in others), tokenizer).to_dict()
-    # counted per article, not per reading; overlaps can pass 1 when several attributions share a source
-    # (Citron's definition sums over every predicted and gold pair)
-    readings = people["articles"]
+    readings = people["articles"]  # the evaluator counts each reading as an article
     people["articles"] = len(groups)
     people["readings"] = readings
     predicted = analyze_many([(gold.text, gold.id, None) for gold, _ in groups], model=args.model,

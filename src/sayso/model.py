@@ -159,11 +159,9 @@ class DocFeatures:
                 self.blocked[i] = True
         # the rules' attributions as token roles: "c" cue, "s" source, "q" content
         self.rules = list(rules or ())
-        # the rule that found each (sayso.attributions); "" when not known
+        # the rule that found each (sayso.attributions); "" when not known. Those marked by
+        # layout (SIGNATURE_RULES) stand as the rules read them: the model's tags rarely see them
         self.rule_names = list(rule_names) or [""] * len(self.rules)
-        # which are marked by layout (signatures, speaker labels): the model's tags rarely see
-        # these, so they stand as the rules read them
-        self.framed = [name in SIGNATURE_RULES for name in self.rule_names]
         self.rule_role = [""] * n
         self.rule_attr = [-1] * n
         for r, a in enumerate(self.rules):
@@ -186,7 +184,7 @@ class DocFeatures:
 
     def framed_tokens(self) -> set[int]:
         """Cue and content tokens of the rules' attributions marked by layout."""
-        return {i for a, framed in zip(self.rules, self.framed, strict=True) if framed
+        return {i for a, name in zip(self.rules, self.rule_names, strict=True) if name in SIGNATURE_RULES
                 for i in self.words_of([*a.cue, *a.content])}
 
     def sentence_tokens(self, k: int) -> list[int]:
@@ -623,8 +621,8 @@ def merge_rules(found: list[Attribution], f: DocFeatures, mode: str = "cue") -> 
     model_cues = [tokens(a.cue) for a in found]
     used = set().union(*(tokens(a.cue) | tokens(a.source) | tokens(a.content) for a in found)) if found else set()
     out = list(found)
-    for r, name, framed in zip(f.rules, f.rule_names, f.framed, strict=True):
-        if framed:
+    for r, name in zip(f.rules, f.rule_names, strict=True):
+        if name in SIGNATURE_RULES:
             out.append(dataclasses.replace(r))
             continue
         if mode == "none":

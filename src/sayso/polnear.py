@@ -29,6 +29,8 @@ class CorpusError(Exception):
 def split_dir(root: str | Path, split: str) -> Path:
     """The folder holding `text/` and `attributions/` for a split, from the
     corpus root, its `data/` folder, or the split folder itself."""
+    if split not in SPLITS:
+        raise CorpusError(f"unknown split {split!r}: use one of {', '.join(SPLITS)}")
     root = Path(root)
     for candidate in (root / "data" / split, root / split, root):
         if (candidate / "text").is_dir() and (candidate / "attributions").is_dir():
@@ -105,8 +107,6 @@ def _merge_spans(spans: list[Span], text: str) -> list[Span]:
 
 def read_split(root: str | Path, split: str = "dev", limit: int | None = None) -> Iterator[Article]:
     """Gold articles of a split, in file-name order."""
-    if split not in SPLITS:
-        raise CorpusError(f"unknown split {split!r}: use one of {', '.join(SPLITS)}")
     folder = split_dir(root, split)
     files = annotation_files(folder)
     if not files:
@@ -130,8 +130,6 @@ def read_annotators(root: str | Path, split: str = "dev") -> Iterator[tuple[Arti
     """The articles of a split that several annotators labelled: the first
     annotator's reading (the gold of `read_split`) and the others', for
     measuring how far trained people agree."""
-    if split not in SPLITS:
-        raise CorpusError(f"unknown split {split!r}: use one of {', '.join(SPLITS)}")
     folder = split_dir(root, split)
     for name, files in sorted(annotator_files(folder).items()):
         text_path = folder / "text" / f"{name}.txt"
