@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -40,6 +41,14 @@ def test_same_seed_same_model(two_runs):
     for m in meta:
         m.pop("train_seconds")
     assert meta[0] == meta[1]
+
+
+def test_every_kth_train_article(polnear_dir, tmp_path):
+    # learning curves (benchmarks/learning_curve.py) train on a stride of the train split
+    result = train_polnear(polnear_dir, tmp_path / "half", replace(TINY, limit=4, every=2))
+    assert result.meta["train_articles"] == 2
+    with pytest.raises(ValueError, match="every"):
+        train_polnear(polnear_dir, tmp_path / "none", replace(TINY, every=0))
 
 
 def test_isotonic_pools_violators_by_hand():

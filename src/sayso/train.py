@@ -72,6 +72,7 @@ class TrainSettings:
     iterations: int = 100  # L-BFGS iterations per tagger (250 measured no better on dev)
     grid: Sequence[dict[str, float]] = DEFAULT_GRID
     limit: int | None = None  # train on the first N articles only (tests)
+    every: int = 1  # train on every k-th train article only (learning curves: benchmarks/learning_curve.py)
     dev_limit: int | None = None
     use_rules: bool = True
     cache: str | None = None  # a folder for the parsed corpus (speeds up experiments)
@@ -317,7 +318,10 @@ def train_polnear(root: str | Path, out_dir: str | Path, settings: TrainSettings
     out = Path(out_dir)
     base = settings.spacy_model or base_model_name()
     nlp = load_base(base)
-    train = parse_split(nlp, root, "train", settings.limit, settings.cache, progress)
+    if settings.every < 1:
+        raise ValueError("every must be at least 1")
+    # the parse is cached whole; a stride keeps the subset spread over all outlets and dates
+    train = parse_split(nlp, root, "train", settings.limit, settings.cache, progress)[:: settings.every]
     dev = parse_split(nlp, root, "dev", settings.dev_limit, settings.cache, progress)
     progress.stage("features", len(train) + len(dev))
     cue_data: list[tuple[list[list[str]], list[str]]] = []
