@@ -124,18 +124,22 @@ def test_usage_errors(capsys):
 def test_eval_polnear_missing_folder(capsys, tmp_path):
     code, _, err = run(capsys, "eval", "polnear", str(tmp_path))
     assert code == 2 and "no PolNeAR 'dev' split" in err
+    code, _, err = run(capsys, "eval", "polnear", str(tmp_path), "--bootstrap", "-1")
+    assert code == 2 and "--bootstrap" in err and len(err.strip().splitlines()) == 1
 
 
 def test_eval_polnear_dev(capsys, polnear_dir, tmp_path):
     errors = tmp_path / "errors.jsonl"
     code, out, _ = run(capsys, "eval", "polnear", str(polnear_dir), "--split", "dev", "--limit", "3",
-                       "--format", "json", "--errors", str(errors))
+                       "--format", "json", "--errors", str(errors), "--bootstrap", "50")
     assert code == 0
     result = json.loads(out)
     assert result["articles"] == 3 and result["gold"] > 0
     for name in ("cue", "source", "content", "all"):
         assert set(result[name]) == {"exact", "overlap"}
         assert 0 < result[name]["exact"]["f1"] <= 1
+        low, high = result["bootstrap"]["f1"][name]["exact"]
+        assert low <= result[name]["exact"]["f1"] <= high
     assert result["throughput"]["words_per_s"] > 0
     rows = [json.loads(line) for line in errors.read_text(encoding="utf-8").splitlines()]
     assert rows and {r["error"] for r in rows} <= {"false-positive", "false-negative"}

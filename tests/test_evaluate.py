@@ -8,7 +8,7 @@ import json
 import pytest
 import spacy
 
-from sayso.evaluate import cue_hits, error_summary, evaluate, write_errors
+from sayso.evaluate import bootstrap_intervals, cue_hits, error_summary, evaluate, write_errors
 from sayso.record import Article, Attribution, Span
 
 TEXT = "Tom said he was tired. Ann thinks it will rain."
@@ -119,6 +119,34 @@ def test_error_classes_and_summary():
 def test_cue_hits():
     tokenizer = spacy.blank("en").tokenizer
     assert cue_hits(PREDICTED.attributions, GOLD.attributions, TEXT, tokenizer) == [True, True, False]
+
+
+def test_per_article_counts_add_up_to_the_total():
+    per_article: list = []
+    pairs = [(PREDICTED, GOLD), (GOLD, GOLD)]
+    total = evaluate(pairs, spacy.blank("en").tokenizer, per_article=per_article).to_dict()
+    assert [a.articles for a in per_article] == [1, 1]
+    assert [a.exact["cue"].tp for a in per_article] == [2, 2]
+    assert total["cue"]["exact"]["precision"] == round(4 / 5, 4)  # 2 of 3 predicted, then 2 of 2
+    assert total == evaluate(pairs, spacy.blank("en").tokenizer).to_dict()
+
+
+def test_bootstrap_intervals():
+    tokenizer = spacy.blank("en").tokenizer
+    one: list = []
+    evaluate([(PREDICTED, GOLD)], tokenizer, per_article=one)
+    # one article: every resampling is that article, so the interval is its figure
+    cue_f1 = 2 * (2 / 3 * 1.0) / (2 / 3 + 1.0)
+    assert bootstrap_intervals(one, rounds=20)["cue"]["exact"] == [round(cue_f1, 4)] * 2
+    two: list = []
+    evaluate([(PREDICTED, GOLD), (GOLD, GOLD)], tokenizer, per_article=two)
+    got = bootstrap_intervals(two, rounds=200, seed=1)
+    # resamplings range from the worse article twice to the perfect one twice
+    assert got["cue"]["exact"] == [round(cue_f1, 4), 1.0]
+    assert got["content"]["overlap"][0] < got["content"]["overlap"][1] == 1.0
+    assert got == bootstrap_intervals(two, rounds=200, seed=1)
+    with pytest.raises(ValueError):
+        bootstrap_intervals([], rounds=10)
 
 
 AGREEMENT_TEXT = "The minister said the plan had failed. Officials warned of long delays."

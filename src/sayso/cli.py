@@ -134,6 +134,8 @@ def add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--agreement", action="store_true",
                    help="polnear: on the articles several people annotated, score each further annotator "
                         "against the first one (the gold), and sayso on the same articles")
+    p.add_argument("--bootstrap", type=int, default=0, metavar="N",
+                   help="polnear: 95%% intervals of the F1s from N resamplings of the articles")
     p.add_argument("--format", choices=("text", "json"), default="text")
     _add_model_options(p)
     p.add_argument("--min-score", type=float, default=0.0, metavar="X")
@@ -147,10 +149,12 @@ def run_eval(args: argparse.Namespace) -> int:
         return run_eval_agreement(args)
     import spacy
 
-    from sayso.evaluate import error_summary, evaluate, write_errors
+    from sayso.evaluate import Scores, bootstrap_intervals, error_summary, evaluate, write_errors
     from sayso.pipeline import analyze_many
     from sayso.polnear import CorpusError, read_split
 
+    if args.bootstrap < 0:
+        raise CommandError("--bootstrap must be 0 (none) or a number of resamplings")
     try:
         gold = list(read_split(args.directory, args.split, limit=args.limit))
     except CorpusError as exc:
@@ -166,8 +170,12 @@ def run_eval(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - started
     words = sum(len(g.text.split()) for g in gold)
     errors: list[dict[str, Any]] | None = [] if args.errors else None
-    scores = evaluate(zip(predicted, gold, strict=True), spacy.blank("en").tokenizer, errors)
+    per_article: list[Scores] = []
+    scores = evaluate(zip(predicted, gold, strict=True), spacy.blank("en").tokenizer, errors, per_article)
     result = scores.to_dict()
+    if args.bootstrap and per_article:
+        result["bootstrap"] = {"rounds": args.bootstrap, "level": 0.95,
+                               "f1": bootstrap_intervals(per_article, args.bootstrap)}
     n_timed = max(len(gold) - 1, 1)
     timed_words = words - (len(gold[0].text.split()) if gold else 0)
     result["throughput"] = {"articles_per_s": round(n_timed / seconds, 2) if seconds else 0.0,
@@ -235,6 +243,7 @@ def print_scores(result: dict[str, Any], out: TextIO, title: str = "") -> None:
     table = Table(title=(title + ": " if title else "") + f"PolNeAR {result['split']}: {result['articles']} "
                         f"articles, {result['gold']} gold and {result['predicted']} predicted attributions")
     table.add_column("spans")
+    intervals = result.get("bootstrap", {}).get("f1")
     for head in ("exact P", "exact R", "exact F1", "overlap P", "overlap R", "overlap F1"):
         table.add_column(head, justify="right")
     for name in ("cue", "source", "content", "all"):
@@ -255,6 +264,12 @@ def print_scores(result: dict[str, Any], out: TextIO, title: str = "") -> None:
                                 f"{counts.get(name + ' false-positive', {}).get(c, 0)}"
                                 for name in ("cue", "source", "content", "all")))
         console.print(errors)
+    if intervals:
+        ranges = [f"{name} {intervals[name]['exact'][0]:.3f}–{intervals[name]['exact'][1]:.3f}"
+                  for name in ("cue", "source", "content", "all")]
+        low, high = intervals["content"]["overlap"]
+        console.print(f"95% intervals ({result['bootstrap']['rounds']} resamplings of the articles): exact F1 "
+                      + ", ".join(ranges) + f"; content overlap F1 {low:.3f}–{high:.3f}")
     if "throughput" in result:
         t = result["throughput"]
         console.print(f"throughput: {t['articles_per_s']} articles/s, {t['words_per_s']} words/s")

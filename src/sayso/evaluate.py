@@ -11,12 +11,17 @@ character offsets to tokens, widening to whole tokens).
 - overlap (per role and all together): tokens shared by predicted and gold
   spans, summed over every predicted-gold pair, over the tokens predicted
   (precision) and the tokens in gold (recall).
+
+Intervals: the articles are resampled with replacement (a percentile
+bootstrap), so a figure comes with how much it would move on another draw of
+articles like these.
 """
 
 from __future__ import annotations
 
 import bisect
 import json
+import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -60,6 +65,18 @@ class Scores:
     articles: int = 0
     predicted: int = 0
     gold: int = 0
+
+    def add(self, other: Scores) -> None:
+        self.articles += other.articles
+        self.predicted += other.predicted
+        self.gold += other.gold
+        for name, c in other.exact.items():
+            mine = self.exact[name]
+            mine.tp, mine.fp, mine.fn = mine.tp + c.tp, mine.fp + c.fp, mine.fn + c.fn
+        for name, o in other.overlap.items():
+            ours = self.overlap[name]
+            ours.shared, ours.predicted, ours.gold = (ours.shared + o.shared, ours.predicted + o.predicted,
+                                                      ours.gold + o.gold)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"articles": self.articles, "predicted": self.predicted, "gold": self.gold}
@@ -208,13 +225,42 @@ def _describe(a: Attribution) -> dict[str, Any]:
 
 
 def evaluate(pairs: Iterable[tuple[Article, Article]], tokenizer: Any,
-             errors: list[dict[str, Any]] | None = None) -> Scores:
-    """Score (predicted, gold) article pairs."""
+             errors: list[dict[str, Any]] | None = None, per_article: list[Scores] | None = None) -> Scores:
+    """Score (predicted, gold) article pairs (each article's own counts go to `per_article` if given)."""
     scores = Scores()
     for predicted, gold in pairs:
-        score_article(predicted.attributions, gold.attributions, gold.text, tokenizer, scores,
-                      errors, gold.id)
+        own = Scores()
+        score_article(predicted.attributions, gold.attributions, gold.text, tokenizer, own, errors, gold.id)
+        scores.add(own)
+        if per_article is not None:
+            per_article.append(own)
     return scores
+
+
+def bootstrap_intervals(per_article: Sequence[Scores], rounds: int = 1000, seed: int = 0,
+                        level: float = 0.95) -> dict[str, dict[str, list[float]]]:
+    """Percentile intervals of each exact F1 and of content overlap F1 over articles drawn with replacement."""
+    if not per_article or rounds < 1:
+        raise ValueError("bootstrap needs at least one article and one round")
+    rng = random.Random(seed)
+    names = (*ROLES, "all")
+    draws: dict[str, list[float]] = {f"{n} exact": [] for n in names} | {"content overlap": []}
+    n = len(per_article)
+    for _ in range(rounds):
+        total = Scores()
+        for _ in range(n):
+            total.add(per_article[rng.randrange(n)])
+        for name in names:
+            draws[f"{name} exact"].append(total.exact[name].prf()[2])
+        draws["content overlap"].append(total.overlap["content"].prf()[2])
+    low, high = (1 - level) / 2, 1 - (1 - level) / 2
+    out: dict[str, dict[str, list[float]]] = {}
+    for key, values in draws.items():
+        values.sort()
+        span, measure = key.split()
+        bounds = [values[int(low * (rounds - 1))], values[round(high * (rounds - 1))]]
+        out.setdefault(span, {})[measure] = [round(b, 4) for b in bounds]
+    return out
 
 
 def cue_hits(predicted: Sequence[Attribution], gold: Sequence[Attribution], text: str,
