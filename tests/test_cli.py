@@ -126,6 +126,8 @@ def test_eval_polnear_missing_folder(capsys, tmp_path):
     assert code == 2 and "no PolNeAR 'dev' split" in err
     code, _, err = run(capsys, "eval", "polnear", str(tmp_path), "--bootstrap", "-1")
     assert code == 2 and "--bootstrap" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(capsys, "eval", "polnear", str(tmp_path), "--agreement", "--bootstrap", "10")
+    assert code == 2 and "not with sources or --agreement" in err and len(err.strip().splitlines()) == 1
 
 
 def test_eval_polnear_dev(capsys, polnear_dir, tmp_path):

@@ -143,6 +143,8 @@ def add_eval(sub: argparse._SubParsersAction) -> None:
 
 
 def run_eval(args: argparse.Namespace) -> int:
+    if args.bootstrap and (args.corpus == "sources" or args.agreement):
+        raise CommandError("--bootstrap works with `eval polnear` on a split, not with sources or --agreement")
     if args.corpus == "sources":
         return run_eval_sources(args)
     if args.agreement:
