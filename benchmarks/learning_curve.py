@@ -27,7 +27,7 @@ from pathlib import Path
 
 from sayso.model import AttributionModel
 from sayso.parse import load_base
-from sayso.train import TrainSettings, featurize, parse_split, score_on, train_polnear
+from sayso.train import Example, TrainSettings, featurize, parse_split, score_on, train_polnear
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT = REPO.parent / "shared" / "corpora" / "polnear"
@@ -40,14 +40,15 @@ def shipped_grid() -> tuple[dict[str, float], ...]:
     return (cue,) if cue == role else (cue, role)
 
 
-def in_sample_cue_f1(model_dir: Path, root: Path, every: int, cache: str, articles: int) -> float:
-    """Cue exact F1 on the first N of every k-th train article (trained on when k is a multiple of the stride)."""
-    sample = parse_split(load_base(), root, "train", None, cache, _Quiet())[::every][:articles]
+def in_sample_articles(root: Path, every: int, cache: str, articles: int) -> list[Example]:
+    """The first N of every k-th train article, parsed (into the cache the trainings read) and
+    featurised once: every model whose stride divides k was trained on them."""
+    sample = parse_split(load_base(), root, "train", None, cache, _StageLog())[::every][:articles]
     featurize(sample, True)
-    return score_on(AttributionModel.load(model_dir), sample)["cue"]["exact"]["f1"]
+    return sample
 
 
-class _Quiet:
+class _StageLog:
     def stage(self, name: str, total: int) -> None:
         print(f"  {name}", file=sys.stderr, flush=True)
 
@@ -74,19 +75,20 @@ def main() -> None:
     grid = shipped_grid()
     with tempfile.TemporaryDirectory(prefix="sayso-curve-") as tmp:
         cache = args.cache or str(Path(tmp) / "parsed")
+        sample = in_sample_articles(root, widest, cache, args.in_sample)
         rows = []
         for every in strides:
             print(f"training on every {every}. train article", file=sys.stderr, flush=True)
             started = time.perf_counter()
             out = Path(tmp) / f"every{every}"
             settings = TrainSettings(seed=0, every=every, grid=grid, cache=cache)
-            result = train_polnear(root, out, settings, _Quiet())
+            result = train_polnear(root, out, settings, _StageLog())
             dev = result.meta["dev"]
             rows.append({
                 "every": every,
                 "articles": result.meta["train_articles"],
                 **{s: dev[s]["exact"]["f1"] for s in SPANS},
-                "in_sample_cue": in_sample_cue_f1(out, root, widest, cache, args.in_sample),
+                "in_sample_cue": score_on(AttributionModel.load(out), sample)["cue"]["exact"]["f1"],
                 "seconds": round(time.perf_counter() - started),
             })
     print(f"PolNeAR dev exact F1 by train size (regularisation of the shipped model: {grid})")

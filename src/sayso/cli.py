@@ -143,6 +143,8 @@ def add_eval(sub: argparse._SubParsersAction) -> None:
 
 
 def run_eval(args: argparse.Namespace) -> int:
+    if args.bootstrap < 0:
+        raise CommandError("--bootstrap must be 0 (none) or a number of resamplings")
     if args.bootstrap and (args.corpus == "sources" or args.agreement):
         raise CommandError("--bootstrap works with `eval polnear` on a split, not with sources or --agreement")
     if args.corpus == "sources":
@@ -155,8 +157,6 @@ def run_eval(args: argparse.Namespace) -> int:
     from sayso.pipeline import analyze_many
     from sayso.polnear import CorpusError, read_split
 
-    if args.bootstrap < 0:
-        raise CommandError("--bootstrap must be 0 (none) or a number of resamplings")
     try:
         gold = list(read_split(args.directory, args.split, limit=args.limit))
     except CorpusError as exc:
@@ -172,10 +172,10 @@ def run_eval(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - started
     words = sum(len(g.text.split()) for g in gold)
     errors: list[dict[str, Any]] | None = [] if args.errors else None
-    per_article: list[Scores] = []
+    per_article: list[Scores] | None = [] if args.bootstrap else None
     scores = evaluate(zip(predicted, gold, strict=True), spacy.blank("en").tokenizer, errors, per_article)
     result = scores.to_dict()
-    if args.bootstrap and per_article:
+    if per_article:
         result["bootstrap"] = {"rounds": args.bootstrap, "level": 0.95,
                                "f1": bootstrap_intervals(per_article, args.bootstrap)}
     n_timed = max(len(gold) - 1, 1)
@@ -245,7 +245,6 @@ def print_scores(result: dict[str, Any], out: TextIO, title: str = "") -> None:
     table = Table(title=(title + ": " if title else "") + f"PolNeAR {result['split']}: {result['articles']} "
                         f"articles, {result['gold']} gold and {result['predicted']} predicted attributions")
     table.add_column("spans")
-    intervals = result.get("bootstrap", {}).get("f1")
     for head in ("exact P", "exact R", "exact F1", "overlap P", "overlap R", "overlap F1"):
         table.add_column(head, justify="right")
     for name in ("cue", "source", "content", "all"):
@@ -266,6 +265,7 @@ def print_scores(result: dict[str, Any], out: TextIO, title: str = "") -> None:
                                 f"{counts.get(name + ' false-positive', {}).get(c, 0)}"
                                 for name in ("cue", "source", "content", "all")))
         console.print(errors)
+    intervals = result.get("bootstrap", {}).get("f1")
     if intervals:
         ranges = [f"{name} {intervals[name]['exact'][0]:.3f}–{intervals[name]['exact'][1]:.3f}"
                   for name in ("cue", "source", "content", "all")]

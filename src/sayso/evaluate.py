@@ -244,22 +244,21 @@ def bootstrap_intervals(per_article: Sequence[Scores], rounds: int = 1000, seed:
         raise ValueError("bootstrap needs at least one article and one round")
     rng = random.Random(seed)
     names = (*ROLES, "all")
-    draws: dict[str, list[float]] = {f"{n} exact": [] for n in names} | {"content overlap": []}
+    draws: dict[tuple[str, str], list[float]] = {(name, "exact"): [] for name in names}
+    draws["content", "overlap"] = []
     n = len(per_article)
     for _ in range(rounds):
         total = Scores()
         for _ in range(n):
             total.add(per_article[rng.randrange(n)])
         for name in names:
-            draws[f"{name} exact"].append(total.exact[name].prf()[2])
-        draws["content overlap"].append(total.overlap["content"].prf()[2])
-    low, high = (1 - level) / 2, 1 - (1 - level) / 2
+            draws[name, "exact"].append(total.exact[name].prf()[2])
+        draws["content", "overlap"].append(total.overlap["content"].prf()[2])
+    low, high = int((1 - level) / 2 * (rounds - 1)), round((1 + level) / 2 * (rounds - 1))
     out: dict[str, dict[str, list[float]]] = {}
-    for key, values in draws.items():
+    for (span, measure), values in draws.items():
         values.sort()
-        span, measure = key.split()
-        bounds = [values[int(low * (rounds - 1))], values[round(high * (rounds - 1))]]
-        out.setdefault(span, {})[measure] = [round(b, 4) for b in bounds]
+        out.setdefault(span, {})[measure] = [round(values[low], 4), round(values[high], 4)]
     return out
 
 

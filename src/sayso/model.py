@@ -187,6 +187,10 @@ class DocFeatures:
         return {i for a, name in zip(self.rules, self.rule_names, strict=True) if name in SIGNATURE_RULES
                 for i in self.words_of([*a.cue, *a.content])}
 
+    def word(self, i: int) -> str:
+        """Token i as written in the text (not lower-cased)."""
+        return self.text[self.idx[i]:self.end[i]]
+
     def sentence_tokens(self, k: int) -> list[int]:
         s, e = self.sents[k]
         return [i for i in range(s, e) if not self.space[i]]
@@ -205,7 +209,7 @@ class DocFeatures:
             # "WALLACE: …", "Poll: …": a speaker's name and a colon open transcripts and headlines
             "pp=" + _dist_bucket(self.para_pos[i]),
         ]
-        word = self.text[self.idx[i]:self.end[i]]
+        word = self.word(i)
         if len(word) > 1 and word.isupper():
             feats.append("upper")
         if self.title[i]:
@@ -243,7 +247,7 @@ class DocFeatures:
         if (word == ":" or word in DASHES) and i > 0:
             # a label or a signature before a colon or a dash: "WALLACE:", "— Paul Ryan"
             p = i - 1
-            pword = self.text[self.idx[p]:self.end[p]]
+            pword = self.word(p)
             feats += ["pu=" + str(len(pword) > 1 and pword.isupper()), "pe=" + self.ent[p],
                       "pq=" + str(self.inq[p] >= 0), "ppp=" + _dist_bucket(self.para_pos[p])]
         for off in (-2, -1, 1, 2):

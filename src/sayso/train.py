@@ -313,13 +313,13 @@ def summary(scores: dict[str, Any]) -> float:
 def train_polnear(root: str | Path, out_dir: str | Path, settings: TrainSettings = TrainSettings(),
                   progress: Progress | None = None) -> TrainResult:
     """Train on PolNeAR train, select on dev, write the model directory."""
+    if settings.every < 1:
+        raise ValueError("every must be at least 1")
     progress = progress or NoProgress()
     started = time.perf_counter()
     out = Path(out_dir)
     base = settings.spacy_model or base_model_name()
     nlp = load_base(base)
-    if settings.every < 1:
-        raise ValueError("every must be at least 1")
     # the parse is cached whole; a stride keeps the subset spread over all outlets and dates
     train = parse_split(nlp, root, "train", settings.limit, settings.cache, progress)[:: settings.every]
     dev = parse_split(nlp, root, "dev", settings.dev_limit, settings.cache, progress)
