@@ -44,6 +44,11 @@ class Counts:
         f = 2 * p * r / (p + r) if p + r else 0.0
         return p, r, f
 
+    def add(self, other: Counts) -> None:
+        self.tp += other.tp
+        self.fp += other.fp
+        self.fn += other.fn
+
 
 @dataclass
 class Overlap:
@@ -56,6 +61,11 @@ class Overlap:
         r = self.shared / self.gold if self.gold else 0.0
         f = 2 * p * r / (p + r) if p + r else 0.0
         return p, r, f
+
+    def add(self, other: Overlap) -> None:
+        self.shared += other.shared
+        self.predicted += other.predicted
+        self.gold += other.gold
 
 
 @dataclass
@@ -70,13 +80,10 @@ class Scores:
         self.articles += other.articles
         self.predicted += other.predicted
         self.gold += other.gold
-        for name, c in other.exact.items():
-            mine = self.exact[name]
-            mine.tp, mine.fp, mine.fn = mine.tp + c.tp, mine.fp + c.fp, mine.fn + c.fn
-        for name, o in other.overlap.items():
-            ours = self.overlap[name]
-            ours.shared, ours.predicted, ours.gold = (ours.shared + o.shared, ours.predicted + o.predicted,
-                                                      ours.gold + o.gold)
+        for name, counts in other.exact.items():
+            self.exact[name].add(counts)
+        for name, overlap in other.overlap.items():
+            self.overlap[name].add(overlap)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"articles": self.articles, "predicted": self.predicted, "gold": self.gold}
