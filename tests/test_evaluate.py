@@ -8,7 +8,7 @@ import json
 import pytest
 import spacy
 
-from sayso.evaluate import bootstrap_intervals, cue_hits, error_summary, evaluate, write_errors
+from sayso.evaluate import bootstrap_intervals, cue_hits, error_summary, evaluate, percentile_ranks, write_errors
 from sayso.record import Article, Attribution, Span
 
 TEXT = "Tom said he was tired. Ann thinks it will rain."
@@ -147,6 +147,17 @@ def test_bootstrap_intervals():
     assert got == bootstrap_intervals(two, rounds=200, seed=1)
     with pytest.raises(ValueError):
         bootstrap_intervals([], rounds=10)
+
+
+@pytest.mark.parametrize(("rounds", "level", "ranks"), [
+    (1000, 0.95, (24, 975)),  # 24.975 and 974.025 rounded outwards
+    (1001, 0.95, (25, 975)),  # exact ranks stay as they are
+    (200, 0.95, (4, 195)),
+    (20, 0.95, (0, 19)),
+    (1, 0.95, (0, 0)),
+])
+def test_percentile_ranks_are_symmetric_and_outward(rounds, level, ranks):
+    assert percentile_ranks(rounds, level) == ranks
 
 
 AGREEMENT_TEXT = "The minister said the plan had failed. Officials warned of long delays."

@@ -133,6 +133,19 @@ def test_merge_takes_a_rule_cue_in_two_pieces():
     assert merged[0].score == 0.7  # the score stays the model's
 
 
+def test_merge_keeps_the_model_cue_when_as_introduces_no_quotation():
+    # PolNeAR counts "described" alone as the cue of "described the plan as a disaster"
+    text = "The senator described the plan as a disaster."
+    f = _doc_features(text)
+    rule = next(a for a in f.rules if len(a.cue) == 2)
+    assert rule.kind == "indirect"
+    described = Span.of(text, text.index("described"), text.index(" the plan"))
+    model_only = [Attribution(id="", kind="indirect", cue=[described], source=rule.source,
+                              content=[Span.of(text, text.index("the plan"), len(text) - 1)], score=0.7)]
+    merged = merge_rules(model_only, f, "any")
+    assert len(merged) == 1 and texts(merged[0].cue) == ["described"]
+
+
 @pytest.mark.parametrize(("text", "model_cue", "merged_cue"), [
     # the model's cue runs on into the noun phrase the rules read as content: the rules' reading wins
     ("The minister confirmed a plan for an exit corridor had failed.", "confirmed a plan for", "confirmed"),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import math
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -244,6 +245,13 @@ def evaluate(pairs: Iterable[tuple[Article, Article]], tokenizer: Any,
     return scores
 
 
+def percentile_ranks(rounds: int, level: float) -> tuple[int, int]:
+    """The ranks of an interval's ends among `rounds` sorted draws: rounded outwards,
+    so the interval is symmetric (low + high = rounds - 1) and never narrower than `level`."""
+    low = math.floor((1 - level) / 2 * (rounds - 1) + 1e-9)
+    return low, rounds - 1 - low
+
+
 def bootstrap_intervals(per_article: Sequence[Scores], rounds: int = 1000, seed: int = 0,
                         level: float = 0.95) -> dict[str, dict[str, list[float]]]:
     """Percentile intervals of each exact F1 and of content overlap F1 over articles drawn with replacement."""
@@ -261,7 +269,7 @@ def bootstrap_intervals(per_article: Sequence[Scores], rounds: int = 1000, seed:
         for name in names:
             draws[name, "exact"].append(total.exact[name].prf()[2])
         draws["content", "overlap"].append(total.overlap["content"].prf()[2])
-    low, high = int((1 - level) / 2 * (rounds - 1)), round((1 + level) / 2 * (rounds - 1))
+    low, high = percentile_ranks(rounds, level)
     out: dict[str, dict[str, list[float]]] = {}
     for (span, measure), values in draws.items():
         values.sort()
