@@ -106,6 +106,21 @@ def test_repeated_ids_and_texts_are_skipped(tmp_path):
     assert (summary.done, summary.skipped, summary.failed) == (1, 2, 0)
 
 
+KILLED_RUN = """
+import sys
+from sayso.corpus import RunOptions, run_corpus
+from sayso.read import ReadOptions
+
+class Committed:
+    # run_corpus reports its counts after each batch it has committed to the store
+    def start(self, total): pass
+    def update(self, summary): print("committed", summary.done, flush=True)
+    def stop(self): pass
+
+run_corpus([sys.argv[1]], sys.argv[2], ReadOptions(), RunOptions(jobs=2, batch_size=4), progress=Committed())
+"""
+
+
 def test_a_run_killed_part_way_and_resumed_loses_and_repeats_nothing(tmp_path):
     feed = tmp_path / "feed.jsonl"
     n = 120
@@ -115,13 +130,14 @@ def test_a_run_killed_part_way_and_resumed_loses_and_repeats_nothing(tmp_path):
     run_corpus([str(feed)], reference, ReadOptions(), RunOptions(jobs=1, batch_size=4))
 
     db = tmp_path / "killed.duckdb"
-    open_store(db).close()  # so the write-ahead log appears only when the first batch is committed
-    command = [sys.executable, "-m", "sayso", "run", str(feed), "--db", str(db), "-j", "2", "--batch-size", "4"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    wal = Path(f"{db}.wal")
-    deadline = time.monotonic() + 120
-    while not (wal.exists() and wal.stat().st_size > 0) and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
+    # `sayso run -j 2 --batch-size 4`, saying when each batch is committed, so that the kill
+    # comes after the first commit (a write-ahead log that merely exists may hold half a commit)
+    killed_run = [sys.executable, "-c", KILLED_RUN, str(feed), str(db)]
+    process = subprocess.Popen(killed_run, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    assert first.startswith("committed"), first + process.stderr.read() if process.stderr else first
     assert process.poll() is None, "the run ended before it could be killed"
     os.kill(process.pid, signal.SIGKILL)  # the main process only, as the kernel's OOM killer would
     process.wait()
@@ -132,6 +148,7 @@ def test_a_run_killed_part_way_and_resumed_loses_and_repeats_nothing(tmp_path):
         time.sleep(0.2)
     assert orphans == []
 
+    command = [sys.executable, "-m", "sayso", "run", str(feed), "--db", str(db), "-j", "2", "--batch-size", "4"]
     resumed = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     done, skipped = (int(resumed.stdout.split(" done")[0].split()[-1]),
