@@ -121,29 +121,22 @@ def test_merge_on_evidence_adds_a_rule_reading_of_a_misparsed_cue():
     assert [a.cue[0].text for a in merged] == ["said", "raged"]
 
 
-def test_merge_takes_a_rule_cue_in_two_pieces():
-    text = "One soldier referred to his commanders as “jackals”."
-    f = _doc_features(text)
-    rule = next(a for a in f.rules if len(a.cue) == 2)
-    referred = Span.of(text, text.index("referred"), text.index(" his"))
-    model_only = [Attribution(id="", kind="indirect", cue=[referred], source=rule.source,
-                              content=[Span.of(text, text.index("his"), len(text) - 1)], score=0.7)]
-    merged = merge_rules(model_only, f, "any")
-    assert len(merged) == 1 and texts(merged[0].cue) == ["referred to", "as"]
-    assert merged[0].score == 0.7  # the score stays the model's
-
-
-def test_merge_keeps_the_model_cue_when_as_introduces_no_quotation():
+@pytest.mark.parametrize(("text", "verb", "rest", "kind", "merged_cue"), [
+    # around a quotation the rules' cue in two pieces replaces the model's (its tags cannot express it)
+    ("One soldier referred to his commanders as “jackals”.", "referred", "his", "direct", ["referred to", "as"]),
     # PolNeAR counts "described" alone as the cue of "described the plan as a disaster"
-    text = "The senator described the plan as a disaster."
+    ("The senator described the plan as a disaster.", "described", "the plan", "indirect", ["described"]),
+])
+def test_merge_takes_a_rule_cue_in_two_pieces_only_around_a_quotation(text, verb, rest, kind, merged_cue):
     f = _doc_features(text)
     rule = next(a for a in f.rules if len(a.cue) == 2)
-    assert rule.kind == "indirect"
-    described = Span.of(text, text.index("described"), text.index(" the plan"))
-    model_only = [Attribution(id="", kind="indirect", cue=[described], source=rule.source,
-                              content=[Span.of(text, text.index("the plan"), len(text) - 1)], score=0.7)]
+    assert rule.kind == kind
+    cue = Span.of(text, text.index(verb), text.index(" " + rest))
+    model_only = [Attribution(id="", kind="indirect", cue=[cue], source=rule.source,
+                              content=[Span.of(text, text.index(rest), len(text) - 1)], score=0.7)]
     merged = merge_rules(model_only, f, "any")
-    assert len(merged) == 1 and texts(merged[0].cue) == ["described"]
+    assert len(merged) == 1 and texts(merged[0].cue) == merged_cue
+    assert merged[0].score == 0.7  # the score stays the model's
 
 
 @pytest.mark.parametrize(("text", "model_cue", "merged_cue"), [

@@ -135,9 +135,9 @@ def test_a_run_killed_part_way_and_resumed_loses_and_repeats_nothing(tmp_path):
     killed_run = [sys.executable, "-c", KILLED_RUN, str(feed), str(db)]
     process = subprocess.Popen(killed_run, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                start_new_session=True)
-    assert process.stdout is not None
+    assert process.stdout is not None and process.stderr is not None
     first = process.stdout.readline()
-    assert first.startswith("committed"), first + process.stderr.read() if process.stderr else first
+    assert first.startswith("committed"), first + process.stderr.read()
     assert process.poll() is None, "the run ended before it could be killed"
     os.kill(process.pid, signal.SIGKILL)  # the main process only, as the kernel's OOM killer would
     process.wait()
