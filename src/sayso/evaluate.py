@@ -33,6 +33,14 @@ ROLES = ("cue", "source", "content")
 TokenSpans = tuple[tuple[int, int], ...]
 
 
+def precision_recall_f1(hits: int, predicted: int, gold: int) -> tuple[float, float, float]:
+    """Precision, recall and F1 of `hits` among `predicted` and `gold` (0.0 where undefined)."""
+    p = hits / predicted if predicted else 0.0
+    r = hits / gold if gold else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
 @dataclass
 class Counts:
     tp: int = 0
@@ -40,10 +48,7 @@ class Counts:
     fn: int = 0
 
     def prf(self) -> tuple[float, float, float]:
-        p = self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-        r = self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-        f = 2 * p * r / (p + r) if p + r else 0.0
-        return p, r, f
+        return precision_recall_f1(self.tp, self.tp + self.fp, self.tp + self.fn)
 
     def add(self, other: Counts) -> None:
         self.tp += other.tp
@@ -58,10 +63,7 @@ class Overlap:
     gold: int = 0
 
     def prf(self) -> tuple[float, float, float]:
-        p = self.shared / self.predicted if self.predicted else 0.0
-        r = self.shared / self.gold if self.gold else 0.0
-        f = 2 * p * r / (p + r) if p + r else 0.0
-        return p, r, f
+        return precision_recall_f1(self.shared, self.predicted, self.gold)
 
     def add(self, other: Overlap) -> None:
         self.shared += other.shared
