@@ -43,7 +43,7 @@ _nlp: Any = None
 
 def _load_spacy() -> None:
     global _nlp
-    from sayso.parse import load_base
+    from sayso.nlp.parse import load_base
 
     _nlp = load_base()
 

@@ -25,9 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from sayso.model import AttributionModel
-from sayso.parse import load_base
-from sayso.train import Example, TrainSettings, featurize, parse_split, score_on, train_polnear
+from sayso.nlp.attributions.taggers import AttributionModel
+from sayso.nlp.parse import load_base
+from sayso.training.train import Example, TrainSettings, featurize, parse_split, score_on, train_polnear
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT = REPO.parent / "shared" / "corpora" / "polnear"

@@ -56,7 +56,7 @@ def timed(command: list[str]) -> tuple[float, str]:
 def table_rows(db: Path, table: str) -> dict[tuple[str, ...], dict[str, Any]]:
     import duckdb
 
-    from sayso.store import COLUMNS
+    from sayso.corpus.store import COLUMNS
 
     keys = ("id",) if table == "documents" else ("doc_id", "id")
     columns = [c for c in COLUMNS[table] if c not in IGNORED]
@@ -72,7 +72,7 @@ def table_rows(db: Path, table: str) -> dict[tuple[str, ...], dict[str, Any]]:
 
 def compare(run_db: Path, spark_db: Path) -> list[str]:
     """Differences between the two stores: records, then rows per table."""
-    from sayso.store import iter_articles, open_store
+    from sayso.corpus.store import iter_articles, open_store
 
     lines = []
     records = []

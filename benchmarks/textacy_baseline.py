@@ -14,11 +14,11 @@ import json
 import spacy
 from textacy.extract.triples import direct_quotations
 
-from sayso.evaluate import evaluate
-from sayso.parse import load_base
-from sayso.polnear import read_split
-from sayso.quotes import QuoteIndex, find_quotes, kind_of
+from sayso.nlp.parse import load_base
+from sayso.nlp.quotes import QuoteIndex, find_quotes, kind_of
 from sayso.record import Article, Attribution, Span
+from sayso.training.evaluate import evaluate
+from sayso.training.polnear import read_split
 
 
 def _spans(text: str, tokens) -> list[Span]:

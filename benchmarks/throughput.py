@@ -66,7 +66,7 @@ def peak_memory(which: str, folder: Path, limit: int | None, batch_size: int, mo
         "sys.path[:0] = [cfg['src'], cfg['bench']]\n"
         "from pathlib import Path\n"
         "from throughput import load_texts, run\n"
-        "from sayso.parse import cached_base\n"
+        "from sayso.nlp.parse import cached_base\n"
         "texts = load_texts(Path(cfg['folder']), cfg['limit'])\n"
         "run(cfg['which'], cached_base(), texts, cfg['batch_size'], cfg['model'])\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
@@ -90,7 +90,7 @@ def main() -> None:
     args = parser.parse_args()
 
     sys.path.insert(0, str(REPO / "src"))
-    from sayso.parse import cached_base
+    from sayso.nlp.parse import cached_base
 
     folder = Path(args.folder)
     texts = load_texts(folder, args.limit)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import sayso
-from sayso.clean import detect_language, find_boilerplate
+from sayso.nlp.clean import detect_language, find_boilerplate
 
 
 @pytest.mark.parametrize(

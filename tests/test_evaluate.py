@@ -8,8 +8,15 @@ import json
 import pytest
 import spacy
 
-from sayso.evaluate import bootstrap_intervals, cue_hits, error_summary, evaluate, percentile_ranks, write_errors
 from sayso.record import Article, Attribution, Span
+from sayso.training.evaluate import (
+    bootstrap_intervals,
+    cue_hits,
+    error_summary,
+    evaluate,
+    percentile_ranks,
+    write_errors,
+)
 
 TEXT = "Tom said he was tired. Ann thinks it will rain."
 #       0   4    9  12  16   21 23  27     34 37   42  46
@@ -179,7 +186,7 @@ def _ann(*attributions: tuple[str, str, str]) -> str:
 
 def test_agreement_scores_further_annotators_against_the_first(tmp_path, capsys):
     from sayso.cli import main
-    from sayso.polnear import read_annotators
+    from sayso.training.polnear import read_annotators
 
     dev = tmp_path / "data" / "dev"
     (dev / "text").mkdir(parents=True)

@@ -8,7 +8,7 @@ import csv
 import duckdb
 
 from sayso.cli import main
-from sayso.store import COLUMNS, TABLES
+from sayso.corpus.store import COLUMNS, TABLES
 
 
 def test_export_jsonl_is_exactly_the_analyze_output(tmp_path, example_text, capsys):
@@ -50,7 +50,7 @@ def test_export_errors_are_one_line(tmp_path, capsys):
     assert main(["export", "--db", str(tmp_path / "none.duckdb"), "--format", "jsonl", "-o", "-"]) == 2
     assert capsys.readouterr().err.strip().endswith("no such corpus store (write one with `sayso run`)")
     db = tmp_path / "c.duckdb"
-    from sayso.store import open_store
+    from sayso.corpus.store import open_store
 
     open_store(db).close()
     assert main(["export", "--db", str(db), "--format", "jsonl", "--table", "sources", "-o", "-"]) == 2

@@ -8,9 +8,8 @@ from importlib import resources
 import pytest
 
 import sayso
-from sayso.attributions import RuleFinder
-from sayso.clean import find_boilerplate
-from sayso.model import (
+from sayso.nlp.attributions.rules import RuleFinder
+from sayso.nlp.attributions.taggers import (
     FORMAT,
     META_FILE,
     AttributionModel,
@@ -21,7 +20,8 @@ from sayso.model import (
     load_finder,
     merge_rules,
 )
-from sayso.parse import cached_base
+from sayso.nlp.clean import find_boilerplate
+from sayso.nlp.parse import cached_base
 from sayso.record import Attribution, Span
 
 
@@ -169,7 +169,7 @@ def test_bad_model_directory_is_one_line(tmp_path, setup):
             (path / "cue.crfsuite").write_bytes(b"not a model")
             (path / "role.crfsuite").write_bytes(b"not a model")
         if setup == "unknown merge":
-            shipped = resources.files("sayso.models").joinpath("attribution")
+            shipped = resources.files("sayso.nlp.attributions").joinpath("model")
             for name in ("cue.crfsuite", "role.crfsuite"):
                 (path / name).write_bytes(shipped.joinpath(name).read_bytes())
             meta = json.loads(shipped.joinpath(META_FILE).read_text(encoding="utf-8"))

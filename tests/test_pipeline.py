@@ -6,7 +6,7 @@ import pytest
 import spacy
 
 import sayso
-from sayso.parse import base_model_name
+from sayso.nlp.parse import base_model_name
 
 GOOD = "“We will win,” the senator said."
 
@@ -38,8 +38,8 @@ def test_analyze_many_keeps_every_item_in_order():
 
 def test_worker_processes_give_the_same_records():
     items = [(GOOD, f"d{i}", None) for i in range(5)] + [("", "bad", None)]
-    one = [a.to_dict() for a in sayso.analyze_many(items, n_process=1, batch_size=2)]
-    two = [a.to_dict() for a in sayso.analyze_many(items, n_process=2, batch_size=2)]
+    one = [a.to_dict() for a in sayso.analyze_many(items, jobs=1, batch_size=2)]
+    two = [a.to_dict() for a in sayso.analyze_many(items, jobs=2, batch_size=2)]
     assert one == two
     assert one[-1]["error"] == "empty text"
 

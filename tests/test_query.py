@@ -13,10 +13,8 @@ from typing import Any
 import pytest
 
 from sayso.cli import main
-from sayso.corpus import RunOptions, run_corpus
-from sayso.export import export_jsonl
-from sayso.profile import UNNAMED_TYPES
-from sayso.query import (
+from sayso.corpus.export import export_jsonl
+from sayso.corpus.query import (
     QueryError,
     attributions_by_source,
     matching_sources,
@@ -25,8 +23,10 @@ from sayso.query import (
     run_sql,
     search_content,
 )
-from sayso.read import ReadOptions
-from sayso.store import counts, open_store
+from sayso.corpus.run import run_corpus
+from sayso.corpus.store import counts, open_store
+from sayso.nlp.profile import UNNAMED_TYPES
+from sayso.settings import Settings
 
 NAMED = ("person", "organization")
 
@@ -51,8 +51,8 @@ def store(tmp_path_factory, example_text) -> tuple[Path, list[dict[str, Any]]]:
     feed = folder / "feed.jsonl"
     feed.write_text("".join(json.dumps(i) + "\n" for i in items), encoding="utf-8")
     db = folder / "corpus.duckdb"
-    summary = run_corpus([str(feed)], db, ReadOptions(), RunOptions(jobs=1))
-    assert summary.done == len(items)
+    summary = run_corpus([str(feed)], db, Settings(jobs=1))
+    assert summary.analysed == len(items)
     con = open_store(db, read_only=True)
     out = io.StringIO()
     export_jsonl(con, out)

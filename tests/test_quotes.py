@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sayso.quotes import QuoteIndex, find_quotes, kind_of
+from sayso.nlp.quotes import QuoteIndex, find_quotes, kind_of
 from sayso.record import Span
 
 

@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from sayso.read import (
+from sayso.corpus.read import (
     BadRecord,
     Document,
     InputError,
-    ReadOptions,
     count_records,
     decode_text,
     read_corpus,
     read_text_file,
 )
+from sayso.settings import Settings
 
 ARTICLE_HTML = """<html><head><title>Minister resigns</title>
 <meta name="author" content="Jane Roe"><meta property="og:site_name" content="Example News">
@@ -82,7 +82,7 @@ def test_folders_and_globs_of_text_files(tmp_path):
     missing = list(read_corpus([str(tmp_path / "nothing-*.txt")]))
     assert len(missing) == 1 and isinstance(missing[0], BadRecord)
     assert count_records([str(tmp_path)]) == 3
-    not_polnear = list(read_corpus([str(tmp_path)], ReadOptions(input_format="polnear")))
+    not_polnear = list(read_corpus([str(tmp_path)], Settings(input_format="polnear")))
     assert len(not_polnear) == 1 and "not a PolNeAR-layout folder" in not_polnear[0].reason
 
 
@@ -114,7 +114,7 @@ def test_json_lines_fields_meta_and_bad_lines(tmp_path):
     path = tmp_path / "news.jsonl.gz"
     with gzip.open(path, "wt", encoding="utf-8") as fh:
         fh.write("\n".join(lines) + "\n")
-    options = ReadOptions(id_field="doc", text_field="body", meta_fields={"outlet": "site"})
+    options = Settings(id_field="doc", text_field="body", meta_fields={"outlet": "site"})
     records = list(read_corpus([str(path)], options))
     assert len(records) == 6  # the blank line is not a record
     first, last = records[0], records[-1]

@@ -15,9 +15,9 @@ import duckdb
 import pytest
 
 from sayso.cli import main
-from sayso.corpus import RunOptions, run_corpus
-from sayso.read import ReadOptions
-from sayso.store import iter_articles, open_store
+from sayso.corpus.run import run_corpus
+from sayso.corpus.store import iter_articles, open_store
+from sayso.settings import Settings
 from tests.test_read import page, write_warc
 
 
@@ -65,7 +65,7 @@ def test_mixed_corpus_every_good_document_once_every_bad_one_in_errors(tmp_path,
     db = tmp_path / "corpus.duckdb"
     assert main(["run", str(root), "--db", str(db), "-j", "1", "--max-chars", "2000", "--quiet"]) == 0
     out = capsys.readouterr().out
-    assert "7 done, 0 skipped, 6 failed" in out
+    assert "7 analysed, 0 skipped, 6 failed" in out
     ids, errors = stored(db)
     warc_ids = [i for i in ids if i.startswith("urn:uuid:")]
     assert len(warc_ids) == 2 and set(ids) - set(warc_ids) == good and len(ids) == len(set(ids))
@@ -81,7 +81,7 @@ def test_mixed_corpus_every_good_document_once_every_bad_one_in_errors(tmp_path,
     assert j1.meta["outlet"] == "Wire" and j1.attributions and not j1.check()
     # Running again stores nothing twice and repeats no error row.
     assert main(["run", str(root), "--db", str(db), "-j", "1", "--max-chars", "2000", "--quiet"]) == 0
-    assert "0 done, 7 skipped, 6 failed" in capsys.readouterr().out
+    assert "0 analysed, 7 skipped, 6 failed" in capsys.readouterr().out
     assert stored(db) == (ids, errors)
 
 
@@ -100,24 +100,24 @@ def test_repeated_ids_and_texts_are_skipped(tmp_path):
              json.dumps({"id": "other", "text": story(1)})]
     feed = tmp_path / "feed.jsonl"
     feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    summary = run_corpus([str(feed)], tmp_path / "a.duckdb", ReadOptions(), RunOptions(jobs=1))
-    assert (summary.done, summary.skipped, summary.failed) == (2, 1, 0)
-    summary = run_corpus([str(feed)], tmp_path / "b.duckdb", ReadOptions(), RunOptions(jobs=1, skip_same_text=True))
-    assert (summary.done, summary.skipped, summary.failed) == (1, 2, 0)
+    summary = run_corpus([str(feed)], tmp_path / "a.duckdb", Settings(jobs=1))
+    assert (summary.analysed, summary.skipped, summary.failed) == (2, 1, 0)
+    summary = run_corpus([str(feed)], tmp_path / "b.duckdb", Settings(jobs=1, skip_same_text=True))
+    assert (summary.analysed, summary.skipped, summary.failed) == (1, 2, 0)
 
 
 KILLED_RUN = """
 import sys
-from sayso.corpus import RunOptions, run_corpus
-from sayso.read import ReadOptions
+from sayso.corpus.run import run_corpus
+from sayso.settings import Settings
 
 class Committed:
     # run_corpus reports its counts after each batch it has committed to the store
     def start(self, total): pass
-    def update(self, summary): print("committed", summary.done, flush=True)
+    def update(self, summary): print("committed", summary.analysed, flush=True)
     def stop(self): pass
 
-run_corpus([sys.argv[1]], sys.argv[2], ReadOptions(), RunOptions(jobs=2, batch_size=4), progress=Committed())
+run_corpus([sys.argv[1]], sys.argv[2], Settings(jobs=2, batch_size=4), progress=Committed())
 """
 
 
@@ -127,7 +127,7 @@ def test_a_run_killed_part_way_and_resumed_loses_and_repeats_nothing(tmp_path):
     feed.write_text("".join(json.dumps({"id": f"d{i:03}", "text": story(i)}) + "\n" for i in range(n)),
                     encoding="utf-8")
     reference = tmp_path / "reference.duckdb"
-    run_corpus([str(feed)], reference, ReadOptions(), RunOptions(jobs=1, batch_size=4))
+    run_corpus([str(feed)], reference, Settings(jobs=1, batch_size=4))
 
     db = tmp_path / "killed.duckdb"
     # `sayso run -j 2 --batch-size 4`, saying when each batch is committed, so that the kill
@@ -151,7 +151,7 @@ def test_a_run_killed_part_way_and_resumed_loses_and_repeats_nothing(tmp_path):
     command = [sys.executable, "-m", "sayso", "run", str(feed), "--db", str(db), "-j", "2", "--batch-size", "4"]
     resumed = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
-    done, skipped = (int(resumed.stdout.split(" done")[0].split()[-1]),
+    done, skipped = (int(resumed.stdout.split(" analysed")[0].split()[-1]),
                      int(resumed.stdout.split(" skipped")[0].split()[-1]))
     assert done > 0 and skipped > 0 and done + skipped == n, resumed.stdout
 
@@ -182,7 +182,7 @@ def test_worker_processes_read_the_input_only_a_few_batches_ahead():
             consumed += 1
             yield story(i), f"d{i}", None
 
-    results = analyze_many(items(), n_process=2, batch_size=2)
+    results = analyze_many(items(), jobs=2, batch_size=2)
     first = next(results)
     assert consumed <= 2 * 2 * 2 + 2  # two batches per worker in flight, and the one being read
     rest = list(results)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import sayso
-from sayso.evaluate_sources import read_handmade, read_polnear_speakers, score_sources
-from sayso.parse import cached_base
+from sayso.nlp.parse import cached_base
+from sayso.training.sources import read_handmade, read_polnear_speakers, score_sources
 
 DATA = Path(__file__).parent / "data"
 HANDMADE = DATA / "sources_handmade.jsonl"

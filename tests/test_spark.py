@@ -15,9 +15,9 @@ import pytest
 
 from sayso import analyze_many
 from sayso.cli import main
+from sayso.corpus.spark import SparkError, analyze_frame, find_java_home, spark_session
+from sayso.corpus.store import COLUMNS, article_from_rows, article_rows, iter_articles, open_store
 from sayso.record import text_id
-from sayso.spark import SparkError, analyze_frame, find_java_home, spark_session
-from sayso.store import COLUMNS, article_from_rows, article_rows, iter_articles, open_store
 
 pytest.importorskip("pyspark")
 pytest.importorskip("pyarrow")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sayso.lexicon import cue_lexicon, hedge_lexicon
-from sayso.stance import find_hedges, stance_of_cue
+from sayso.nlp.lexicon import cue_lexicon, hedge_lexicon
+from sayso.nlp.stance import find_hedges, stance_of_cue
 
 
 def stances_of(article, cue_text):

@@ -7,8 +7,7 @@ import json
 import duckdb
 import pytest
 
-from sayso.record import Article
-from sayso.store import (
+from sayso.corpus.store import (
     COLUMNS,
     ErrorRow,
     Provenance,
@@ -23,6 +22,7 @@ from sayso.store import (
     stored_ids,
     write_articles,
 )
+from sayso.record import Article
 
 
 def test_article_rows_hold_the_record_fields(example_article):

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from sayso.model import CUE_FILE, META_FILE, ROLE_FILE, AttributionModel
-from sayso.train import TrainSettings, isotonic, train_polnear
+from sayso.nlp.attributions.taggers import CUE_FILE, META_FILE, ROLE_FILE, AttributionModel
+from sayso.training.train import TrainSettings, isotonic, train_polnear
 
 TINY = TrainSettings(seed=3, iterations=8, limit=3, dev_limit=2, grid=({"c1": 0.05, "c2": 0.01},))
 
@@ -60,6 +60,6 @@ def test_isotonic_pools_violators_by_hand():
 
 
 def _parse(text: str):
-    from sayso.parse import cached_base
+    from sayso.nlp.parse import cached_base
 
     return cached_base()(text)

@@ -234,7 +234,7 @@ NEWEST_FIRST = ["bridge-2", "budget-1", "bridge-1"]
 def build_store(path) -> list[Article]:
     """Analyse the CORPUS texts and store them as `sayso run` would."""
     import sayso
-    from sayso.store import open_store, write_articles
+    from sayso.corpus.store import open_store, write_articles
 
     articles = list(sayso.analyze_many(CORPUS))
     con = open_store(path)
@@ -342,7 +342,8 @@ def test_articles_outlet_and_article_pages(corpus_client):
 def test_the_store_is_opened_read_only(stored, tmp_path):
     import duckdb
 
-    from sayso.web.corpus import Corpus, CorpusError
+    from sayso.errors import StoreError as CorpusError
+    from sayso.web.corpus import Corpus
 
     corpus = Corpus(str(stored[0]))
     try:

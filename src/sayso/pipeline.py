@@ -8,51 +8,43 @@ processes that each load the model once.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from itertools import islice
 from multiprocessing.pool import AsyncResult
 from typing import Any
 
 from spacy.language import Language
-from spacy.tokens import Doc
 
-from sayso.clean import detect_language, find_boilerplate
-from sayso.model import load_finder
-from sayso.parse import cached_base
-from sayso.profile import build_profile
-from sayso.quotes import find_quotes
+from sayso.errors import InputError
+from sayso.nlp.attributions.taggers import load_finder
+from sayso.nlp.clean import detect_language
+from sayso.nlp.components import add_components
+from sayso.nlp.parse import load_base
 from sayso.record import Article, empty_meta, text_id
-from sayso.sources import resolve_sources
-from sayso.stance import find_hedges, set_stances
-
-MAX_CHARS = 1_000_000  # spaCy's own limit for one text
+from sayso.settings import MAX_CHARS, Settings
 
 Item = str | tuple[Any, ...] | dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Settings:
-    """What an analysis run is configured with (picklable, for workers)."""
-
-    model: str | None = None  # the attribution model: a model directory, "rules", or None for the shipped one
-    min_score: float = 0.0
-    batch_size: int = 16
-    spacy_model: str | None = None  # the spaCy base pipeline; None picks the installed one
+@functools.lru_cache(maxsize=4)
+def analysis_pipeline(model: str | None = None, parser: str | None = None, min_score: float = 0.0) -> Language:
+    """The parser with sayso's components added, loaded once per process and settings."""
+    return add_components(load_base(parser), model=model, min_score=min_score)
 
 
 class Analyzer:
-    """Holds the loaded pipeline; one per process."""
+    """Holds the loaded pipeline (the spaCy parser plus sayso's components); one per process."""
 
     def __init__(self, settings: Settings = Settings()):
         self.settings = settings
-        self.finder = load_finder(settings.model)  # first: a bad model directory fails before the parse loads
-        self.nlp: Language = cached_base(settings.spacy_model)
+        load_finder(settings.model)  # first: a bad model directory fails before the parser loads
+        self.nlp: Language = analysis_pipeline(settings.model, settings.parser, settings.min_score)
 
     def analyze_batch(self, items: Iterable[Item]) -> list[Article]:
         """Analyse a batch: bad items come back as error records, in place."""
@@ -60,29 +52,28 @@ class Analyzer:
         good = [(p[0], i) for i, p in enumerate(prepared) if not isinstance(p, Article)]
         results: list[Article] = [p if isinstance(p, Article) else None for p in prepared]  # type: ignore[misc]
         docs = self.nlp.pipe(good, as_tuples=True, batch_size=self.settings.batch_size)
-        for doc, i in docs:
-            text, id_, meta = prepared[i]  # type: ignore[misc]
+        while True:
             try:
-                results[i] = self.build_article(doc, id_, meta)
-            except Exception as exc:  # a bug must not lose the record
-                results[i] = Article(id=id_, text=text, meta=meta, error=f"analysis failed: {exc}")
+                doc, i = next(docs)
+            except StopIteration:
+                break
+            except Exception as exc:  # a bug must not lose the records: the rest of the batch one by one
+                return self._one_by_one(prepared, results, exc)
+            _, id_, meta = prepared[i]  # type: ignore[misc]
+            results[i] = Article.from_doc(doc, id_, meta)
         return results
 
-    def build_article(self, doc: Doc, id_: str, meta: dict[str, Any]) -> Article:
-        text = doc.text
-        boilerplate = find_boilerplate(text)
-        attributions = [a for a in self.finder(doc, boilerplate) if a.score >= self.settings.min_score]
-        attributions.sort(key=lambda a: a.first_offset)
-        for n, a in enumerate(attributions, start=1):
-            a.id = f"a{n}"
-        sources = resolve_sources(doc, attributions)
-        set_stances(attributions)
-        quoted = [(q.start, q.end) for q in find_quotes(text)]
-        hedges = find_hedges(text, attributions, boilerplate, quoted, doc)
-        sentences = [(s.start_char, s.end_char) for s in doc.sents if s.text.strip()]
-        profile = build_profile(attributions, sources, sentences, boilerplate)
-        return Article(id=id_, text=text, meta=meta, boilerplate=boilerplate,
-                       attributions=attributions, sources=sources, hedges=hedges, profile=profile)
+    def _one_by_one(self, prepared: list[Any], results: list[Article], exc: Exception) -> list[Article]:
+        """After `exc` broke the batch: each text not done yet on its own, so only the bad one fails."""
+        for i, p in enumerate(prepared):
+            if results[i] is not None:
+                continue
+            text, id_, meta = p
+            try:
+                results[i] = Article.from_doc(self.nlp(text), id_, meta)
+            except Exception as err:
+                results[i] = Article(id=id_, text=text, meta=meta, error=f"analysis failed: {err}")
+        return results
 
 
 def _prepare(item: Item) -> tuple[str, str, dict[str, Any]] | Article:
@@ -136,20 +127,15 @@ def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
         yield batch
 
 
-def analyze_many(
-    items: Iterable[Item],
-    *,
-    n_process: int = 1,
-    batch_size: int = 16,
-    model: str | None = None,
-    min_score: float = 0.0,
-    spacy_model: str | None = None,
-) -> Iterator[Article]:
+def analyze_many(items: Iterable[Item], settings: Settings | None = None, **fields: Any) -> Iterator[Article]:
     """Analyse a stream of texts, (text, id, meta) tuples or {"text", "id",
     "meta"} dicts, in order. A bad item yields an Article with `error` set and
-    the stream goes on. With `n_process > 1`, worker processes each load the
-    model once and take batches of `batch_size` items."""
-    settings = Settings(model=model, min_score=min_score, batch_size=batch_size, spacy_model=spacy_model)
+    the stream goes on. `settings` (or its fields by name: `model="rules"`)
+    say how; with `jobs` above 1 (0: one per core), worker processes each load
+    the model once and take batches of `batch_size` items."""
+    settings = (settings or Settings()).replace(**fields)
+    n_process = settings.workers
+    batch_size = settings.batch_size
     if n_process <= 1:
         analyzer = Analyzer(settings)
         for batch in _batches(items, batch_size):
@@ -184,10 +170,11 @@ def _init_watched_worker(settings: Settings, parent: int) -> None:
 
 
 def analyze(text: str, *, id: str | None = None, meta: dict[str, Any] | None = None,
-            model: str | None = None, min_score: float = 0.0, spacy_model: str | None = None) -> Article:
-    """Analyse one article. Raises ValueError on an input that cannot be analysed.
-    `model` is the attribution model (a directory, "rules", or None for the shipped one)."""
-    article = next(analyze_many([(text, id, meta)], model=model, min_score=min_score, spacy_model=spacy_model))
+            settings: Settings | None = None, **fields: Any) -> Article:
+    """Analyse one article. Raises InputError on an input that cannot be analysed.
+    `settings` (or its fields by name) as for `analyze_many`; always in this process."""
+    settings = (settings or Settings()).replace(jobs=1, **fields)
+    article = next(analyze_many([(text, id, meta)], settings))
     if article.error:
-        raise ValueError(article.error)
+        raise InputError(article.error)
     return article

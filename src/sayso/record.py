@@ -2,7 +2,7 @@
 
 These are the only record types in sayso: the CLI prints them, the store keeps
 their fields, the web API serves them. `Article.to_dict()` gives exactly the
-JSON of ../shared/spec/article-json.md; `Article.from_dict()` reads it back.
+JSON of docs/record.md (and its JSON Schema, sayso/record.schema.json); `Article.from_dict()` reads it back.
 """
 
 from __future__ import annotations
@@ -204,6 +204,18 @@ class Article:
         if self.error is not None:
             record["error"] = self.error
         return record
+
+    @classmethod
+    def from_doc(cls, doc: Any, id: str | None = None, meta: dict[str, Any] | None = None) -> Article:
+        """The record of a `Doc` that sayso's spaCy components have read (what a
+        component did not set stays empty). Without an id, a hash of the text."""
+        ext = doc._
+        text = doc.text
+        full = empty_meta()
+        full.update(meta or {})
+        return cls(id=text_id(text) if id is None else id, text=text, meta=full,
+                   boilerplate=list(ext.boilerplate or []), attributions=list(ext.attributions or []),
+                   sources=list(ext.sources or []), hedges=list(ext.hedges or []), profile=dict(ext.profile or {}))
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Article:

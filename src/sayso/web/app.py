@@ -24,8 +24,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
 from sayso import __version__
-from sayso.read import InputError
+from sayso.errors import InputError, SaysoError
 from sayso.record import META_FIELDS, STANCES, Article
+from sayso.settings import Settings
 from sayso.web import render
 from sayso.web.corpus import Corpus, Found
 from sayso.web.inputs import Submitted, from_text, from_upload
@@ -41,17 +42,17 @@ NO_CORPUS = "no corpus is open: start the server with `sayso serve --db FILE`"
 class Analysis:
     """One loaded pipeline shared by the requests, used one at a time."""
 
-    def __init__(self, model: str | None = None):
-        self.model = model
+    def __init__(self, settings: Settings):
+        self.settings = settings
         self._lock = threading.Lock()
         self._analyzer: Any = None
 
     def __call__(self, sub: Submitted) -> Article:
-        from sayso.pipeline import Analyzer, Settings
+        from sayso.pipeline import Analyzer
 
         with self._lock:
             if self._analyzer is None:
-                self._analyzer = Analyzer(Settings(model=self.model))
+                self._analyzer = Analyzer(self.settings)
             (article,) = self._analyzer.analyze_batch([(sub.text, sub.id, sub.meta)])
         if article.error:
             raise InputError(f"{sub.name}: {article.error}")
@@ -65,7 +66,7 @@ def _templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, model: str | None = None,
+def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, settings: Settings = Settings(),
                page_size: int = PAGE_SIZE) -> FastAPI:
     """The web app; `db` is a store written by `sayso run`, opened read-only; lists show `page_size` rows a page."""
     corpus = Corpus(db) if db is not None else None
@@ -74,7 +75,7 @@ def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, model
                               "Every article comes back as a `sayso.article/1` record.",
                   docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.state.corpus = corpus
-    app.state.analysis = Analysis(model)
+    app.state.analysis = Analysis(settings.replace(jobs=1))
     app.state.max_body = max_body
     app.add_middleware(BodyLimitMiddleware, max_body=max_body)
     # Swagger UI's own files (from fastapi-offline), mounted first: /static would shadow them
@@ -112,6 +113,12 @@ def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, model
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
         return page(request, "error.html", status=exc.status_code, message=str(exc.detail),
                     status_code=exc.status_code)
+
+    @app.exception_handler(SaysoError)  # sayso's own: a bad input, an unreadable store, a refused query
+    async def sayso_error(request: Request, exc: SaysoError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": str(exc)}, status_code=exc.http_status)
+        return page(request, "error.html", status=exc.http_status, message=str(exc), status_code=exc.http_status)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -162,17 +169,12 @@ def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, model
                 body = await request.body()
                 return from_upload(body, None, ctype)
         except UnicodeDecodeError as exc:  # pragma: no cover - decode_text reports these
-            raise HTTPException(400, f"not valid UTF-8 text ({exc.reason})") from None
-        except InputError as exc:
-            raise HTTPException(400, str(exc)) from None
+            raise InputError(f"not valid UTF-8 text ({exc.reason})") from None
         raise HTTPException(415, f"unsupported content type {ctype!r}: send JSON {{\"text\": ...}}, "
                                  "a form with a text field or a file, or text/plain")
 
     def run_analysis(sub: Submitted) -> Article:
-        try:
-            return app.state.analysis(sub)
-        except InputError as exc:
-            raise HTTPException(400, str(exc)) from None
+        return app.state.analysis(sub)
 
     # --- pages --------------------------------------------------------------------------
 
@@ -189,9 +191,11 @@ def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, model
             from starlette.concurrency import run_in_threadpool
 
             article = await run_in_threadpool(run_analysis, sub)
-        except HTTPException as exc:
+        except HTTPException as exc:  # the form again, with the text sent and why it was refused
             return page(request, "analyse.html", status=exc.status_code, article=None, text=text,
                         error=str(exc.detail))
+        except SaysoError as exc:
+            return page(request, "analyse.html", status=exc.http_status, article=None, text=text, error=str(exc))
         return page(request, "analyse.html", article=article, text=text, name=sub.name,
                     **article_context(article))
 

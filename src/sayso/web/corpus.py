@@ -16,17 +16,15 @@ from typing import Any
 
 import duckdb
 
-from sayso.profile import NAMED_TYPES, UNNAMED_TYPES
-from sayso.query import DATE_SQL as DATE
+from sayso.corpus.query import DATE_SQL as DATE
+from sayso.corpus.store import attribution_record, open_store, read_article
+from sayso.nlp.profile import NAMED_TYPES, UNNAMED_TYPES
 from sayso.record import STANCES, Article, Attribution
-from sayso.store import StoreError, attribution_record, open_store, read_article
 
 NEWEST_FIRST = f"{DATE} DESC NULLS LAST, d.seq DESC"
 UNDATED = "undated"
 
 
-class CorpusError(Exception):
-    """The store cannot be opened or read; the message says why."""
 
 
 @dataclass
@@ -115,10 +113,7 @@ class Corpus:
     """A store opened read-only; each query runs on its own cursor, so threads may share it."""
 
     def __init__(self, path: str):
-        try:
-            self._con = open_store(path, read_only=True)
-        except StoreError as exc:
-            raise CorpusError(str(exc)) from None
+        self._con = open_store(path, read_only=True)
         self.path = path
         self._lock = threading.Lock()
 

@@ -1,29 +1,27 @@
 """Finding attributions in a parsed article: who (source) says (cue) what (content).
 
-The rules read spaCy's dependency parse, the cue lexicon (sayso/data/cues.tsv)
+The rules read spaCy's dependency parse, the cue lexicon (sayso/nlp/data/cues.tsv)
 and the article's quotation marks. They cover direct quotes (before or after
 the cue, inverted, split around the cue, over several sentences and
 paragraphs), mixed and scare quotes, indirect speech with and without "that",
 wh-clauses, "according to", nominal cues ("allegations", "a statement"),
 belief and intention verbs, and attributions with no stated source.
 
-`find_attributions` is the one entry point; the spaCy component
-`sayso_attributions` wraps it for spaCy users.
+`find_attributions` is the one entry point; what page layout marks (signatures,
+speaker labels) is read in `layout`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
-from spacy.language import Language
 from spacy.tokens import Doc, Token
 from spacy.tokens import Span as DocSpan
 
-from sayso.clean import find_boilerplate
-from sayso.lexicon import cue_nouns, cue_verbs
-from sayso.quotes import Quote, QuoteIndex, find_quotes, kind_of
+from sayso.nlp.attributions.candidates import Candidate, trim
+from sayso.nlp.attributions.layout import SIGNATURE_RULES, drop_inside_signatures, signature_candidates
+from sayso.nlp.lexicon import cue_nouns, cue_verbs
+from sayso.nlp.quotes import Quote, QuoteIndex, kind_of, quotes_of, text_of
 from sayso.record import Attribution, Boilerplate, Span
 
 SUBJECTS = {"nsubj", "nsubjpass", "csubj"}
@@ -54,23 +52,7 @@ NEEDS_CLAUSE = {"see", "know", "find", "show", "put", "read", "call", "point", "
                 "reject", "dismiss", "challenge", "question", "deny", "dispute", "hail", "laud"}
 WH_WORDS = {"how", "what", "why", "whether", "where", "when", "who", "which", "if"}
 PERSONAL_PRONOUNS = {"i", "we", "you", "me", "us"}
-TRIM_CHARS = " \t\r\n,.;:—–-"
 VERB_TAGS = {"VB", "VBD", "VBG", "VBN", "VBP", "VBZ"}
-
-
-@dataclass
-class Candidate:
-    """An attribution before it becomes a record: token and character ranges."""
-
-    cue: list[int]
-    source: list[int]
-    content: list[tuple[int, int]]
-    score: float
-    rule: str
-    quote_groups: set[int] = field(default_factory=set)
-    # exact character ranges where a cue or source is part of a token ("”―" before a signature)
-    cue_chars: list[tuple[int, int]] | None = None
-    source_chars: list[tuple[int, int]] | None = None
 
 
 def _verb_lemma(tok: Token) -> str:
@@ -177,17 +159,11 @@ def _linear_subject(tok: Token, sent: DocSpan) -> list[int]:
     return sorted(ids)
 
 
-def _text(doc: Doc) -> str:
-    """`doc.text` rebuilds the string on every call: keep one copy."""
-    cached = doc.user_data.get("sayso_text")
-    if cached is None:
-        cached = doc.user_data["sayso_text"] = doc.text
-    return cached
 
 
 def _to_ranges(doc: Doc, ids: Sequence[int]) -> list[tuple[int, int]]:
     """Token ids to character ranges, joining neighbours."""
-    text = _text(doc)
+    text = text_of(doc)
     ranges: list[tuple[int, int]] = []
     for i in sorted(set(ids)):
         t = doc[i]
@@ -199,17 +175,6 @@ def _to_ranges(doc: Doc, ids: Sequence[int]) -> list[tuple[int, int]]:
         else:
             ranges.append((start, end))
     return ranges
-
-
-def _trim(text: str, start: int, end: int, quotes: QuoteIndex) -> tuple[int, int]:
-    """Strip spaces and outer punctuation, but never cut a quotation mark pair."""
-    while start < end and text[start] in TRIM_CHARS:
-        start += 1
-    while end > start and text[end - 1] in TRIM_CHARS:
-        if quotes.containing(end - 1, end) is not None and text[end - 1] not in " \t\r\n":
-            break
-        end -= 1
-    return start, end
 
 
 def _widen_to_quotes(ranges: list[tuple[int, int]], quotes: QuoteIndex) -> list[tuple[int, int]]:
@@ -247,8 +212,8 @@ def find_attributions(doc: Doc, boilerplate: Sequence[Boilerplate] = ()) -> list
 def rule_attributions(doc: Doc, boilerplate: Sequence[Boilerplate] = ()) -> list[tuple[str, Attribution]]:
     """The attributions with the name of the rule that found each (`SIGNATURE_RULES`
     name those marked by layout, which the learned model defers to)."""
-    text = _text(doc)
-    quotes = QuoteIndex(find_quotes(text))
+    text = text_of(doc)
+    quotes = quotes_of(doc)
     blocked = [(b.start, b.end) for b in boilerplate]
 
     def in_boilerplate(start: int, end: int) -> bool:
@@ -260,9 +225,9 @@ def rule_attributions(doc: Doc, boilerplate: Sequence[Boilerplate] = ()) -> list
         if in_boilerplate(sent.start_char, sent.end_char):
             continue
         candidates.extend(_sentence_candidates(sent, quotes, used_quotes))
-    candidates += [c for c in _signature_candidates(doc, text, quotes)
+    candidates += [c for c in signature_candidates(doc, text, quotes)
                    if not in_boilerplate(c.content[0][0], c.content[-1][1])]
-    candidates = _drop_nested(_drop_inside_signatures(candidates, doc), doc)
+    candidates = _drop_nested(drop_inside_signatures(candidates, doc), doc)
     candidates.sort(key=lambda c: c.cue[0])
     _continue_quotes(candidates, quotes, text)
     return [(c.rule, _to_record(doc, c, quotes)) for c in candidates]
@@ -321,15 +286,15 @@ def _according_to(tok: Token, sent, quotes: QuoteIndex) -> Candidate | None:
     content_ids = [t.i for t in sent if t.i not in phrase and not t.is_space]
     if not content_ids:
         return None
-    ranges = [_trim(_text(doc), s, e, quotes) for s, e in _to_ranges(doc, content_ids)]
-    ranges = _merge([r for r in ranges if r[1] > r[0]], _text(doc))
+    ranges = [trim(text_of(doc), s, e, quotes) for s, e in _to_ranges(doc, content_ids)]
+    ranges = _merge([r for r in ranges if r[1] > r[0]], text_of(doc))
     if not ranges:
         return None
     return Candidate([tok.i, to.i], source, ranges, 0.85, "according-to")
 
 
 def _adjacent_quote_before(start_char: int, sent, quotes: QuoteIndex) -> Quote | None:
-    text = _text(sent.doc)
+    text = text_of(sent.doc)
     best = None
     for q in quotes.overlapping(max(0, sent.start_char - 2000), start_char):
         if q.end <= start_char:
@@ -340,7 +305,7 @@ def _adjacent_quote_before(start_char: int, sent, quotes: QuoteIndex) -> Quote |
 
 
 def _adjacent_quote_after(end_char: int, sent, quotes: QuoteIndex) -> Quote | None:
-    text = _text(sent.doc)
+    text = text_of(sent.doc)
     for q in quotes.overlapping(end_char, len(text)):
         if q.start >= end_char:
             if not text[end_char:q.start].strip(" \t,—–-:\n"):
@@ -351,7 +316,7 @@ def _adjacent_quote_after(end_char: int, sent, quotes: QuoteIndex) -> Quote | No
 
 def _verb_cue(tok: Token, lemma: str, sent, quotes: QuoteIndex) -> Candidate | None:
     doc = tok.doc
-    text = _text(doc)
+    text = text_of(doc)
     cue = [tok.i]
     # Particles and fixed prepositions belong to the cue: "point out", "referred to … as".
     for child in tok.children:
@@ -457,7 +422,7 @@ def _verb_cue(tok: Token, lemma: str, sent, quotes: QuoteIndex) -> Candidate | N
         return None
     ranges = []
     for s, e in content_ranges:
-        s, e = _trim(text, s, e, quotes)
+        s, e = trim(text, s, e, quotes)
         if e > s:
             ranges.append((s, e))
     if not ranges:
@@ -506,10 +471,10 @@ def _noun_cue(tok: Token, sent, quotes: QuoteIndex) -> Candidate | None:
                 source = _noun_phrase_ids(objs[0])
     content_ids = [i for i in content_ids if i not in source]
     ranges = _widen_to_quotes(_to_ranges(doc, content_ids), quotes)
-    ranges = [r for r in (_trim(_text(doc), s, e, quotes) for s, e in ranges) if r[1] > r[0]]
+    ranges = [r for r in (trim(text_of(doc), s, e, quotes) for s, e in ranges) if r[1] > r[0]]
     if not ranges:
         return None
-    return Candidate([tok.i], source, _merge(ranges, _text(doc)), 0.6, "noun")
+    return Candidate([tok.i], source, _merge(ranges, text_of(doc)), 0.6, "noun")
 
 
 def _drop_nested(candidates: list[Candidate], doc: Doc) -> list[Candidate]:
@@ -545,11 +510,11 @@ def _continue_quotes(candidates: list[Candidate], quotes: QuoteIndex, text: str)
 
 
 def _to_record(doc: Doc, c: Candidate, quotes: QuoteIndex) -> Attribution:
-    text = _text(doc)
+    text = text_of(doc)
     cue = [Span.of(text, s, e) for s, e in (c.cue_chars or _to_ranges(doc, c.cue))]
     source_ranges = []
     for s, e in (c.source_chars if c.source_chars is not None else _to_ranges(doc, c.source)):
-        s, e = _trim(text, *_in_paragraph_of(text, s, e, cue[0].start if cue else s), quotes)
+        s, e = trim(text, *_in_paragraph_of(text, s, e, cue[0].start if cue else s), quotes)
         if e > s:
             source_ranges.append((s, e))
     source = [Span.of(text, s, e) for s, e in source_ranges]
@@ -565,204 +530,3 @@ def _in_paragraph_of(text: str, start: int, end: int, at: int) -> tuple[int, int
     anchor = min(max(at, start), end - 1)  # the source's character nearest the cue
     after = text.find("\n", anchor, end)
     return max(start, text.rfind("\n", start, anchor) + 1), end if after < 0 else after
-
-
-# --- signatures and speaker labels ---------------------------------------------------
-# Attributions marked by layout rather than by a verb: a quotation signed with a dash
-# ("“…” ― Sonya Herridge", "… — Paul Ryan (@SpeakerRyan) July 5, 2016") and the speaker
-# labels of transcripts and headlines ("WALLACE: Let's start…", "Pence: Flowers Won't Be
-# at Debate"). They are the article's own framing, so they win over verb readings inside.
-
-SIGNATURE_RULES = frozenset({"signature", "speaker-label"})
-_GAP = r"[^\S\n]"  # a space within a line; web text often has no-break spaces ("” ―\xa0Name")
-_NAME_WORD = r"[A-Z][\w.'’-]*"
-_NAME = rf"{_NAME_WORD}(?:{_GAP}+(?:{_NAME_WORD}|de|la|del|van|von|da|dos|y)){{0,6}}"
-DASHES = ("―", "—", "–", "--", "-")  # what signs a quotation; the learned model's cue features read them too
-_SIGNATURE = re.compile(rf"{_GAP}*({'|'.join(DASHES)}){_GAP}*({_NAME}){_GAP}*(\(@\w+\))?")
-# where a signature may start: any dash, a hyphen only standing alone (not "well-known")
-_DASH = re.compile("|".join(r"(?<![\w-])-(?![\w-])" if d == "-" else d for d in DASHES))
-_LABEL = re.compile(rf"{_GAP}*[\"“']?{_GAP}*([A-Z][\w.'’ \xa0-]{{0,40}}?){_GAP}*:{_GAP}+(?=\S)")
-_CAPS_LABEL = re.compile(r"[A-Z][A-Z.'’ -]*[A-Z.]")
-# all-capital labels that are page furniture, not speakers
-FURNITURE_LABELS = frozenset({
-    "BREAKING", "BREAKING NEWS", "BYLINE", "CLARIFICATION", "CORRECTION", "CORRECTIONS", "EDITOR'S NOTE",
-    "EDITOR’S NOTE", "EMAIL", "EXCLUSIVE", "FACT CHECK", "NOTE", "PHOTOS", "PHOTO", "PREVIOUSLY",
-    "READ MORE", "RELATED", "SOURCE", "SOURCES", "UPDATE", "UPDATED", "VIDEO", "WATCH", "LOOK", "LISTEN",
-    "ABSTRACT", "SUMMARY", "ANALYSIS", "OPINION", "TRANSCRIPT", "Q", "A",
-})
-
-# what a headline's label names when it is not a person or an organisation ("Poll: …", "Report: …")
-HEADLINE_SOURCES = frozenset({"poll", "polls", "report", "survey", "study", "analysis", "historians", "experts",
-                              "economists", "officials", "sources", "ap", "reuters"})
-
-
-def _tokens_in(doc: Doc, start: int, end: int) -> list[int]:
-    return [t.i for t in doc.char_span(start, end, alignment_mode="expand") or () if not t.is_space]
-
-
-def _line_bounds(text: str, at: int) -> tuple[int, int]:
-    start = text.rfind("\n", 0, at) + 1
-    end = text.find("\n", at)
-    return start, len(text) if end < 0 else end
-
-
-def _signature_candidates(doc: Doc, text: str, quotes: QuoteIndex) -> list[Candidate]:
-    return _dash_signatures(doc, text, quotes) + _speaker_labels(doc, text, quotes)
-
-
-def _dash_signatures(doc: Doc, text: str, quotes: QuoteIndex) -> list[Candidate]:
-    """A dash and a name closing a line, after a quotation (or a tweet's text with its handle)."""
-    found: list[Candidate] = []
-    for m in _DASH.finditer(text):
-        line_start, line_end = _line_bounds(text, m.start())
-        sig = _SIGNATURE.match(text, m.start(), line_end)
-        if sig is None:
-            continue
-        rest = text[sig.end():line_end].strip()
-        if rest and not (rest[0] in ",.(" or rest[:3].isdigit() or rest.split()[0] in _MONTHS):
-            continue  # the name runs on into a sentence: a dash inside prose
-        before = text[line_start:m.start()].strip()
-        content: list[tuple[int, int]] = []
-        quote = _quote_ending_at(text, quotes, line_start if not before else m.start())
-        if quote is not None:
-            content = [(q.start, q.end) for q in quotes.group(quote.group)]
-        elif before and sig.group(3) and len(before.split()) >= 3:
-            content = [_trim(text, line_start, m.start(), quotes)]  # a tweet: its text, then "— Name (@handle)"
-        if not content:
-            continue
-        cue = (sig.start(1), sig.end(1))
-        source = (sig.start(2), sig.end(2))
-        last_word = sig.group(2).split()[-1]
-        if last_word.endswith(".") and len(last_word) > 2 and last_word not in ("Jr.", "Sr."):
-            source = (source[0], source[1] - 1)  # "― Steve Quinlan." ends a sentence, not an initial
-        found.append(Candidate(_tokens_in(doc, *cue), _tokens_in(doc, *source), content, 0.9, "signature",
-                               cue_chars=[cue], source_chars=[source]))
-    return found
-
-
-_MONTHS = {"January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December", "Jan.", "Feb.", "Aug.", "Sept.", "Oct.", "Nov.", "Dec."}
-
-
-def _quote_ending_at(text: str, quotes: QuoteIndex, at: int) -> Quote | None:
-    """The double quotation that ends right before `at` (spaces and a newline between at most)."""
-    for q in reversed(quotes.overlapping(max(0, at - 5000), at)):
-        if q.end <= at:
-            gap = text[q.end:at]
-            if not q.single and not gap.strip() and gap.count("\n") <= 2:
-                return q
-            return None
-    return None
-
-
-def _speaker_labels(doc: Doc, text: str, quotes: QuoteIndex) -> list[Candidate]:
-    """Paragraphs opened by a speaker's label and a colon: transcripts ("WALLACE: …", with
-    two speakers at least or a label naming a person of the article) and headlines
-    ("Pence: …", a name the entity recogniser calls a person)."""
-    labels: list[tuple[re.Match[str], bool]] = []
-    at = 0
-    for line in text.split("\n"):
-        line_end = at + len(line)
-        m = _LABEL.match(text, at, line_end)
-        if m and len(m.group(1).split()) <= 4 and line_end - m.end() >= 10:
-            label = m.group(1)
-            labels.append((m, bool(_CAPS_LABEL.fullmatch(label)) and label not in FURNITURE_LABELS))
-        at = line_end + 1
-    persons = {w.lower() for e in doc.ents if e.label_ == "PERSON" for w in e.text.split()}
-    speakers = {m.group(1) for m, caps in labels if caps}
-    found: list[Candidate] = []
-    for m, caps in labels:
-        label = m.group(1)
-        start, end = m.span(1)
-        if caps:
-            if len(speakers) < 2 and not all(w.lower() in persons for w in label.split()):
-                continue
-        else:
-            span = doc.char_span(start, end, alignment_mode="expand")
-            if span is None or label.upper() in FURNITURE_LABELS:
-                continue
-            of_persons = all(w.lower() in persons for w in label.split())
-            named = all(t.pos_ == "PROPN" or t.is_punct for t in span) and (
-                of_persons or any(t.ent_type_ == "PERSON" for t in span))
-            # a headline may give the floor to an organisation or a poll ("Poll: …"), and its first
-            # word is often mistagged ("Sanders: …" as a noun)
-            headline = not text[:start].strip()
-            if not named and not (headline and (of_persons or any(t.ent_type_ in ("ORG", "NORP") for t in span)
-                                                or label.split()[-1].lower() in HEADLINE_SOURCES)):
-                continue
-        colon = text.index(":", end)
-        line_end = _line_bounds(text, colon)[1]
-        content = [_trim(text, m.end(), line_end, quotes)]
-        if caps and text[m.start():m.end()].lstrip()[:1] in "\"“":
-            # a transcript quoted paragraph by paragraph: the turn goes on until the next label
-            content += _turn_continues(text, line_end, quotes)
-        content = [r for r in content if r[1] > r[0]]
-        if not content:
-            continue
-        found.append(Candidate(_tokens_in(doc, colon, colon + 1), _tokens_in(doc, start, end), content, 0.9,
-                               "speaker-label", cue_chars=[(colon, colon + 1)], source_chars=[(start, end)]))
-    return found
-
-
-def _turn_continues(text: str, at: int, quotes: QuoteIndex) -> list[tuple[int, int]]:
-    """The paragraphs after a transcript turn that go on with it: quoted, not labelled,
-    not a stage direction ("(CROSSTALK.)")."""
-    out = []
-    while at < len(text):
-        start = at + 1
-        end = _line_bounds(text, start)[1] if start < len(text) else start
-        raw = text[start:end]
-        line = raw.strip()
-        at = end
-        if not line:
-            continue
-        body = raw.lstrip("\"“ \t")
-        if line[0] not in "\"“" or _LABEL.match(line) or body.startswith("("):
-            break
-        out.append(_trim(text, end - len(body), end, quotes))
-    return out
-
-
-def _drop_inside_signatures(candidates: list[Candidate], doc: Doc) -> list[Candidate]:
-    """A verb reading inside a signed quotation or a speaker's turn belongs to that speaker."""
-    framed = [r for c in candidates if c.rule in SIGNATURE_RULES for r in c.content]
-    if not framed:
-        return candidates
-    return [c for c in candidates if c.rule in SIGNATURE_RULES
-            or not any(s <= doc[c.cue[0]].idx < e for s, e in framed)]
-
-
-# --- the spaCy component -------------------------------------------------------------
-
-if not Doc.has_extension("attributions"):
-    Doc.set_extension("attributions", default=None)
-if not Doc.has_extension("boilerplate"):
-    Doc.set_extension("boilerplate", default=None)
-
-
-class AttributionsComponent:
-    """Sets `doc._.attributions` (records of `sayso.article/1`) and `doc._.boilerplate`.
-
-    `model` is what sayso.analyze takes: None for the shipped learned model
-    (the rules when none ships), "rules", or a model directory."""
-
-    def __init__(self, nlp: Language, name: str, model: str | None = None):
-        from sayso.model import load_finder  # sayso.model builds on this module
-
-        self.name = name
-        self.model = model
-        self.finder = load_finder(model)
-
-    def __call__(self, doc: Doc) -> Doc:
-        boilerplate = find_boilerplate(_text(doc))
-        found = self.finder(doc, boilerplate)
-        for n, a in enumerate(found, start=1):
-            a.id = f"a{n}"
-        doc._.boilerplate = boilerplate
-        doc._.attributions = found
-        return doc
-
-
-@Language.factory("sayso_attributions", default_config={"model": None})
-def make_attributions_component(nlp: Language, name: str, model: str | None) -> AttributionsComponent:
-    return AttributionsComponent(nlp, name, model)

@@ -1,4 +1,4 @@
-"""Training the attribution model (sayso.model) on PolNeAR.
+"""Training the attribution model (sayso.nlp.attributions.taggers) on PolNeAR.
 
 `train_polnear` parses PolNeAR train and dev with the base spaCy pipeline,
 turns the gold attributions into the two taggers' sequences, trains the cue
@@ -28,9 +28,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
-from sayso.clean import find_boilerplate
-from sayso.evaluate import cue_hits, evaluate
-from sayso.model import (
+from sayso.nlp.attributions.taggers import (
     CUE_FILE,
     FORMAT,
     META_FILE,
@@ -41,9 +39,11 @@ from sayso.model import (
     doc_features,
     merge_rules,
 )
-from sayso.parse import base_model_name, load_base
-from sayso.polnear import read_split
+from sayso.nlp.clean import find_boilerplate
+from sayso.nlp.parse import base_model_name, load_base
 from sayso.record import Article, Attribution
+from sayso.training.evaluate import cue_hits, evaluate
+from sayso.training.polnear import read_split
 
 # The grid searched on dev: CRF regularisation (L1 c1, L2 c2) per tagger.
 DEFAULT_GRID: tuple[dict[str, float], ...] = ({"c1": 1.0, "c2": 0.01}, {"c1": 3.0, "c2": 0.01})
@@ -76,7 +76,7 @@ class TrainSettings:
     dev_limit: int | None = None
     use_rules: bool = True
     cache: str | None = None  # a folder for the parsed corpus (speeds up experiments)
-    spacy_model: str | None = None  # the base pipeline; None: the installed one
+    parser: str | None = None  # the spaCy pipeline that parses; None: the installed one
     # how the rules' attributions join the model's (sayso.model.merge_rules). On dev, "evidence" scores
     # cue F1 0.008 above "any" and 0.004 below "none" (only those marked by layout); it keeps the seed
     # example's attributions, which "none" loses
@@ -318,7 +318,7 @@ def train_polnear(root: str | Path, out_dir: str | Path, settings: TrainSettings
     progress = progress or NoProgress()
     started = time.perf_counter()
     out = Path(out_dir)
-    base = settings.spacy_model or base_model_name()
+    base = settings.parser or base_model_name()
     nlp = load_base(base)
     # the parse is cached whole; a stride keeps the subset spread over all outlets and dates
     train = parse_split(nlp, root, "train", settings.limit, settings.cache, progress)[:: settings.every]
@@ -387,7 +387,7 @@ def train_polnear(root: str | Path, out_dir: str | Path, settings: TrainSettings
             "train_seconds": round(seconds, 1),
         }
         out.mkdir(parents=True, exist_ok=True)
-        (out / CUE_FILE).write_bytes(model._buffers[0])
-        (out / ROLE_FILE).write_bytes(model._buffers[1])
+        (out / CUE_FILE).write_bytes(model.buffers[0])
+        (out / ROLE_FILE).write_bytes(model.buffers[1])
         (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return TrainResult(out, meta, seconds, candidates)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc
 from spacy.tokens import Span as DocSpan
 
-from sayso.lexicon import given_name_genders
+from sayso.nlp.lexicon import given_name_genders
 from sayso.record import Attribution, Source, Span
 
 MALE = {"he", "him", "his", "himself"}

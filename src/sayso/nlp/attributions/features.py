@@ -1,49 +1,22 @@
-"""The learned attribution finder: two CRF taggers over spaCy's parse.
-
-PolNeAR is univocal (every token has at most one role in at most one
-attribution), so attributions are read as tag sequences in two stages:
-
-1. the cue tagger labels each sentence's tokens B/I/O for cue words;
-2. for every cue found, the role tagger labels the tokens of the cue's
-   paragraph (at most two sentences either side) as source or content of
-   *that* cue, with features relative to it: side, distance, and where the
-   token hangs in the dependency tree relative to the cue.
-
-The rule-based finder (sayso.attributions) runs first and its output is a
-feature of both taggers: the CRFs learn when to trust it.
-
-Features are plain strings; everything per token is computed once per
-document (`DocFeatures`), because Python feature extraction is the main cost
-next to the parse. The model directory holds `cue.crfsuite`,
-`role.crfsuite` and `meta.json` (format, base spaCy pipeline, training
-settings, dev figures). The shipped one lives in sayso/models/attribution.
-"""
+"""The taggers' features: per-token arrays of one parsed article, computed once
+(`DocFeatures`), because Python feature extraction is the main cost next to the
+parse. The rule-based finder runs first and its output is a feature of both
+taggers: the CRFs learn when to trust it."""
 
 from __future__ import annotations
 
 import bisect
-import dataclasses
-import functools
-import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
-from typing import Any
+from collections.abc import Sequence
 
-import pycrfsuite
 from spacy.attrs import DEP, ENT_TYPE, HEAD, IDX, IS_SPACE, IS_TITLE, LEMMA, LENGTH, LOWER, POS, TAG
 from spacy.tokens import Doc
 
-from sayso.attributions import DASHES, SIGNATURE_RULES, RuleFinder, _text, rule_attributions
-from sayso.lexicon import cue_nouns, cue_verbs
-from sayso.quotes import QuoteIndex, find_quotes, kind_of
+from sayso.nlp.attributions.layout import DASHES, SIGNATURE_RULES
+from sayso.nlp.attributions.rules import rule_attributions
+from sayso.nlp.lexicon import cue_nouns, cue_verbs
+from sayso.nlp.quotes import quotes_of, text_of
 from sayso.record import Attribution, Boilerplate, Span
 
-FORMAT = "sayso.attribution-model/1"
-CUE_FILE = "cue.crfsuite"
-ROLE_FILE = "role.crfsuite"
-META_FILE = "meta.json"
 WINDOW_SENTS = 4  # the role tagger reads the cue's sentence and this many either side (in its paragraph)
 MAX_WINDOW = 250  # tokens either side of the cue, at most
 VIA_DEPS = frozenset({"prep", "agent", "mark", "advmod", "npadvmod", "dative"})
@@ -52,10 +25,6 @@ CHILD_DEPS = frozenset({"ccomp", "xcomp", "nsubj", "nsubjpass", "dobj", "agent",
 
 
 ATTRS = [LOWER, LEMMA, POS, TAG, DEP, HEAD, IS_SPACE, IDX, LENGTH, IS_TITLE, ENT_TYPE]
-
-
-class ModelError(Exception):
-    """A model directory that cannot be used: one line for the user."""
 
 
 def _dist_bucket(d: int) -> str:
@@ -76,7 +45,7 @@ class DocFeatures:
     def __init__(self, doc: Doc, boilerplate: Sequence[Boilerplate] = (),
                  rules: Sequence[Attribution] | None = None, rule_names: Sequence[str] = ()):
         self.doc = doc
-        self.text = text = _text(doc)
+        self.text = text = text_of(doc)
         n = len(doc)
         self.n = n
         # one pass over spaCy's arrays: making Token objects is the costliest part of feature extraction
@@ -133,7 +102,7 @@ class DocFeatures:
             if not space[i]:
                 at += 1
         # quotes: which quotation (index) each token is in, -1 outside
-        self.quotes = QuoteIndex(find_quotes(text))
+        self.quotes = quotes_of(doc)
         self.inq = [-1] * n
         self.qmark = [False] * n
         qs = self.quotes.quotes
@@ -159,7 +128,7 @@ class DocFeatures:
                 self.blocked[i] = True
         # the rules' attributions as token roles: "c" cue, "s" source, "q" content
         self.rules = list(rules or ())
-        # the rule that found each (sayso.attributions); "" when not known. Those marked by
+        # the rule that found each (sayso.nlp.attributions.rules); "" when not known. Those marked by
         # layout (SIGNATURE_RULES) stand as the rules read them: the model's tags rarely see them
         self.rule_names = list(rule_names) or [""] * len(self.rules)
         self.rule_role = [""] * n
@@ -399,281 +368,3 @@ def doc_features(doc: Doc, boilerplate: Sequence[Boilerplate], use_rules: bool) 
         return DocFeatures(doc, boilerplate)
     found = rule_attributions(doc, boilerplate)
     return DocFeatures(doc, boilerplate, [a for _, a in found], [rule for rule, _ in found])
-
-
-# --- decoding -----------------------------------------------------------------------------
-
-def _runs(tokens: Sequence[int], tags: Sequence[str], role: str) -> list[list[int]]:
-    """Token runs of one role in a tagged window (B starts a run, I extends it;
-    runs separated only by whitespace tokens are one run)."""
-    runs: list[list[int]] = []
-    prev = -2
-    for pos, (i, t) in enumerate(zip(tokens, tags, strict=True)):
-        if t[2:] != role:
-            continue
-        if runs and prev == pos - 1:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-        prev = pos
-    return runs
-
-
-def _spans(f: DocFeatures, runs: list[list[int]]) -> list[Span]:
-    return [Span.of(f.text, f.idx[r[0]], f.end[r[-1]]) for r in runs]
-
-
-class Calibration:
-    """Maps a raw confidence to the observed rate of correct attributions: an
-    isotonic (monotone step) function fitted on dev, one per origin ("model"
-    for the taggers' own attributions, "rules" for those the rules add)."""
-
-    def __init__(self, steps: dict[str, list[list[float]]] | None = None):
-        # origin -> [[upper bound of raw score, calibrated value], ...] in rising order
-        self.steps = steps or {}
-        self._bounds = {k: [b for b, _ in v] for k, v in self.steps.items()}
-
-    def __call__(self, raw: float, origin: str) -> float:
-        steps = self.steps.get(origin)
-        if not steps:
-            return raw
-        k = min(bisect.bisect_left(self._bounds[origin], raw), len(steps) - 1)
-        return steps[k][1]
-
-
-@dataclass
-class FoundCue:
-    tokens: list[int]
-    score: float
-
-
-class AttributionModel:
-    """A loaded model directory; call it like the rule finder: `(doc, boilerplate)`."""
-
-    def __init__(self, cue_tagger: pycrfsuite.Tagger, role_tagger: pycrfsuite.Tagger,
-                 meta: dict[str, Any], path: str = ""):
-        self.cue_tagger = cue_tagger
-        self.role_tagger = role_tagger
-        self.meta = meta
-        self.path = path
-        self.use_rules = bool(meta.get("features", {}).get("rules", True))
-        self._buffers: tuple[bytes, ...] = ()
-        self.merge = str(meta.get("merge_rules", "any")) if self.use_rules else "none"
-        if self.merge not in MERGE_MODES:
-            raise ModelError(f"{path or 'model'}: unknown merge_rules {self.merge!r} (one of {', '.join(MERGE_MODES)})")
-        self.calibration = Calibration(meta.get("calibration"))
-        # the marginal above which a token is read as content of a cue left without any (1: never)
-        self.content_floor = float(meta.get("content_floor", 1.0))
-        self.content_labels = tuple(t for t in ("B-C", "I-C") if t in role_tagger.labels())
-
-    @property
-    def base_model(self) -> str | None:
-        return self.meta.get("base_model")
-
-    @classmethod
-    def load(cls, path: str | Path | None = None) -> AttributionModel:
-        """From a model directory; None loads the one shipped in the package."""
-        if path is None:
-            root: Any = resources.files("sayso.models").joinpath("attribution")
-            where = "the shipped model (sayso/models/attribution)"
-        else:
-            root = Path(path)
-            where = str(path)
-            if not root.is_dir():
-                raise ModelError(f"{path}: not a model directory")
-        try:
-            meta = json.loads(root.joinpath(META_FILE).read_text(encoding="utf-8"))
-            cue_bytes = root.joinpath(CUE_FILE).read_bytes()
-            role_bytes = root.joinpath(ROLE_FILE).read_bytes()
-        except (OSError, ValueError) as exc:
-            raise ModelError(f"{where}: cannot read the model ({exc})") from None
-        if meta.get("format") != FORMAT:
-            raise ModelError(f"{where}: not a {FORMAT} model (format is {meta.get('format')!r})")
-        cue_tagger, role_tagger = pycrfsuite.Tagger(), pycrfsuite.Tagger()
-        try:
-            cue_tagger.open_inmemory(cue_bytes)
-            role_tagger.open_inmemory(role_bytes)
-        except Exception as exc:
-            raise ModelError(f"{where}: broken CRF model ({exc})") from None
-        model = cls(cue_tagger, role_tagger, meta, str(path or ""))
-        model._buffers = (cue_bytes, role_bytes)  # CRFsuite reads these in place: they must outlive the taggers
-        return model
-
-    def features(self, doc: Doc, boilerplate: Sequence[Boilerplate] = ()) -> DocFeatures:
-        return doc_features(doc, boilerplate, self.use_rules)
-
-    def find_cues(self, f: DocFeatures) -> list[FoundCue]:
-        tagger = self.cue_tagger
-        found: list[FoundCue] = []
-        for k in range(len(f.sents)):
-            toks = [i for i in f.sentence_tokens(k) if not f.blocked[i]]
-            if not toks:
-                continue
-            tags = tagger.tag([f.cue_features(i) for i in toks])
-            if all(t == "O" for t in tags):
-                continue
-            current: list[int] = []
-            probs: list[float] = []
-            for pos, (i, t) in enumerate(zip(toks, tags, strict=True)):
-                if t == "B" or (t == "I" and not current):
-                    if current:
-                        found.append(FoundCue(current, sum(probs) / len(probs)))
-                    current, probs = [i], [tagger.marginal(t, pos)]
-                elif t == "I":
-                    current.append(i)
-                    probs.append(tagger.marginal(t, pos))
-                elif current:
-                    found.append(FoundCue(current, sum(probs) / len(probs)))
-                    current, probs = [], []
-            if current:
-                found.append(FoundCue(current, sum(probs) / len(probs)))
-        return found
-
-    def roles(self, f: DocFeatures, cue: Sequence[int]) -> tuple[list[Span], list[Span]]:
-        """The source and content spans of one cue."""
-        window = f.window(cue)
-        tagger = self.role_tagger
-        tags = tagger.tag(f.role_sequence(cue, window))
-        sources = _runs(window, tags, "S")
-        if len(sources) > 1:
-            # a source is one stretch of text (PolNeAR: 99.9% of sources): keep the surest run
-            at = {i: n for n, i in enumerate(window)}
-            sources = [max(sources, key=lambda run: sum(tagger.marginal(tags[at[i]], at[i]) for i in run) / len(run))]
-        content = _runs(window, tags, "C")
-        if not content and self.content_floor < 1.0:
-            content = self._likeliest_content(window, tags)
-        return _spans(f, sources), _spans(f, content)
-
-    def _likeliest_content(self, window: Sequence[int], tags: Sequence[str]) -> list[list[int]]:
-        """When the best tag sequence gives a cue no content, the stretch of window
-        tokens most likely to be content (marginal above the floor), if any. Most
-        cues the tagger finds do report something: on dev this keeps more right
-        cues than wrong ones (floor 0.1: cue F1 +0.003)."""
-        tagger, labels = self.role_tagger, self.content_labels
-        best: list[int] = []
-        best_mass = 0.0
-        run: list[int] = []
-        mass = 0.0
-        for pos, i in enumerate([*window, -1]):
-            p = sum(tagger.marginal(t, pos) for t in labels) if i >= 0 and tags[pos] == "O" else 0.0
-            if p >= self.content_floor:
-                run.append(i)
-                mass += p
-                continue
-            if mass > best_mass:
-                best, best_mass = run, mass
-            run, mass = [], 0.0
-        return [best] if best else []
-
-    def find(self, doc: Doc, boilerplate: Sequence[Boilerplate] = ()) -> list[Attribution]:
-        return self.find_with(self.features(doc, boilerplate))
-
-    def predict(self, f: DocFeatures) -> list[Attribution]:
-        """The taggers' own attributions, with their raw (uncalibrated) scores."""
-        out: list[Attribution] = []
-        framed = f.framed_tokens()
-        for cue in self.find_cues(f):
-            if framed.intersection(cue.tokens):
-                continue  # inside a signed quotation or a speaker's turn, or its cue: the layout's reading stands
-            source, content = self.roles(f, cue.tokens)
-            if not content:
-                continue  # a cue with nothing said is no attribution
-            out.append(Attribution(id="", kind=kind_of(content, f.quotes), cue=_spans(f, [cue.tokens]),
-                                   source=source, content=content, score=cue.score))
-        return out
-
-    def find_with(self, f: DocFeatures) -> list[Attribution]:
-        own = self.predict(f)
-        for a in own:
-            a.score = round(self.calibration(a.score, "model"), 4)
-        merged = merge_rules(own, f, self.merge)
-        for a in merged[len(own):]:
-            a.score = round(self.calibration(a.score, "rules"), 4)
-        merged.sort(key=lambda a: a.first_offset)  # text order, as the rule finder gives them
-        return merged
-
-    def __call__(self, doc: Doc, boilerplate: Sequence[Boilerplate] = ()) -> list[Attribution]:
-        return self.find(doc, boilerplate)
-
-
-# the rules whose attributions the "evidence" merge adds: the cue was misparsed (the model's
-# features come from the parse, so it cannot see it)
-MISPARSE_RULES = frozenset({"linear"})
-MERGE_MODES = ("cue", "any", "evidence", "none")
-
-
-def merge_rules(found: list[Attribution], f: DocFeatures, mode: str = "cue") -> list[Attribution]:
-    """The model's attributions, with the rules' ones added where the model has
-    no reading of their cue. Modes:
-
-    - "cue": the rule's cue does not overlap a model cue;
-    - "any": none of the rule's cue tokens has a role in a model attribution;
-    - "evidence": as "any", and the rule holds evidence the model's features
-      lack: a quotation inside reported speech (kind "mixed") or a cue spaCy
-      misparsed. On PolNeAR dev only 17 of the 100 attributions "any" adds are
-      right; this mode keeps the few with such evidence;
-    - "none": only the layout's attributions below.
-
-    In every mode but "none", a rule cue in two pieces around a quotation
-    ("referred to … as “jackals”") replaces the model's overlapping one (the
-    model's tags cannot express a cue in two pieces), and so does a rule cue
-    where the model's runs on into the content. The attributions marked by
-    layout (signatures, speaker labels) join in every mode: `predict` left
-    their tokens alone."""
-    if not f.rules:
-        return found
-    tokens = f.words_of
-    model_cues = [tokens(a.cue) for a in found]
-    used = set().union(*(tokens(a.cue) | tokens(a.source) | tokens(a.content) for a in found)) if found else set()
-    out = list(found)
-    for r, name in zip(f.rules, f.rule_names, strict=True):
-        if name in SIGNATURE_RULES:
-            out.append(dataclasses.replace(r))
-            continue
-        if mode == "none":
-            continue
-        rc = tokens(r.cue)
-        clash = [n for n, mc in enumerate(model_cues) if mc & rc]
-        if clash:
-            # the rules' reading replaces the model's when the model cannot express it (a cue in two
-            # pieces), or when the model's cue runs on into a noun phrase the rules read as content
-            # ("confirmed a plan for" | "a plan for an exit corridor had failed")
-            swallowed = model_cues[clash[0]] - rc
-            runs_on = rc < model_cues[clash[0]] and bool(swallowed & tokens(r.content)) and any(
-                f.pos[i] in ("DET", "NOUN", "PROPN", "PRON", "NUM", "ADJ") for i in swallowed)
-            mine = out[clash[0]]
-            # a cue in two pieces only around a quotation: when "as" introduces the quoted words,
-            # they are what is attributed; otherwise PolNeAR counts the verb alone as the cue
-            # ("described" | "Clinton as a disgrace"; 7 of 8 such cues on dev)
-            in_two = len(r.cue) > 1 and r.kind == "direct"
-            if (in_two or runs_on) and len(clash) == 1 and mine is found[clash[0]]:
-                out[clash[0]] = dataclasses.replace(r, score=mine.score)
-            continue
-        if mode in ("any", "evidence") and rc & used:
-            continue
-        if mode == "evidence" and r.kind != "mixed" and name not in MISPARSE_RULES:
-            continue
-        out.append(dataclasses.replace(r))  # a copy: the rules' own list stays as it was
-    return out
-
-
-@functools.lru_cache(maxsize=4)
-def load_model(path: str | None = None) -> AttributionModel:
-    """A model directory, loaded once per process (None: the shipped model)."""
-    return AttributionModel.load(path)
-
-
-RULES = "rules"  # the name that selects the rule-based finder instead of a model
-Finder = Callable[[Doc, Sequence[Boilerplate]], list[Attribution]]
-
-
-def shipped_model_present() -> bool:
-    return resources.files("sayso.models").joinpath("attribution", META_FILE).is_file()
-
-
-def load_finder(model: str | None = None) -> Finder:
-    """The attribution finder of a run: a model directory, "rules", or None for
-    the shipped model (the rules when no model ships with the package)."""
-    if model == RULES or (model is None and not shipped_model_present()):
-        return RuleFinder()
-    return load_model(model)

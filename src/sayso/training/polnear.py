@@ -13,7 +13,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from sayso.quotes import QuoteIndex, find_quotes, kind_of
+from sayso.errors import CorpusError
+from sayso.nlp.quotes import QuoteIndex, find_quotes, kind_of
 from sayso.record import Article, Attribution, Span, empty_meta
 
 SPLITS = ("train", "dev", "test")
@@ -22,8 +23,6 @@ _E_LINE = re.compile(r"^(E\d+)\t(.*)$")
 ROLES = {"Cue": "cue", "Source": "source", "Content": "content"}
 
 
-class CorpusError(Exception):
-    pass
 
 
 def split_dir(root: str | Path, split: str) -> Path:

@@ -13,6 +13,8 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from spacy.tokens import Doc
+
 from sayso.record import Span
 
 DOUBLE_OPEN = "“„«"
@@ -171,3 +173,24 @@ def kind_of(content: Sequence[Span], quotes: QuoteIndex) -> str:
     if quoted:
         return "mixed"
     return "indirect"
+
+
+def quotes_of(doc: Doc) -> QuoteIndex:
+    """The quotations of a parsed text, found once per `Doc` (the rules, the
+    taggers' features and the hedges all ask)."""
+    index = doc.user_data.get(_QUOTES_KEY)
+    if index is None:
+        index = doc.user_data[_QUOTES_KEY] = QuoteIndex(find_quotes(text_of(doc)))
+    return index
+
+
+def text_of(doc: Doc) -> str:
+    """`doc.text` rebuilds the string on every call: keep one copy."""
+    cached = doc.user_data.get(_TEXT_KEY)
+    if cached is None:
+        cached = doc.user_data[_TEXT_KEY] = doc.text
+    return cached
+
+
+_QUOTES_KEY = "sayso_quotes"
+_TEXT_KEY = "sayso_text"

@@ -13,8 +13,9 @@ from typing import Any
 import duckdb
 from rapidfuzz import fuzz, process, utils
 
-from sayso.profile import UNNAMED_TYPES
-from sayso.store import first_line
+from sayso.corpus.store import first_line
+from sayso.errors import QueryError
+from sayso.nlp.profile import UNNAMED_TYPES
 
 NAMED_SOURCE_TYPES = ("person", "organization")  # what "most-cited sources" counts unless told otherwise
 GROUPINGS = (None, "outlet", "month")
@@ -25,8 +26,6 @@ MONTH_SQL = f"coalesce(strftime({DATE_SQL}, '%Y-%m'), '{UNKNOWN}')"
 OUTLET_SQL = f"coalesce(d.outlet, '{UNKNOWN}')"
 
 
-class QueryError(Exception):
-    """A question that cannot be answered as asked; the message says why."""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ class CueEntry:
 
 
 def _rows(name: str) -> list[list[str]]:
-    text = resources.files("sayso.data").joinpath(name).read_text(encoding="utf-8")
+    text = resources.files("sayso.nlp").joinpath("data", name).read_text(encoding="utf-8")
     rows = [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
     return rows[1:]  # the first row names the columns
 

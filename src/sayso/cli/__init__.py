@@ -10,13 +10,12 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
+from sayso.errors import SaysoError, UsageError
+from sayso.settings import FORMATS, MAX_CHARS, Settings
+
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
-
-
-class CommandError(Exception):
-    """A problem with what the user asked for: one line, exit status 2."""
 
 
 def _warn(message: str) -> None:
@@ -29,7 +28,7 @@ def _open_output(path: str | None) -> TextIO:
     try:
         return open(path, "w", encoding="utf-8")
     except OSError as exc:
-        raise CommandError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        raise UsageError(f"{path}: cannot write ({exc.strerror or exc})") from None
 
 
 # --- sayso analyze ---------------------------------------------------------------------
@@ -48,26 +47,24 @@ def add_analyze(sub: argparse._SubParsersAction) -> None:
 
 
 MODEL_HELP = "the attribution model: a model directory, or 'rules' (default: the model shipped with sayso)"
+PARSER_HELP = "the spaCy pipeline that parses the text, e.g. en_core_web_md (default: the installed small one)"
 
 
 def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", metavar="PATH", help=MODEL_HELP)
-    p.add_argument("--spacy-model", metavar="NAME", help="the spaCy base pipeline (default: the installed one)")
+    p.add_argument("--parser", metavar="NAME", help=PARSER_HELP)
 
 
 def _check_model(model: str | None) -> None:
     """A model directory that cannot be used is the user's mistake: one line, before any work."""
-    from sayso.model import ModelError, load_finder
+    from sayso.nlp.attributions.taggers import load_finder
 
-    try:
-        load_finder(model)
-    except ModelError as exc:
-        raise CommandError(str(exc)) from None
+    load_finder(model)
 
 
 def run_analyze(args: argparse.Namespace) -> int:
+    from sayso.corpus.read import InputError, read_text_file
     from sayso.pipeline import analyze_many
-    from sayso.read import InputError, read_text_file
 
     status = EXIT_OK
     inputs = []
@@ -80,8 +77,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     _check_model(args.model)
     items = [(i.text, i.id, None) for i in inputs]
     articles = []
-    for inp, article in zip(inputs, analyze_many(items, model=args.model, min_score=args.min_score,
-                                                 spacy_model=args.spacy_model), strict=True):
+    for inp, article in zip(inputs, analyze_many(items, Settings.from_args(args)), strict=True):
         if article.error:
             _warn(f"{inp.name}: {article.error}")
             status = EXIT_BAD_INPUT
@@ -105,7 +101,7 @@ def run_analyze(args: argparse.Namespace) -> int:
         else:
             from rich.console import Console
 
-            from sayso.report import render
+            from sayso.cli.report import render
 
             console = Console(file=out, width=None if out is sys.stdout else 120,
                               force_terminal=None if out is sys.stdout else False)
@@ -144,28 +140,24 @@ def add_eval(sub: argparse._SubParsersAction) -> None:
 
 def run_eval(args: argparse.Namespace) -> int:
     if args.bootstrap < 0:
-        raise CommandError("--bootstrap must be 0 (none) or a number of resamplings")
+        raise UsageError("--bootstrap must be 0 (none) or a number of resamplings")
     if args.bootstrap and (args.corpus == "sources" or args.agreement):
-        raise CommandError("--bootstrap works with `eval polnear` on a split, not with sources or --agreement")
+        raise UsageError("--bootstrap works with `eval polnear` on a split, not with sources or --agreement")
     if args.corpus == "sources":
         return run_eval_sources(args)
     if args.agreement:
         return run_eval_agreement(args)
     import spacy
 
-    from sayso.evaluate import Scores, bootstrap_intervals, error_summary, evaluate, write_errors
     from sayso.pipeline import analyze_many
-    from sayso.polnear import CorpusError, read_split
+    from sayso.training.evaluate import Scores, bootstrap_intervals, error_summary, evaluate, write_errors
+    from sayso.training.polnear import read_split
 
-    try:
-        gold = list(read_split(args.directory, args.split, limit=args.limit))
-    except CorpusError as exc:
-        raise CommandError(str(exc)) from None
+    gold = list(read_split(args.directory, args.split, limit=args.limit))
     _check_model(args.model)
     errors_out = _open_output(args.errors) if args.errors else None  # a bad path fails before the work
     items = [(g.text, g.id, None) for g in gold]
-    analyze_many_iter = analyze_many(items, model=args.model, min_score=args.min_score,
-                                     spacy_model=args.spacy_model)
+    analyze_many_iter = analyze_many(items, Settings.from_args(args))
     first = next(analyze_many_iter, None)  # loads the model: keep it out of the timing
     started = time.perf_counter()
     predicted = ([first] if first else []) + list(analyze_many_iter)
@@ -199,18 +191,15 @@ def run_eval_agreement(args: argparse.Namespace) -> int:
     the ceiling the gold's own noise sets on any extractor."""
     import spacy
 
-    from sayso.evaluate import evaluate
     from sayso.pipeline import analyze_many
-    from sayso.polnear import CorpusError, read_annotators
+    from sayso.training.evaluate import evaluate
+    from sayso.training.polnear import read_annotators
 
-    try:
-        groups = list(read_annotators(args.directory, args.split))
-    except CorpusError as exc:
-        raise CommandError(str(exc)) from None
+    groups = list(read_annotators(args.directory, args.split))
     if args.limit:
         groups = groups[: args.limit]
     if not groups:
-        raise CommandError(f"{args.directory}: no {args.split} article has more than one annotation")
+        raise UsageError(f"{args.directory}: no {args.split} article has more than one annotation")
     _check_model(args.model)
     tokenizer = spacy.blank("en").tokenizer
     # overlaps can pass 1 here: annotators repeat a source over attributions, and Citron's
@@ -219,8 +208,7 @@ def run_eval_agreement(args: argparse.Namespace) -> int:
     readings = people["articles"]  # the evaluator counts each reading as an article
     people["articles"] = len(groups)
     people["readings"] = readings
-    predicted = analyze_many([(gold.text, gold.id, None) for gold, _ in groups], model=args.model,
-                             min_score=args.min_score, spacy_model=args.spacy_model)
+    predicted = analyze_many([(gold.text, gold.id, None) for gold, _ in groups], Settings.from_args(args))
     machine = evaluate(zip(predicted, (gold for gold, _ in groups), strict=True), tokenizer).to_dict()
     result = {"split": args.split, "articles": len(groups), "annotators": people, "sayso": machine}
     if args.format == "json":
@@ -281,21 +269,24 @@ def run_eval_sources(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from sayso.evaluate_sources import GoldError, read_handmade, read_polnear_speakers, score_sources
-    from sayso.parse import cached_base
+    from sayso.errors import CorpusError
+    from sayso.nlp.parse import cached_base
     from sayso.pipeline import analyze_many
+    from sayso.training.sources import read_handmade, read_polnear_speakers, score_sources
 
     try:
         if args.corpus_dir:
             gold = read_polnear_speakers(args.directory, args.corpus_dir, args.split)
         else:
             gold = read_handmade(args.directory)
-    except (GoldError, OSError) as exc:
-        raise CommandError(str(exc)) from None
+    except OSError as exc:
+        raise CorpusError(f"{args.directory}: cannot read ({exc.strerror or exc})") from None
     if args.limit:
         gold = gold[: args.limit]
-    articles = list(analyze_many([(g.text, g.id) for g in gold], min_score=args.min_score))
-    result = score_sources(gold, cached_base(), articles).to_dict()
+    settings = Settings.from_args(args)
+    _check_model(settings.model)
+    articles = list(analyze_many([(g.text, g.id) for g in gold], settings))
+    result = score_sources(gold, cached_base(settings.parser), articles).to_dict()
     if args.format == "json":
         print(json.dumps(result, indent=2))
         return EXIT_OK
@@ -330,7 +321,7 @@ def add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=int, metavar="N", help="train on the first N train articles only")
     p.add_argument("--dev-limit", type=int, metavar="N", help="select on the first N dev articles only")
     p.add_argument("--cache", metavar="DIR", help="keep the parsed corpus in DIR for later runs")
-    p.add_argument("--spacy-model", metavar="NAME", help="the spaCy base pipeline (default: the installed one)")
+    p.add_argument("--parser", metavar="NAME", help=PARSER_HELP)
     p.set_defaults(run=run_train)
 
 
@@ -355,26 +346,22 @@ def run_train(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from sayso.polnear import CorpusError
-    from sayso.train import TrainSettings, train_polnear
+    from sayso.training.train import TrainSettings, train_polnear
 
     for name in ("iterations", "limit", "dev_limit"):
         value = getattr(args, name)
         if value is not None and value < 1:
-            raise CommandError(f"--{name.replace('_', '-')} must be at least 1")
+            raise UsageError(f"--{name.replace('_', '-')} must be at least 1")
     if os.path.exists(args.output) and not os.path.isdir(args.output):
-        raise CommandError(f"{args.output}: exists and is not a directory")
+        raise UsageError(f"{args.output}: exists and is not a directory")
     settings = TrainSettings(seed=args.seed, limit=args.limit, dev_limit=args.dev_limit, cache=args.cache,
-                             spacy_model=args.spacy_model)
+                             parser=args.parser)
     if args.iterations:
         settings.iterations = args.iterations
     console = Console(stderr=True)
     columns = (TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    try:
-        with Progress(*columns, console=console) as bars:
-            result = train_polnear(args.directory, args.output, settings, _RichProgress(bars))
-    except CorpusError as exc:
-        raise CommandError(str(exc)) from None
+    with Progress(*columns, console=console) as bars:
+        result = train_polnear(args.directory, args.output, settings, _RichProgress(bars))
     dev = result.meta["dev"]
     table_rows = {name: dev[name]["exact"] for name in ("cue", "source", "content", "all")}
     from rich.table import Table
@@ -403,27 +390,23 @@ def add_serve(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=8000, help="the port (default: 8000)")
     p.add_argument("--max-body", type=int, default=2 * 1024 * 1024, metavar="BYTES",
                    help="refuse request bodies over BYTES with 413 (default: 2 MB)")
-    p.add_argument("--model", metavar="PATH", help=MODEL_HELP)
+    _add_model_options(p)
     p.set_defaults(run=run_serve)
 
 
 def run_serve(args: argparse.Namespace) -> int:
     if args.db is not None and not os.path.isfile(args.db):
-        raise CommandError(f"{args.db}: no such corpus store (write one with `sayso run`)")
+        raise UsageError(f"{args.db}: no such corpus store (write one with `sayso run`)")
     if not 0 < args.port < 65536:
-        raise CommandError(f"--port {args.port}: not a port number")
+        raise UsageError(f"--port {args.port}: not a port number")
     if args.max_body <= 0:
-        raise CommandError("--max-body must be a positive number of bytes")
+        raise UsageError("--max-body must be a positive number of bytes")
     _check_model(args.model)
     import uvicorn
 
     from sayso.web.app import create_app
-    from sayso.web.corpus import CorpusError
 
-    try:
-        app = create_app(args.db, max_body=args.max_body, model=args.model)
-    except CorpusError as exc:
-        raise CommandError(str(exc)) from None
+    app = create_app(args.db, max_body=args.max_body, settings=Settings.from_args(args))
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         _warn(f"listening on {args.host}: anyone who can reach this machine can use the app")
     print(f"sayso: serving on http://{'[' + args.host + ']' if ':' in args.host else args.host}:{args.port}/"
@@ -436,19 +419,11 @@ def _add_record_field_options(p: argparse.ArgumentParser, where: str) -> None:
     """Where `sayso run` and `sayso spark` find a record's id, text and meta."""
     p.add_argument("--id-field", default="id", metavar="NAME", help=f"{where}: the id field (default: id)")
     p.add_argument("--text-field", default="text", metavar="NAME", help=f"{where}: the text field (default: text)")
-    p.add_argument("--meta-field", action="append", default=[], metavar="META=FIELD",
+    p.add_argument("--meta-field", dest="meta_fields", action="append", default=[], metavar="META=FIELD",
                    help=f"{where}: take meta value META from FIELD, e.g. outlet=source (repeatable); "
                    "title, url, published (or date), outlet, author are taken by their own names")
 
 
-def _meta_fields(args: argparse.Namespace) -> dict[str, str]:
-    meta_fields = {}
-    for pair in args.meta_field:
-        name, sep, field = pair.partition("=")
-        if not sep or not name or not field:
-            raise CommandError(f"--meta-field {pair!r}: write it as META=FIELD, e.g. outlet=source")
-        meta_fields[name] = field
-    return meta_fields
 
 
 # --- sayso spark, sayso import -----------------------------------------------------------
@@ -473,22 +448,14 @@ def add_spark(sub: argparse._SubParsersAction) -> None:
 
 
 def run_spark(args: argparse.Namespace) -> int:
-    from sayso.read import ReadOptions
-    from sayso.spark import SparkError
-    from sayso.spark import run_spark as spark_run
+    from sayso.corpus.spark import run_spark as spark_run
 
     if args.partitions is not None and args.partitions < 1:
-        raise CommandError("--partitions must be at least 1")
-    if args.batch_size < 1:
-        raise CommandError("--batch-size must be at least 1")
-    _check_model(args.model)
-    options = ReadOptions(id_field=args.id_field, text_field=args.text_field, meta_fields=_meta_fields(args))
-    try:
-        summary = spark_run(args.inputs, args.out, master=None if args.master == "submit" else args.master,
-                            partitions=args.partitions, options=options, model=args.model,
-                            spacy_model=args.spacy_model, batch_size=args.batch_size, ui=args.ui)
-    except SparkError as exc:
-        raise CommandError(str(exc)) from None
+        raise UsageError("--partitions must be at least 1")
+    settings = Settings.from_args(args)
+    _check_model(settings.model)
+    summary = spark_run(args.inputs, args.out, master=None if args.master == "submit" else args.master,
+                        partitions=args.partitions, settings=settings, ui=args.ui)
     print(f"sayso: {summary.read} records read, {summary.analysed} analysed, {summary.skipped} skipped "
           f"(already in {args.out}), {summary.failed} failed (see {args.out}/errors); "
           f"{summary.seconds:.1f} s including {summary.startup_seconds:.1f} s Spark start-up", file=sys.stderr)
@@ -505,13 +472,9 @@ def add_import(sub: argparse._SubParsersAction) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from sayso.spark import SparkError, import_parquet
-    from sayso.store import StoreError
+    from sayso.corpus.spark import import_parquet
 
-    try:
-        added = import_parquet(args.db, args.directory)
-    except (SparkError, StoreError) as exc:
-        raise CommandError(str(exc)) from None
+    added = import_parquet(args.db, args.directory)
     print("sayso: added " + ", ".join(f"{n} {table}" for table, n in added.items()) + f" to {args.db}",
           file=sys.stderr)
     return EXIT_OK
@@ -520,8 +483,6 @@ def run_import(args: argparse.Namespace) -> int:
 # --- sayso run / export / query (the corpus store) -------------------------------------
 
 def add_run(sub: argparse._SubParsersAction) -> None:
-    from sayso.read import FORMATS
-
     p = sub.add_parser("run", help="analyse a corpus into a store (DuckDB), resumably",
                        description="Analyse every article of the inputs into a corpus store. Documents "
                        "already stored are skipped, so re-running after an interruption finishes the job; "
@@ -536,7 +497,7 @@ def add_run(sub: argparse._SubParsersAction) -> None:
     _add_record_field_options(p, "JSON lines")
     p.add_argument("--batch-size", type=int, default=16, metavar="N",
                    help="documents per worker batch and per store transaction (default: 16)")
-    p.add_argument("--max-chars", type=int, default=None, metavar="N",
+    p.add_argument("--max-chars", type=int, default=MAX_CHARS, metavar="N",
                    help="refuse texts longer than N characters (default: 1,000,000)")
     p.add_argument("--skip-same-text", action="store_true",
                    help="also skip a text already stored under another id (content hash)")
@@ -549,38 +510,21 @@ def add_run(sub: argparse._SubParsersAction) -> None:
 def run_run(args: argparse.Namespace) -> int:
     import glob
 
-    from sayso.corpus import RunOptions, progress_bar, run_corpus
-    from sayso.pipeline import MAX_CHARS
-    from sayso.read import ReadOptions
-    from sayso.store import StoreError
+    from sayso.corpus.run import progress_bar, run_corpus
 
-    if args.jobs < 0:
-        raise CommandError("-j must be 0 (one per core) or more")
-    if args.batch_size < 1:
-        raise CommandError("--batch-size must be at least 1")
-    max_chars = MAX_CHARS if args.max_chars is None else args.max_chars
-    if not 0 < max_chars <= MAX_CHARS:
-        raise CommandError(f"--max-chars must be between 1 and {MAX_CHARS}")
+    settings = Settings.from_args(args)
     for spec in args.inputs:
         if not glob.has_magic(spec) and not os.path.exists(spec):
-            raise CommandError(f"{spec}: no such file or folder")
-    meta_fields = _meta_fields(args)
-    _check_model(args.model)
-    read_options = ReadOptions(input_format=args.input_format, id_field=args.id_field, text_field=args.text_field,
-                               meta_fields=meta_fields, max_chars=max_chars)
-    options = RunOptions(jobs=args.jobs, batch_size=args.batch_size, model=args.model,
-                         spacy_model=args.spacy_model, min_score=args.min_score,
-                         skip_same_text=args.skip_same_text)
+            raise UsageError(f"{spec}: no such file or folder")
+    _check_model(settings.model)
     try:
-        summary = run_corpus(args.inputs, args.db, read_options, options,
+        summary = run_corpus(args.inputs, args.db, settings,
                              progress=None if args.quiet or not sys.stderr.isatty() else progress_bar())
-    except StoreError as exc:
-        raise CommandError(str(exc)) from None
     except KeyboardInterrupt:
         _warn(f"interrupted: stored batches are kept; run the same command again to finish ({args.db})")
         return 130
-    rate = summary.done / summary.seconds if summary.seconds else 0.0
-    print(f"sayso run: {summary.done} done, {summary.skipped} skipped, {summary.failed} failed "
+    rate = summary.analysed / summary.seconds if summary.seconds else 0.0
+    print(f"sayso run: {summary.analysed} analysed, {summary.skipped} skipped, {summary.failed} failed "
           f"in {summary.seconds:.1f} s ({rate:.2f} documents/s) → {args.db}")
     if summary.failed:
         print(f"sayso run: why they failed: sayso query --db {args.db} --sql \"SELECT * FROM errors\"")
@@ -588,8 +532,8 @@ def run_run(args: argparse.Namespace) -> int:
 
 
 def add_export(sub: argparse._SubParsersAction) -> None:
-    from sayso.export import FORMATS
-    from sayso.store import TABLES
+    from sayso.corpus.export import FORMATS
+    from sayso.corpus.store import TABLES
 
     p = sub.add_parser("export", help="write a corpus store out as JSON lines, Parquet or CSV",
                        description="jsonl: one sayso.article/1 record per line (as `sayso analyze --format "
@@ -604,15 +548,12 @@ def add_export(sub: argparse._SubParsersAction) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from sayso.export import ExportError, export_jsonl, export_table, export_tables
-    from sayso.store import StoreError, open_store
+    from sayso.corpus.export import export_jsonl, export_table, export_tables
+    from sayso.corpus.store import open_store
 
     if args.format == "jsonl" and args.table:
-        raise CommandError("--table is for parquet and csv; jsonl writes whole article records")
-    try:
-        con = open_store(args.db, read_only=True, other_files=args.format != "jsonl")
-    except StoreError as exc:
-        raise CommandError(str(exc)) from None
+        raise UsageError("--table is for parquet and csv; jsonl writes whole article records")
+    con = open_store(args.db, read_only=True, other_files=args.format != "jsonl")
     try:
         if args.format == "jsonl":
             out = _open_output(args.output)
@@ -628,8 +569,6 @@ def run_export(args: argparse.Namespace) -> int:
         else:
             written = export_tables(con, args.output, args.format)
             _warn("wrote " + ", ".join(str(p) for p in written.values()))
-    except ExportError as exc:
-        raise CommandError(str(exc)) from None
     finally:
         con.close()
     return EXIT_OK
@@ -663,24 +602,21 @@ def add_query(sub: argparse._SubParsersAction) -> None:
 
 
 def run_query(args: argparse.Namespace) -> int:
-    from sayso import query
+    from sayso.corpus import query
+    from sayso.corpus.store import open_store
     from sayso.record import SOURCE_TYPES
-    from sayso.store import StoreError, open_store
 
     if (args.sql is None) == (args.question is None):
-        raise CommandError("ask one question (" + ", ".join(QUESTIONS) + ") or give --sql")
+        raise UsageError("ask one question (" + ", ".join(QUESTIONS) + ") or give --sql")
     if args.question in ("source", "content") and not args.value:
-        raise CommandError(f"query {args.question} needs a {'name' if args.question == 'source' else 'phrase'}")
+        raise UsageError(f"query {args.question} needs a {'name' if args.question == 'source' else 'phrase'}")
     types: tuple[str, ...] | None = None
     if args.types != "all":
         types = tuple(t.strip() for t in args.types.split(",") if t.strip())
         unknown = [t for t in types if t not in SOURCE_TYPES]
         if unknown or not types:
-            raise CommandError(f"--types {args.types!r}: use 'all' or some of {', '.join(SOURCE_TYPES)}")
-    try:
-        con = open_store(args.db, read_only=True)
-    except StoreError as exc:
-        raise CommandError(str(exc)) from None
+            raise UsageError(f"--types {args.types!r}: use 'all' or some of {', '.join(SOURCE_TYPES)}")
+    con = open_store(args.db, read_only=True)
     try:
         if args.sql is not None:
             result = query.run_sql(con, args.sql)
@@ -692,8 +628,6 @@ def run_query(args: argparse.Namespace) -> int:
             result = query.search_content(con, args.value)
         else:
             result = query.outlet_profile(con, args.value)
-    except query.QueryError as exc:
-        raise CommandError(str(exc)) from None
     finally:
         con.close()
     print_result(result, args.format, sys.stdout)
@@ -723,9 +657,9 @@ def print_result(result: Any, fmt: str, out: TextIO) -> None:
 
 # --- main ------------------------------------------------------------------------------
 
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_analyze, add_eval, add_serve, add_spark,
-                                                                add_import, add_train, add_run, add_export,
-                                                                add_query]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_analyze, add_run, add_query, add_export,
+                                                                add_serve, add_spark, add_import, add_train,
+                                                                add_eval]  # in the order of use
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -749,9 +683,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     try:
         return int(args.run(args))
-    except CommandError as exc:
+    except SaysoError as exc:  # every problem sayso can name, in one line
         _warn(str(exc))
-        return EXIT_BAD_INPUT
+        return exc.exit_status
     except KeyboardInterrupt:
         _warn("interrupted")
         return 130

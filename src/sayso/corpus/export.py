@@ -2,7 +2,7 @@
 
 JSON lines give exactly the `sayso.article/1` records, one per line, as
 `sayso analyze --format jsonl` prints them. Parquet and CSV give the store's
-tables with their columns (see `sayso.store`), one file per table.
+tables with their columns (see `sayso.corpus.store`), one file per table.
 """
 
 from __future__ import annotations
@@ -14,15 +14,14 @@ from typing import TextIO
 
 import duckdb
 
-from sayso.store import TABLES, first_line, iter_articles
+from sayso.corpus.store import TABLES, first_line, iter_articles
+from sayso.errors import ExportError
 
 FORMATS = ("jsonl", "parquet", "csv")
 _ORDER = {"documents": "seq", "attributions": "doc_id, position", "sources": "doc_id, position",
           "errors": "input, record"}
 
 
-class ExportError(Exception):
-    """The export cannot be written; the message says why."""
 
 
 def export_jsonl(con: duckdb.DuckDBPyConnection, out: TextIO) -> int:

@@ -32,14 +32,13 @@ from typing import Any
 
 from spacy.language import Language
 
+from sayso.errors import CorpusError
+from sayso.nlp.sources import resolve_sources
 from sayso.record import Article, Attribution, Source, Span
-from sayso.sources import resolve_sources
 
 NAMED = ("person", "organization")
 
 
-class GoldError(Exception):
-    """A gold file that cannot be read: one line for the user."""
 
 
 @dataclass(frozen=True)
@@ -105,17 +104,17 @@ def read_handmade(path: str | Path) -> list[GoldText]:
             mentions = [GoldMention(int(m["start"]), int(m["end"]), str(m["speaker"]), str(m["type"]))
                         for m in obj["mentions"]]
         except (KeyError, TypeError, ValueError) as exc:
-            raise GoldError(f"{path}: line {n}: not a handmade paragraph ({exc})") from None
+            raise CorpusError(f"{path}: line {n}: not a handmade paragraph ({exc})") from None
         for m, raw in zip(mentions, obj["mentions"], strict=True):
             if "text" in raw and text[m.start:m.end] != raw["text"]:
-                raise GoldError(f"{path}: line {n}: offsets {m.start}-{m.end} do not give {raw['text']!r}")
+                raise CorpusError(f"{path}: line {n}: offsets {m.start}-{m.end} do not give {raw['text']!r}")
         texts.append(GoldText(str(obj.get("id", n)), text, mentions))
     return texts
 
 
 def read_polnear_speakers(path: str | Path, corpus: str | Path, split: str = "dev") -> list[GoldText]:
     """Speaker annotations keyed by PolNeAR file name, joined with the corpus text."""
-    from sayso.polnear import read_split
+    from sayso.training.polnear import read_split
 
     by_file: dict[str, list[GoldMention]] = {}
     for n, obj in enumerate(_json_lines(path), start=1):
@@ -124,14 +123,14 @@ def read_polnear_speakers(path: str | Path, corpus: str | Path, split: str = "de
             by_file.setdefault(name, []).append(
                 GoldMention(int(obj["start"]), int(obj["end"]), str(obj["speaker"]), str(obj["type"])))
         except (KeyError, TypeError, ValueError) as exc:
-            raise GoldError(f"{path}: line {n}: not a speaker annotation ({exc})") from None
+            raise CorpusError(f"{path}: line {n}: not a speaker annotation ({exc})") from None
     texts = []
     for article in read_split(corpus, split):
         mentions = by_file.pop(article.id.removesuffix(".txt"), None)
         if mentions is not None:
             texts.append(GoldText(article.id, article.text, _merge_fragments(mentions)))
     if by_file:
-        raise GoldError(f"{path}: no {split} article named {sorted(by_file)[0]!r} in {corpus}")
+        raise CorpusError(f"{path}: no {split} article named {sorted(by_file)[0]!r} in {corpus}")
     return texts
 
 
@@ -151,15 +150,15 @@ def _json_lines(path: str | Path) -> Iterable[dict[str, Any]]:
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise GoldError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        raise CorpusError(f"{path}: cannot read ({exc.strerror or exc})") from None
     for n, line in enumerate(lines, start=1):
         if line.strip():
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise GoldError(f"{path}: line {n}: not JSON ({exc.msg})") from None
+                raise CorpusError(f"{path}: line {n}: not JSON ({exc.msg})") from None
             if not isinstance(obj, dict):
-                raise GoldError(f"{path}: line {n}: not a JSON object")
+                raise CorpusError(f"{path}: line {n}: not a JSON object")
             yield obj
 
 

@@ -18,16 +18,13 @@ import re
 import sys
 import zlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sayso.pipeline import MAX_CHARS
+from sayso.errors import InputError
 from sayso.record import META_FIELDS, empty_meta, text_id
-
-
-class InputError(Exception):
-    """An input that cannot be analysed; the message names the input and the problem."""
+from sayso.settings import MAX_CHARS, Settings
 
 
 @dataclass(frozen=True)
@@ -85,7 +82,6 @@ def decode(data: bytes, max_chars: int = MAX_CHARS) -> str:
 
 # --- corpora ---------------------------------------------------------------------------
 
-FORMATS = ("txt", "html", "jsonl", "warc", "polnear")
 _SUFFIXES = {
     ".txt": "txt", ".md": "txt", ".html": "html", ".htm": "html",
     ".jsonl": "jsonl", ".jsonl.gz": "jsonl", ".ndjson": "jsonl", ".ndjson.gz": "jsonl",
@@ -115,15 +111,6 @@ class BadRecord:
     reason: str
 
 
-@dataclass(frozen=True)
-class ReadOptions:
-    """How to read a corpus."""
-
-    input_format: str | None = None  # None: by file extension
-    id_field: str = "id"  # JSON lines: the field holding the id
-    text_field: str = "text"  # JSON lines: the field holding the text
-    meta_fields: dict[str, str] = field(default_factory=dict)  # JSON lines: meta name -> field name
-    max_chars: int = MAX_CHARS
 
 
 def format_of(path: str | Path) -> str | None:
@@ -140,17 +127,17 @@ def is_polnear_folder(path: Path) -> bool:
         (path / "data" / split / "text").is_dir() for split in ("train", "dev", "test"))
 
 
-def read_corpus(inputs: Sequence[str], options: ReadOptions = ReadOptions()) -> Iterator[Document | BadRecord]:
+def read_corpus(inputs: Sequence[str], settings: Settings = Settings()) -> Iterator[Document | BadRecord]:
     """Every record of every input (file, folder, glob pattern), in order."""
     for spec in inputs:
-        for path, record_name, fmt in expand_input(spec, options):
+        for path, record_name, fmt in expand_input(spec, settings):
             if fmt is None:
                 yield BadRecord(str(path), record_name, "no such file, folder or matching files")
                 continue
-            yield from read_file(path, record_name, fmt, options)
+            yield from read_file(path, record_name, fmt, settings)
 
 
-def expand_input(spec: str, options: ReadOptions) -> Iterator[tuple[Path, str, str | None]]:
+def expand_input(spec: str, settings: Settings) -> Iterator[tuple[Path, str, str | None]]:
     """(file, its name within the input, reader) for one command-line input.
     The name is the file's path relative to the folder or to the fixed part of
     the glob pattern (a file given by itself: its name)."""
@@ -161,24 +148,24 @@ def expand_input(spec: str, options: ReadOptions) -> Iterator[tuple[Path, str, s
             yield Path(spec), spec, None
         for match in matches:
             path = Path(match)
-            fmt = options.input_format or format_of(path)
+            fmt = settings.input_format or format_of(path)
             if fmt is not None:
                 yield path, _relative(path, base), fmt
         return
     path = Path(spec)
     if path.is_dir():
-        if options.input_format == "polnear" or (options.input_format is None and is_polnear_folder(path)):
+        if settings.input_format == "polnear" or (settings.input_format is None and is_polnear_folder(path)):
             yield path, path.name, "polnear"
             return
         files = sorted(p for p in path.rglob("*") if p.is_file())
         for p in files:
-            fmt = options.input_format or format_of(p)
+            fmt = settings.input_format or format_of(p)
             if fmt is not None and fmt != "polnear":
                 yield p, _relative(p, path), fmt
         return
     if path.is_file():
         # A file named on the command line is known by its name, as `sayso analyze` knows it.
-        yield path, path.name, options.input_format or format_of(path) or "txt"
+        yield path, path.name, settings.input_format or format_of(path) or "txt"
         return
     yield path, spec, None
 
@@ -200,25 +187,25 @@ def _relative(path: Path, base: Path) -> str:
         return path.as_posix()
 
 
-def read_file(path: Path, name: str, fmt: str, options: ReadOptions) -> Iterator[Document | BadRecord]:
+def read_file(path: Path, name: str, fmt: str, settings: Settings) -> Iterator[Document | BadRecord]:
     """The records of one file (or PolNeAR folder) with the given reader."""
     if fmt == "polnear":
-        yield from read_polnear(path, options)
+        yield from read_polnear(path, settings)
         return
     if fmt == "jsonl":
-        yield from read_jsonl(path, options)
+        yield from read_jsonl(path, settings)
         return
     if fmt == "warc":
-        yield from read_warc(path, options)
+        yield from read_warc(path, settings)
         return
-    data = _read_bytes(path, name, options)
+    data = _read_bytes(path, name, settings)
     id_ = _without_suffix(name)
     if isinstance(data, BadRecord):
         yield data
     elif fmt == "html":
-        yield html_document(data, id_=id_, input=str(path), record=name, options=options)
+        yield html_document(data, id_=id_, input=str(path), record=name, settings=settings)
     else:
-        yield text_document(data, id_=id_, input=str(path), record=name, options=options)
+        yield text_document(data, id_=id_, input=str(path), record=name, settings=settings)
 
 
 def _without_suffix(name: str) -> str:
@@ -228,22 +215,22 @@ def _without_suffix(name: str) -> str:
     return name[: -len(suffix)] if suffix and len(suffix) < len(name) else name
 
 
-def _read_bytes(path: Path, name: str, options: ReadOptions) -> bytes | BadRecord:
+def _read_bytes(path: Path, name: str, settings: Settings) -> bytes | BadRecord:
     try:
         # Checked before reading: a huge file must not be loaded only to be refused.
         size = path.stat().st_size
-        if size > 4 * options.max_chars + 1024:
-            return BadRecord(str(path), name, f"too long ({size} bytes, limit {options.max_chars} characters)")
+        if size > 4 * settings.max_chars + 1024:
+            return BadRecord(str(path), name, f"too long ({size} bytes, limit {settings.max_chars} characters)")
         return path.read_bytes()
     except OSError as exc:
         return BadRecord(str(path), name, f"cannot read ({exc.strerror or exc})")
 
 
-def text_document(data: bytes, *, id_: str, input: str, record: str, options: ReadOptions,
+def text_document(data: bytes, *, id_: str, input: str, record: str, settings: Settings,
                   meta: dict[str, Any] | None = None) -> Document | BadRecord:
     """A plain-text article."""
     try:
-        text = decode(data, options.max_chars)
+        text = decode(data, settings.max_chars)
     except ValueError as exc:
         return BadRecord(input, record, str(exc))
     full_meta = empty_meta()
@@ -251,7 +238,7 @@ def text_document(data: bytes, *, id_: str, input: str, record: str, options: Re
     return Document(text, id_, full_meta, input, record)
 
 
-def html_document(data: bytes, *, id_: str, input: str, record: str, options: ReadOptions,
+def html_document(data: bytes, *, id_: str, input: str, record: str, settings: Settings,
                   url: str | None = None) -> Document | BadRecord:
     """The main text and metadata of an HTML page, taken by trafilatura."""
     import trafilatura
@@ -270,8 +257,8 @@ def html_document(data: bytes, *, id_: str, input: str, record: str, options: Re
     if words < MIN_HTML_WORDS:
         # What trafilatura salvages from a broken page is a menu or a stray line, not an article.
         return BadRecord(input, record, f"no article text found in the HTML ({words} words)")
-    if len(text) > options.max_chars:
-        return BadRecord(input, record, f"too long ({len(text)} characters, limit {options.max_chars})")
+    if len(text) > settings.max_chars:
+        return BadRecord(input, record, f"too long ({len(text)} characters, limit {settings.max_chars})")
     meta = empty_meta()
     meta.update({"title": page.title, "url": url or page.url, "published": page.date,  # type: ignore[union-attr]
                  "outlet": page.sitename or page.hostname, "author": page.author})  # type: ignore[union-attr]
@@ -284,7 +271,7 @@ def _open_maybe_gzip(path: Path) -> BinaryIO:
     return open(path, "rb")
 
 
-def read_jsonl(path: Path, options: ReadOptions) -> Iterator[Document | BadRecord]:
+def read_jsonl(path: Path, settings: Settings) -> Iterator[Document | BadRecord]:
     """One article per JSON line: text and id from the configured fields;
     title/url/published/outlet/author/language (or fields mapped to them, and a
     nested "meta" object) into meta. Blank lines are not records."""
@@ -295,16 +282,16 @@ def read_jsonl(path: Path, options: ReadOptions) -> Iterator[Document | BadRecor
             for n, raw in enumerate(fh, start=1):
                 if not raw.strip():
                     continue
-                yield _json_document(raw, input, n, options)
+                yield _json_document(raw, input, n, settings)
     except (OSError, EOFError, zlib.error) as exc:
         # A truncated or corrupt gzip stream: nothing after this point can be read.
         yield BadRecord(input, f"line {n + 1}", f"cannot read further ({exc})")
 
 
-def _json_document(raw: bytes, input: str, n: int, options: ReadOptions) -> Document | BadRecord:
+def _json_document(raw: bytes, input: str, n: int, settings: Settings) -> Document | BadRecord:
     record = f"line {n}"
-    if len(raw) > 4 * options.max_chars + 1024:
-        return BadRecord(input, record, f"too long ({len(raw)} bytes, limit {options.max_chars} characters)")
+    if len(raw) > 4 * settings.max_chars + 1024:
+        return BadRecord(input, record, f"too long ({len(raw)} bytes, limit {settings.max_chars} characters)")
     try:
         obj = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -313,34 +300,34 @@ def _json_document(raw: bytes, input: str, n: int, options: ReadOptions) -> Docu
         return BadRecord(input, record, f"malformed JSON ({exc.msg} at column {exc.colno})")
     if not isinstance(obj, dict):
         return BadRecord(input, record, f"a JSON {type(obj).__name__}, not an object")
-    text = obj.get(options.text_field)
+    text = obj.get(settings.text_field)
     if not isinstance(text, str):
         what = "missing" if text is None else f"a {type(text).__name__}, not a string"
-        return BadRecord(input, record, f"field {options.text_field!r} is {what}")
+        return BadRecord(input, record, f"field {settings.text_field!r} is {what}")
     if "\x00" in text:
         return BadRecord(input, record, "binary content (NUL characters)")
     if not text.strip():
         return BadRecord(input, record, "empty text")
-    if len(text) > options.max_chars:
-        return BadRecord(input, record, f"too long ({len(text)} characters, limit {options.max_chars})")
-    raw_id = obj.get(options.id_field)
+    if len(text) > settings.max_chars:
+        return BadRecord(input, record, f"too long ({len(text)} characters, limit {settings.max_chars})")
+    raw_id = obj.get(settings.id_field)
     id_ = str(raw_id) if raw_id not in (None, "") else text_id(text)
     meta = empty_meta()
     if isinstance(obj.get("meta"), dict):
         meta.update(obj["meta"])
     for name in META_FIELDS:
-        source_field = options.meta_fields.get(name, name)
+        source_field = settings.meta_map.get(name, name)
         if obj.get(source_field) is not None:
             meta[name] = obj[source_field]
-    if meta["published"] is None and "published" not in options.meta_fields and obj.get("date") is not None:
+    if meta["published"] is None and "published" not in settings.meta_map and obj.get("date") is not None:
         meta["published"] = obj["date"]
-    for name, source_field in options.meta_fields.items():
+    for name, source_field in settings.meta_fields:
         if name not in META_FIELDS and obj.get(source_field) is not None:
             meta[name] = obj[source_field]
     return Document(text, id_, meta, input, record)
 
 
-def read_warc(path: Path, options: ReadOptions) -> Iterator[Document | BadRecord]:
+def read_warc(path: Path, settings: Settings) -> Iterator[Document | BadRecord]:
     """Every HTML response of a WARC archive, each page through the HTML
     reader; the record's target URI is the url, its WARC-Record-ID the id."""
     from warcio.archiveiterator import ArchiveIterator
@@ -371,12 +358,12 @@ def read_warc(path: Path, options: ReadOptions) -> Iterator[Document | BadRecord
                 if getattr(rec.raw_stream, "limit", 0) > 0:
                     yield BadRecord(input, last, "truncated WARC record (fewer bytes than its Content-Length)")
                     continue
-                yield html_document(body, id_=record_id, input=input, record=last, options=options, url=uri)
+                yield html_document(body, id_=record_id, input=input, record=last, settings=settings, url=uri)
     except Exception as exc:  # warcio raises several types on a damaged archive; none can be read past
         yield BadRecord(input, f"after {last}", f"truncated or corrupt WARC archive ({type(exc).__name__}: {exc})")
 
 
-def read_polnear(folder: Path, options: ReadOptions) -> Iterator[Document | BadRecord]:
+def read_polnear(folder: Path, settings: Settings) -> Iterator[Document | BadRecord]:
     """The article texts of a PolNeAR-layout folder (its attributions are not
     read: they are the gold answers). Outlet and date come from the file
     names, `<outlet>_<yyyy-mm-dd>_<slug>.txt`."""
@@ -389,7 +376,7 @@ def read_polnear(folder: Path, options: ReadOptions) -> Iterator[Document | BadR
         yield BadRecord(str(folder), folder.name, "not a PolNeAR-layout folder (no text/ or data/<split>/text/)")
     for text_dir in text_dirs:
         for path in sorted(text_dir.glob("*.txt")):
-            data = _read_bytes(path, path.stem, options)
+            data = _read_bytes(path, path.stem, settings)
             if isinstance(data, BadRecord):
                 yield data
                 continue
@@ -397,15 +384,15 @@ def read_polnear(folder: Path, options: ReadOptions) -> Iterator[Document | BadR
             meta: dict[str, Any] = {"outlet": parts[0] if len(parts) > 1 else None}
             if len(parts) > 2 and _DATE_IN_NAME.match(parts[1]):
                 meta["published"] = parts[1]
-            yield text_document(data, id_=path.stem, input=str(path), record=path.stem, options=options, meta=meta)
+            yield text_document(data, id_=path.stem, input=str(path), record=path.stem, settings=settings, meta=meta)
 
 
-def count_records(inputs: Sequence[str], options: ReadOptions = ReadOptions()) -> int | None:
+def count_records(inputs: Sequence[str], settings: Settings = Settings()) -> int | None:
     """How many records the inputs hold, when that is cheap to know (files,
     uncompressed JSON lines); None when it is not (compressed or WARC input)."""
     total = 0
     for spec in inputs:
-        for path, _, fmt in expand_input(spec, options):
+        for path, _, fmt in expand_input(spec, settings):
             if fmt in ("txt", "html", None):
                 total += 1
             elif fmt == "polnear":

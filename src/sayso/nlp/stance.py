@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from spacy.tokens import Doc
 
-from sayso.lexicon import cue_lexicon, hedge_lexicon
+from sayso.nlp.lexicon import cue_lexicon, hedge_lexicon
 from sayso.record import Attribution, Boilerplate, Hedge
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")

@@ -65,6 +65,7 @@ from typing import Any
 
 import duckdb
 
+from sayso.errors import StoreError
 from sayso.record import SCHEMA, Article, Span, text_id
 
 STORE_VERSION = "1"
@@ -104,8 +105,6 @@ _KEYS = {
 }
 
 
-class StoreError(Exception):
-    """The store cannot be opened or written; the message says why."""
 
 
 @dataclass(frozen=True)

@@ -35,15 +35,16 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sayso.corpus.run import RunSummary
+from sayso.corpus.store import COLUMNS, TABLES, first_line
+from sayso.errors import SparkError
 from sayso.record import META_FIELDS
-from sayso.store import COLUMNS, TABLES, first_line
+from sayso.settings import Settings
 
 if TYPE_CHECKING:
     import pyarrow as pa
     from pyspark.sql import DataFrame, SparkSession
     from pyspark.sql.types import DataType, StructType
-
-    from sayso.read import ReadOptions
 
 PARTITION_COLUMN = "month"  # documents, attributions and sources are partitioned by the article's month
 UNKNOWN_MONTH = "unknown"
@@ -69,8 +70,6 @@ logger.parquet.level = error
 """
 
 
-class SparkError(Exception):
-    """Spark cannot run here, or a Spark run was asked for wrongly; one line saying why."""
 
 
 # --- the session ---------------------------------------------------------------------------
@@ -254,8 +253,8 @@ def _analyze_arrow(batches: Iterable[pa.RecordBatch], settings: Any, columns: _C
     time, into batches of `analyze_frame` rows (same order, one per row)."""
     import pyarrow as pa
 
+    from sayso.corpus.store import Provenance, article_rows
     from sayso.record import Article
-    from sayso.store import Provenance, article_rows
 
     schema = _result_arrow_schema()
     document_columns = list(COLUMNS["documents"])
@@ -309,8 +308,7 @@ def _analyze_arrow(batches: Iterable[pa.RecordBatch], settings: Any, columns: _C
 def analyze_frame(df: DataFrame, text_col: str = "text", id_col: str | None = "id", *,
                   meta_cols: Sequence[str] | None = None, meta_json_col: str | None = None,
                   input_col: str | None = None, record_col: str | None = None, error_col: str | None = None,
-                  model: str | None = None, spacy_model: str | None = None, min_score: float = 0.0,
-                  batch_size: int = 16) -> DataFrame:
+                  settings: Settings = Settings()) -> DataFrame:
     """Analyse the articles of a DataFrame: one output row per input row
     (see `result_schema`), in the input's partitions.
 
@@ -324,7 +322,6 @@ def analyze_frame(df: DataFrame, text_col: str = "text", id_col: str | None = "i
     from pyspark.sql import functions as F
 
     from sayso import __version__
-    from sayso.pipeline import Settings
 
     names = set(df.columns)
     wanted = [text_col, id_col, meta_json_col, input_col, record_col, error_col]
@@ -343,7 +340,6 @@ def analyze_frame(df: DataFrame, text_col: str = "text", id_col: str | None = "i
     selected += [F.col(c) for c in (id_col, meta_json_col, input_col, record_col, error_col)
                  if c is not None and c not in meta_cols and c != text_col]
     columns = _Columns(text_col, id_col, tuple(meta_cols), meta_json_col, input_col, record_col, error_col)
-    settings = Settings(model=model, min_score=min_score, batch_size=batch_size, spacy_model=spacy_model)
     version = __version__
 
     def work(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -385,20 +381,20 @@ def _input_name(uri: str, root: str, name: str) -> str:
     return str(Path(root) / name) if os.path.isdir(root) else str(Path(root))
 
 
-def read_file_records(uri: str, data: bytes, root: str, options: ReadOptions) -> Iterator[tuple[Any, ...]]:
+def read_file_records(uri: str, data: bytes, root: str, settings: Settings) -> Iterator[tuple[Any, ...]]:
     """The records of one input file's bytes, as READ_SCHEMA tuples, read by
     `read.read_file` exactly as `sayso run` reads the file: the bytes are put
     in a private temporary file of the same name (the readers take paths),
     read, and the file removed. Bad records carry `read_error`."""
-    from sayso.read import BadRecord, format_of, read_file
+    from sayso.corpus.read import BadRecord, format_of, read_file
 
     name = _name_below(uri, root)
     input_name = _input_name(uri, root, name)
-    fmt = options.input_format or format_of(name) or "txt"
+    fmt = settings.input_format or format_of(name) or "txt"
     with tempfile.TemporaryDirectory(prefix="sayso-spark-") as tmp:
         local = Path(tmp) / os.path.basename(name)
         local.write_bytes(data)
-        for record in read_file(local, name, fmt, options):
+        for record in read_file(local, name, fmt, settings):
             if isinstance(record, BadRecord):
                 yield (input_name, record.record, None, None, None, record.reason)
             else:
@@ -416,25 +412,24 @@ def _is_parquet(path: str) -> bool:
     return bool(files) and all(p.name.endswith(".parquet") for p in files)
 
 
-def read_inputs(spark: SparkSession, inputs: Sequence[str], options: ReadOptions | None = None) -> DataFrame:
+def read_inputs(spark: SparkSession, inputs: Sequence[str], settings: Settings = Settings()) -> DataFrame:
     """A frame of READ_SCHEMA rows: the records of files and folders (read as
     `sayso run` reads them; in folders, only files of a known kind) and of
     Parquet datasets with a text column. Paths may be URIs Spark can read."""
     from pyspark.sql import functions as F
 
-    from sayso.read import ReadOptions, format_of
+    from sayso.corpus.read import format_of
 
-    options = options or ReadOptions()
     frames = []
     files: list[str] = []
     for given in inputs:
         if "://" not in given and not os.path.exists(given):
             raise SparkError(f"{given}: no such file or folder")
-        if "://" not in given and os.path.isdir(given) and options.input_format is None \
+        if "://" not in given and os.path.isdir(given) and settings.input_format is None \
                 and (Path(given) / "text").is_dir() and (Path(given) / "attributions").is_dir():
             raise SparkError(f"{given}: a PolNeAR folder; give its text/ folders to `sayso spark`")
         if _is_parquet(given):
-            frames.append(_read_parquet(spark, given, options))
+            frames.append(_read_parquet(spark, given, settings))
         else:
             files.append(given)
     if files:
@@ -454,9 +449,9 @@ def read_inputs(spark: SparkSession, inputs: Sequence[str], options: ReadOptions
             for batch in batches:
                 for row in batch.to_pylist():
                     given_itself = _local_path(row["path"]) in explicit or row["path"] in explicit
-                    if not given_itself and options.input_format is None and format_of(row["path"]) is None:
+                    if not given_itself and settings.input_format is None and format_of(row["path"]) is None:
                         continue  # not an article file, inside a folder (as `sayso run` passes it over)
-                    records = read_file_records(row["path"], row["content"], row["root"], options)
+                    records = read_file_records(row["path"], row["content"], row["root"], settings)
                     while chunk := list(islice(records, 1000)):
                         yield pa.RecordBatch.from_pylist([dict(zip(READ_COLUMNS, r, strict=True)) for r in chunk],
                                                          schema)
@@ -468,44 +463,34 @@ def read_inputs(spark: SparkSession, inputs: Sequence[str], options: ReadOptions
     return result
 
 
-def _read_parquet(spark: SparkSession, path: str, options: ReadOptions) -> DataFrame:
+def _read_parquet(spark: SparkSession, path: str, settings: Settings) -> DataFrame:
     """Records of a Parquet dataset: the text and id columns named as for
     jsonl, meta from the columns named like meta fields."""
     from pyspark.sql import functions as F
 
     df = spark.read.parquet(path)
-    if options.text_field not in df.columns:
-        raise SparkError(f"{path}: no text column {options.text_field!r} (columns: {', '.join(df.columns)}); "
+    if settings.text_field not in df.columns:
+        raise SparkError(f"{path}: no text column {settings.text_field!r} (columns: {', '.join(df.columns)}); "
                          "name it with --text-field")
-    meta = [c for c in META_FIELDS if c in df.columns and c not in (options.text_field, options.id_field)]
+    meta = [c for c in META_FIELDS if c in df.columns and c not in (settings.text_field, settings.id_field)]
     meta_json = F.to_json(F.struct(*[F.col(c).cast("string").alias(c) for c in meta])) if meta else F.lit(None)
     # Without an id, the hash of the text, as `record.text_id` makes it.
-    text_hash = F.concat(F.lit("sha1:"), F.substring(F.sha1(F.col(options.text_field).cast("string")), 1, 16))
-    id_col = F.coalesce(F.col(options.id_field).cast("string"), text_hash) if options.id_field in df.columns \
+    text_hash = F.concat(F.lit("sha1:"), F.substring(F.sha1(F.col(settings.text_field).cast("string")), 1, 16))
+    id_col = F.coalesce(F.col(settings.id_field).cast("string"), text_hash) if settings.id_field in df.columns \
         else text_hash
     return df.select(
         F.lit(path).alias("input"),
         id_col.alias("record"),
         id_col.alias("id"),
-        F.col(options.text_field).cast("string").alias("text"),
+        F.col(settings.text_field).cast("string").alias("text"),
         meta_json.cast("string").alias("meta_json"),
-        F.when(F.col(options.text_field).isNull(), F.lit("no text")).cast("string").alias("read_error"),
+        F.when(F.col(settings.text_field).isNull(), F.lit("no text")).cast("string").alias("read_error"),
     )
 
 
 # --- sayso spark -----------------------------------------------------------------------------
 
 
-@dataclass
-class RunSummary:
-    """What a `sayso spark` run did."""
-
-    read: int = 0
-    skipped: int = 0
-    analysed: int = 0
-    failed: int = 0
-    startup_seconds: float = 0.0
-    seconds: float = 0.0
 
 
 def _has_parquet(path: Path) -> bool:
@@ -520,8 +505,7 @@ def _month(published: Any) -> Any:
 
 
 def run_spark(inputs: Sequence[str], out: str, *, master: str | None = "local[2]", partitions: int | None = None,
-              options: ReadOptions | None = None, model: str | None = None, spacy_model: str | None = None,
-              min_score: float = 0.0, batch_size: int = 16, ui: bool = False,
+              settings: Settings = Settings(), ui: bool = False,
               spark: SparkSession | None = None) -> RunSummary:
     """`sayso spark`: analyse the inputs and append the Parquet datasets
     documents, attributions, sources (partitioned by the article's month) and
@@ -547,9 +531,9 @@ def run_spark(inputs: Sequence[str], out: str, *, master: str | None = "local[2]
         raise SparkError(f"{out}: exists and is not a folder")
     cached: list[DataFrame] = []
     try:
-        records = read_inputs(spark, inputs, options).persist(StorageLevel.DISK_ONLY)
+        records = read_inputs(spark, inputs, settings).persist(StorageLevel.DISK_ONLY)
         cached.append(records)
-        summary.read = records.count()
+        read = records.count()
         good = records.where(F.col("read_error").isNull())
         bad = records.where(F.col("read_error").isNotNull())
         # An id given twice is analysed once, as the store keeps it once.
@@ -565,8 +549,7 @@ def run_spark(inputs: Sequence[str], out: str, *, master: str | None = "local[2]
         n = partitions or 4 * spark.sparkContext.defaultParallelism
         todo = todo.repartition(n)
         results = analyze_frame(todo, "text", "id", meta_cols=[], meta_json_col="meta_json", input_col="input",
-                                record_col="record", error_col="read_error", model=model,
-                                spacy_model=spacy_model, min_score=min_score, batch_size=batch_size)
+                                record_col="record", error_col="read_error", settings=settings)
         results = results.withColumn(PARTITION_COLUMN, _month(F.col("published"))).persist(StorageLevel.DISK_ONLY)
         cached.append(results)
         ok = results.where(F.col("error").isNull())
@@ -582,7 +565,7 @@ def run_spark(inputs: Sequence[str], out: str, *, master: str | None = "local[2]
                   results.groupBy(F.col("error").isNotNull().alias("failed")).count().collect()}
         summary.analysed = counts.get(False, 0)
         summary.failed = counts.get(True, 0)
-        summary.skipped = summary.read - summary.analysed - summary.failed
+        summary.skipped = read - summary.analysed - summary.failed
     except (PySparkException, Py4JError) as exc:  # a failed job: one line, not a JVM stack trace
         raise SparkError(f"the Spark run failed: {first_line(exc)}") from None
     finally:
@@ -605,7 +588,7 @@ def import_parquet(db: str | os.PathLike[str], directory: str | os.PathLike[str]
     """`sayso import`: load the Parquet output of `sayso spark` into a
     DuckDB corpus store (created if absent), by `store.load_parquet`.
     Returns the rows added per table."""
-    from sayso.store import load_parquet, open_store
+    from sayso.corpus.store import load_parquet, open_store
 
     folder = Path(directory)
     if not folder.is_dir():

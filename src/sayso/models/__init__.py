@@ -1,1 +1,0 @@
-"""Trained models shipped with sayso (attribution/: the default attribution model)."""
