@@ -157,3 +157,27 @@ def test_polnear_folder_texts_with_outlet_and_date(polnear_dir):
     assert (polnear_dir / "data" / "dev" / "text" / f"{first.id}.txt").read_text(encoding="utf-8") == first.text
     assert count_records([str(polnear_dir)]) == sum(
         len(list((polnear_dir / "data" / s / "text").glob("*.txt"))) for s in ("train", "dev", "test"))
+
+
+def test_an_html_file_is_read_as_a_page(tmp_path):
+    from sayso.corpus.read import read_text_file
+
+    page = tmp_path / "report.html"
+    page.write_text("<!doctype html><html><head><title>The plan</title></head><body><nav>Home World</nav>"
+                    "<article><p>" + "The minister said the plan had failed, officials confirmed. " * 4
+                    + "</p></article></body></html>", encoding="utf-8")
+    read = read_text_file(str(page))
+    assert "<" not in read.text and read.text.startswith("The minister said")
+    assert read.meta is not None and read.meta["title"] == "The plan"
+
+
+def test_html_on_standard_input_is_recognised(monkeypatch):
+    import io
+
+    from sayso.corpus.read import looks_like_html, read_text_file
+
+    data = ("\ufeff  <!DOCTYPE html><html><body><p>" + "The minister said the plan had failed. " * 4
+            + "</p></body></html>").encode()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
+    assert "<p>" not in read_text_file("-").text
+    assert not looks_like_html(b"The <b>minister</b> said <html> is a tag.")

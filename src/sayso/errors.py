@@ -9,6 +9,9 @@ is a bug.
 
 from __future__ import annotations
 
+import importlib
+from types import ModuleType
+
 
 class SaysoError(Exception):
     """A problem the user can act on: one line, an exit status, an HTTP status."""
@@ -56,3 +59,21 @@ class SparkError(SaysoError):
     """A Spark run that cannot start or failed."""
 
     http_status = 500
+
+
+class MissingModule(SaysoError):
+    """A Python module sayso needs for this input is not installed (or broken)."""
+
+    exit_status = 1
+    http_status = 500
+
+
+def need(module: str, purpose: str) -> ModuleType:
+    """Import `module` for `purpose`, or say which module is really missing: an
+    import of trafilatura can fail on lxml_html_clean, two packages down."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        missing = exc.name or module
+        raise MissingModule(f"{purpose} needs the Python module {missing!r}, which cannot be imported ({exc}); "
+                            f"reinstall sayso with its dependencies (pip install sayso)") from None

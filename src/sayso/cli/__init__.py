@@ -75,7 +75,7 @@ def run_analyze(args: argparse.Namespace) -> int:
             _warn(str(exc))
             status = EXIT_BAD_INPUT
     _check_model(args.model)
-    items = [(i.text, i.id, None) for i in inputs]
+    items = [(i.text, i.id, i.meta) for i in inputs]
     articles = []
     for inp, article in zip(inputs, analyze_many(items, Settings.from_args(args)), strict=True):
         if article.error:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sayso.errors import InputError
+from sayso.errors import InputError, SaysoError, need
 from sayso.record import META_FIELDS, empty_meta, text_id
 from sayso.settings import MAX_CHARS, Settings
 
@@ -32,6 +32,7 @@ class TextInput:
     text: str
     id: str
     name: str  # how to refer to the input in messages
+    meta: dict[str, Any] | None = None  # what an HTML page says of itself (title, date, site…)
 
 
 def read_text_file(path: str) -> TextInput:
@@ -50,7 +51,21 @@ def read_text_file(path: str) -> TextInput:
             data = p.read_bytes()
         except OSError as exc:
             raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    return TextInput(decode_text(data, name), Path(path).stem if path != "-" else "stdin", name)
+    id_ = Path(path).stem if path != "-" else "stdin"
+    if format_of(path) == "html" or looks_like_html(data):
+        page = html_document(data, id_=id_, input=name, record=name, settings=Settings())
+        if isinstance(page, BadRecord):
+            raise InputError(f"{name}: {page.reason}")
+        return TextInput(page.text, id_, name, page.meta)
+    return TextInput(decode_text(data, name), id_, name)
+
+
+_HTML_START = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.I | re.S)
+
+
+def looks_like_html(data: bytes) -> bool:
+    """A whole HTML page (a doctype or an <html> element first), not a text that mentions a tag."""
+    return bool(_HTML_START.match(data[:4096]))
 
 
 def decode_text(data: bytes, name: str, max_chars: int = MAX_CHARS) -> str:
@@ -241,7 +256,7 @@ def text_document(data: bytes, *, id_: str, input: str, record: str, settings: S
 def html_document(data: bytes, *, id_: str, input: str, record: str, settings: Settings,
                   url: str | None = None) -> Document | BadRecord:
     """The main text and metadata of an HTML page, taken by trafilatura."""
-    import trafilatura
+    trafilatura = need("trafilatura", "HTML input")
 
     if not data.strip():
         return BadRecord(input, record, "empty page")
@@ -330,7 +345,7 @@ def _json_document(raw: bytes, input: str, n: int, settings: Settings) -> Docume
 def read_warc(path: Path, settings: Settings) -> Iterator[Document | BadRecord]:
     """Every HTML response of a WARC archive, each page through the HTML
     reader; the record's target URI is the url, its WARC-Record-ID the id."""
-    from warcio.archiveiterator import ArchiveIterator
+    ArchiveIterator = need("warcio.archiveiterator", "WARC input").ArchiveIterator
 
     input = str(path)
     last = "start of file"
@@ -359,6 +374,8 @@ def read_warc(path: Path, settings: Settings) -> Iterator[Document | BadRecord]:
                     yield BadRecord(input, last, "truncated WARC record (fewer bytes than its Content-Length)")
                     continue
                 yield html_document(body, id_=record_id, input=input, record=last, settings=settings, url=uri)
+    except SaysoError:  # not the archive's fault (a module missing): the run cannot go on
+        raise
     except Exception as exc:  # warcio raises several types on a damaged archive; none can be read past
         yield BadRecord(input, f"after {last}", f"truncated or corrupt WARC archive ({type(exc).__name__}: {exc})")
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from sayso.corpus.read import InputError, decode_text
+from sayso.corpus.read import decode_text
+from sayso.errors import InputError, need
 
 TEXT_SUFFIXES = (".txt", ".text", ".md")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -56,10 +57,7 @@ def from_upload(data: bytes, filename: str | None, content_type: str | None = No
 
 def from_html(html: str, name: str) -> Submitted:
     """The main text of an HTML page (trafilatura), with its title, date and site."""
-    try:
-        import trafilatura
-    except ImportError:  # pragma: no cover - trafilatura is a dependency
-        raise InputError(f"{name}: HTML input needs the trafilatura package") from None
+    trafilatura = need("trafilatura", "HTML input")
     try:
         doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
                                           include_tables=False)
