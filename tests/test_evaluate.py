@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 import spacy
@@ -209,3 +210,19 @@ def test_agreement_scores_further_annotators_against_the_first(tmp_path, capsys)
     assert result["sayso"]["articles"] == 1 and "cue" in result["sayso"]
     assert main(["eval", "polnear", str(tmp_path / "data" / "dev" / "text"), "--agreement"]) != 0
     assert "no PolNeAR" in capsys.readouterr().err
+
+
+def test_eval_sources_uses_the_model_it_is_given(capsys, tmp_path):
+    """`sayso eval sources` used to accept --model and --parser and ignore both."""
+    from sayso.cli import main
+
+    gold = str(Path(__file__).parent / "data" / "sources_handmade.jsonl")
+    assert main(["eval", "sources", gold, "--format", "json"]) == 0
+    shipped = json.loads(capsys.readouterr().out)
+    assert main(["eval", "sources", gold, "--format", "json", "--model", "rules"]) == 0
+    rules = json.loads(capsys.readouterr().out)
+    assert shipped["end_to_end"] != rules["end_to_end"]  # the rules find other attributions
+    assert main(["eval", "sources", gold, "--model", str(tmp_path / "nothing")]) == 2
+    assert "not a model directory" in capsys.readouterr().err
+    assert main(["eval", "sources", gold, "--parser", "no_such_pipeline"]) != 0
+    assert "Traceback" not in capsys.readouterr().err
