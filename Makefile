@@ -1,12 +1,13 @@
 # The two commands of the README:
 #   make demo   set up and run sayso on the bundled example article
 #   make test   set up and run the whole test suite (what CI runs)
+# and, while working, `make test-fast`: the suite without the slow, Spark and browser tests
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 EXAMPLE ?= examples/audio-recording-report.txt
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup test-fast demo test lint bench clean
 
 $(BIN)/sayso: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +16,10 @@ $(BIN)/sayso: pyproject.toml
 	touch $(BIN)/sayso
 
 setup: $(BIN)/sayso
+
+# everything but the slow tests (training, worker processes, whole corpora), Spark and the browser
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not slow and not spark and not browser"
 
 demo: setup
 	$(BIN)/sayso analyze $(EXAMPLE)

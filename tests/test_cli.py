@@ -159,6 +159,7 @@ def test_model_choice(capsys, tmp_path):
     assert code == 2 and out == "" and err.count("\n") == 1 and "not a model directory" in err
 
 
+@pytest.mark.slow
 def test_train_tiny_slice(capsys, polnear_dir, tmp_path):
     target = tmp_path / "model"
     code, out, _ = run(capsys, "train", "polnear", str(polnear_dir), "-o", str(target), "--seed", "1",

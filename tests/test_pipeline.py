@@ -36,6 +36,7 @@ def test_analyze_many_keeps_every_item_in_order():
     assert "too long" in out[6].error and "binary" in out[7].error
 
 
+@pytest.mark.slow
 def test_worker_processes_give_the_same_records():
     items = [(GOOD, f"d{i}", None) for i in range(5)] + [("", "bad", None)]
     one = [a.to_dict() for a in sayso.analyze_many(items, jobs=1, batch_size=2)]

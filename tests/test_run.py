@@ -121,6 +121,7 @@ run_corpus([sys.argv[1]], sys.argv[2], Settings(jobs=2, batch_size=4), progress=
 """
 
 
+@pytest.mark.slow
 def test_a_run_killed_part_way_and_resumed_loses_and_repeats_nothing(tmp_path):
     feed = tmp_path / "feed.jsonl"
     n = 120
@@ -169,6 +170,7 @@ def test_a_run_killed_part_way_and_resumed_loses_and_repeats_nothing(tmp_path):
     con.close()
 
 
+@pytest.mark.slow
 def test_worker_processes_read_the_input_only_a_few_batches_ahead():
     """What keeps a run's memory flat: `analyze_many` with workers must not
     read its whole input first (as `Pool.imap` did), and must keep the order."""

@@ -118,6 +118,7 @@ def test_handmade_resolution_and_typing(handmade):
     assert scores["end_to_end"]["resolution_accuracy"] >= 0.85
 
 
+@pytest.mark.slow
 def test_polnear_dev_resolution(polnear_dir):
     if not POLNEAR_SPEAKERS.exists():
         pytest.skip("no PolNeAR speaker annotations")

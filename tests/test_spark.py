@@ -19,6 +19,8 @@ from sayso.corpus.spark import SparkError, analyze_frame, find_java_home, spark_
 from sayso.corpus.store import COLUMNS, article_from_rows, article_rows, iter_articles, open_store
 from sayso.record import text_id
 
+pytestmark = pytest.mark.spark
+
 pytest.importorskip("pyspark")
 pytest.importorskip("pyarrow")
 

@@ -20,6 +20,7 @@ def two_runs(polnear_dir, tmp_path_factory):
     return [train_polnear(polnear_dir, root / name, TINY) for name in ("first", "second")]
 
 
+@pytest.mark.slow
 def test_training_writes_a_loadable_model(two_runs):
     result = two_runs[0]
     assert {p.name for p in result.path.iterdir()} == {CUE_FILE, ROLE_FILE, META_FILE}
@@ -33,6 +34,7 @@ def test_training_writes_a_loadable_model(two_runs):
     assert all(0.0 <= a.score <= 1.0 for a in found)
 
 
+@pytest.mark.slow
 def test_same_seed_same_model(two_runs):
     first, second = (r.path for r in two_runs)
     for name in (CUE_FILE, ROLE_FILE):
@@ -43,6 +45,7 @@ def test_same_seed_same_model(two_runs):
     assert meta[0] == meta[1]
 
 
+@pytest.mark.slow
 def test_every_kth_train_article(polnear_dir, tmp_path):
     # learning curves (benchmarks/learning_curve.py) train on a stride of the train split
     result = train_polnear(polnear_dir, tmp_path / "half", replace(TINY, limit=4, every=2))
