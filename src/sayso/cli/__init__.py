@@ -37,8 +37,10 @@ def add_analyze(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("analyze", help="find the attributions, sources and hedges of articles",
                        description="Analyse one or more articles (text files, or - for standard input).")
     p.add_argument("paths", nargs="+", metavar="PATH", help="a .txt file, or - for standard input")
-    p.add_argument("--format", choices=("text", "json", "jsonl"), default="text",
-                   help="text: a readable report (default); json: one record or an array; jsonl")
+    p.add_argument("--format", choices=("text", "table", "json", "jsonl"), default="text",
+                   help="text: a readable report, one block per attribution (default); table: a compact "
+                        "seven-column table that shortens long cells, for wide terminals; json: one record "
+                        "or an array; jsonl")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     _add_model_options(p)
     p.add_argument("--min-score", type=float, default=0.0, metavar="X",
@@ -106,7 +108,7 @@ def run_analyze(args: argparse.Namespace) -> int:
             console = Console(file=out, width=None if out is sys.stdout else 120,
                               force_terminal=None if out is sys.stdout else False)
             for inp, a in articles:
-                render(a, console, name=inp.name)
+                render(a, console, name=inp.name, layout=args.format)
     finally:
         if out is not sys.stdout:
             out.close()
