@@ -2,7 +2,8 @@
 
 These are the only record types in sayso: the CLI prints them, the store keeps
 their fields, the web API serves them. `Article.to_dict()` gives exactly the
-JSON of docs/record.md (and its JSON Schema, sayso/record.schema.json); `Article.from_dict()` reads it back.
+JSON of docs/record.md (and its JSON Schema, sayso/record.schema.json, see
+`sayso.schema.validate`); `Article.from_dict()` reads it back.
 """
 
 from __future__ import annotations
@@ -12,12 +13,8 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-SCHEMA = "sayso.article/1"
-
-KINDS = ("direct", "mixed", "indirect")
-STANCES = ("neutral", "assertive", "doubting", "speculative", "emotive")
-SOURCE_TYPES = ("person", "organization", "group", "document", "role", "unnamed", "anonymous", "other")
-META_FIELDS = ("title", "url", "published", "outlet", "author", "language")
+# The contract's name and vocabularies live in sayso.schema (with its JSON Schema); here too, as ever.
+from sayso.schema import KINDS, META_FIELDS, SCHEMA, SOURCE_TYPES, STANCES
 
 
 @dataclass(frozen=True, order=True)
@@ -270,3 +267,7 @@ class Article:
             for m in s.mentions:
                 span_ok(f"{s.id}.mention", m.start, m.end, m.text)
         return problems
+
+
+__all__ = ["KINDS", "META_FIELDS", "SCHEMA", "SOURCE_TYPES", "STANCES", "Article", "Attribution", "Boilerplate",
+           "Hedge", "Source", "Span", "empty_meta", "text_id"]
