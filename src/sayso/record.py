@@ -3,7 +3,8 @@
 These are the only record types in sayso: the CLI prints them, the store keeps
 their fields, the web API serves them. `Article.to_dict()` gives exactly the
 JSON of docs/record.md (and its JSON Schema, sayso/record.schema.json, see
-`sayso.schema.validate`); `Article.from_dict()` reads it back.
+`sayso.schema.validate`); `Article.from_dict()` reads it back. In a notebook an
+`Article` shows itself as its marked text (`sayso.display`).
 """
 
 from __future__ import annotations
@@ -185,6 +186,12 @@ class Article:
             if source.id == source_id:
                 return source
         return None
+
+    def _repr_html_(self) -> str:
+        """The marked text, for Jupyter: the web app's marks, self-contained HTML."""
+        from sayso.display import notebook_html
+
+        return notebook_html(self)
 
     def to_dict(self) -> dict[str, Any]:
         record: dict[str, Any] = {

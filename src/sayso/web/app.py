@@ -60,7 +60,10 @@ class Analysis:
 
 
 def _templates() -> Jinja2Templates:
-    env = Environment(loader=FileSystemLoader(str(WEB_DIR / "templates")),
+    """The web app's templates, then sayso's shared ones (the legend and the marked text, sayso/templates)."""
+    from sayso.display import TEMPLATE_DIR
+
+    env = Environment(loader=FileSystemLoader([str(WEB_DIR / "templates"), str(TEMPLATE_DIR)]),
                       autoescape=select_autoescape(default=True, default_for_string=True))
     env.filters["q"] = lambda s: quote(str(s), safe="")
     return Jinja2Templates(env=env)

@@ -1,120 +1,19 @@
-"""The article as HTML: every highlight built server-side from the record's spans.
+"""The article page's pieces: its sources, attributions and profile as rows.
 
-The article text is only ever written through `markupsafe.escape`; the marks
-around it are built here from offsets, so an article containing `<script>` or
-`"><img onerror=…>` shows those characters as text and runs nothing.
+The marked text itself (every highlight built server-side from the record's
+spans, the article text only ever written through `markupsafe.escape`) and its
+legend are sayso.display's, shared with the notebook view; they are re-exported
+here for the web app.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from markupsafe import Markup, escape
-
-from sayso.record import KINDS, SOURCE_TYPES, STANCES, Article, Attribution
-
-# Inner layers nest inside outer ones when two marks start at the same offset.
-LAYERS = ("boilerplate", "content", "source", "mention", "cue", "hedge")
-ROLE_NAMES = {"cue": "cue", "source": "source", "content": "content", "mention": "mention of a source",
-              "hedge": "hedge", "boilerplate": "page furniture"}
-
-
-@dataclass
-class Mark:
-    start: int
-    end: int
-    layer: str
-    attrs: dict[str, str] = field(default_factory=dict)
-    focusable: bool = False
-
-    def open_tag(self, first: bool) -> str:
-        classes = f"m m-{self.layer}" + ("" if first else " cont")
-        parts = [f'<mark class="{classes}"']
-        for name, value in self.attrs.items():
-            parts.append(f' {name}="{escape(value)}"')
-        if self.focusable and first:
-            parts.append(' tabindex="0"')
-        return "".join(parts) + ">"
-
-
-def _speaker_name(article: Article, a: Attribution) -> tuple[str, str]:
-    speaker = article.source_by_id(a.speaker)
-    if speaker is not None:
-        return speaker.name, speaker.type
-    if a.source:
-        return " … ".join(s.text for s in a.source), "other"
-    return "(no stated source)", "none"
-
-
-def attribution_tip(article: Article, a: Attribution, role: str) -> str:
-    """One line telling who says it, how and how it is framed (plain text)."""
-    name, type_ = _speaker_name(article, a)
-    return f"{a.id} · {role}: {name} ({type_}) · stance {a.stance} · {a.kind} quote"
-
-
-def marks_of(article: Article) -> list[Mark]:
-    marks: list[Mark] = []
-    for b in article.boilerplate:
-        marks.append(Mark(b.start, b.end, "boilerplate", {"data-tip": f"page furniture ({b.reason}): "
-                                                                       "not read for attributions"}))
-    source_spans: set[tuple[int, int]] = set()
-    for a in article.attributions:
-        for role in ("content", "source", "cue"):
-            for s in getattr(a, role):
-                if s.start >= s.end:
-                    continue
-                attrs = {"data-a": a.id, "data-role": role, "data-tip": attribution_tip(article, a, role),
-                         "data-stance": a.stance, "data-kind": a.kind}
-                if a.speaker:
-                    attrs["data-s"] = a.speaker
-                marks.append(Mark(s.start, s.end, role, attrs, focusable=True))
-                if role == "source":
-                    source_spans.add((s.start, s.end))
-    for src in article.sources:
-        for m in src.mentions:
-            if (m.start, m.end) in source_spans or m.start >= m.end:
-                continue
-            tip = f"{src.id} · mention of {src.name} ({src.type})"
-            marks.append(Mark(m.start, m.end, "mention", {"data-s": src.id, "data-tip": tip}, focusable=True))
-    for h in article.hedges:
-        if h.start < h.end:
-            marks.append(Mark(h.start, h.end, "hedge", {"data-tip": f"{h.kind}: the author withholds commitment"},
-                              focusable=True))
-    n = len(article.text)
-    return [m for m in marks if 0 <= m.start < m.end <= n]
-
-
-def marked_html(article: Article) -> Markup:
-    """The article text with nested <mark> elements, well-formed even where
-    marks cross: a mark cut by an inner one closing is reopened as a `cont`
-    piece carrying the same data (and no tab stop)."""
-    text = article.text
-    marks = sorted(marks_of(article), key=lambda m: (m.start, -m.end, LAYERS.index(m.layer)))
-    bounds = sorted({0, len(text), *(m.start for m in marks), *(m.end for m in marks)})
-    out: list[str] = []
-    stack: list[Mark] = []
-    i = 0
-    for k, pos in enumerate(bounds):
-        if stack and any(m.end == pos for m in stack):
-            reopen: list[Mark] = []
-            while any(m.end == pos for m in stack):
-                top = stack.pop()
-                out.append("</mark>")
-                if top.end != pos:
-                    reopen.append(top)
-            for m in reversed(reopen):
-                out.append(m.open_tag(first=False))
-                stack.append(m)
-        while i < len(marks) and marks[i].start == pos:
-            out.append(marks[i].open_tag(first=True))
-            stack.append(marks[i])
-            i += 1
-        if k + 1 < len(bounds):
-            out.append(str(escape(text[pos:bounds[k + 1]])))
-    out.extend("</mark>" for _ in stack)
-    return Markup("".join(out))
+from sayso.display import LAYERS, LEGEND, ROLE_NAMES, Mark, attribution_tip, marked_html, marks_of, speaker_name
+from sayso.record import KINDS, SOURCE_TYPES, STANCES, Article
 
 
 @dataclass
@@ -147,7 +46,7 @@ def source_rows(article: Article) -> list[SourceRow]:
 def attribution_rows(article: Article) -> list[dict[str, Any]]:
     rows = []
     for a in article.attributions:
-        name, type_ = _speaker_name(article, a)
+        name, type_ = speaker_name(article, a)
         rows.append({"id": a.id, "speaker": a.speaker or "", "source": name, "type": type_,
                      "source_text": " … ".join(s.text for s in a.source),
                      "cue": " … ".join(s.text for s in a.cue), "content": " … ".join(s.text for s in a.content),
@@ -182,14 +81,5 @@ def stance_bar(by_stance: dict[str, int]) -> list[tuple[str, int, float]]:
     return [(s, by_stance.get(s, 0), 100.0 * by_stance.get(s, 0) / total) for s in STANCES if by_stance.get(s, 0)]
 
 
-LEGEND = [
-    ("source", "source", "who says it (boxed)"),
-    ("cue", "cue", "the reporting verb (bold, double underline)"),
-    ("content", "content", "what is said (dotted underline)"),
-    ("mention", "mention", "another mention of a source (dashed box)"),
-    ("hedge", "hedge", "the author's hedge (wavy underline)"),
-    ("boilerplate", "page furniture", "not article text (grey, struck)"),
-]
-
-__all__ = ["KINDS", "LEGEND", "ROLE_NAMES", "SOURCE_TYPES", "STANCES", "attribution_rows", "marked_html",
-           "profile_rows", "source_rows", "stance_bar"]
+__all__ = ["KINDS", "LAYERS", "LEGEND", "ROLE_NAMES", "SOURCE_TYPES", "STANCES", "Mark", "attribution_rows",
+           "attribution_tip", "marked_html", "marks_of", "profile_rows", "source_rows", "stance_bar"]
