@@ -467,3 +467,92 @@ def iter_articles(con: duckdb.DuckDBPyConnection, chunk: int = 200) -> Iterator[
 def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Rows per table."""
     return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}  # type: ignore[index]
+
+
+# How each table's rows come out of `Store`: in storage order, an article's rows in record order.
+_ORDERED = {
+    "documents": "SELECT * FROM documents ORDER BY seq",
+    **{table: f"SELECT t.* FROM {table} t LEFT JOIN documents d ON d.id = t.doc_id "
+              "ORDER BY d.seq, t.doc_id, t.position" for table in ("attributions", "sources")},
+    "errors": 'SELECT * FROM errors ORDER BY "at", input, record',
+}
+
+
+class Store:
+    """A corpus store opened from Python, read-only: its tables as pandas
+    DataFrames or Arrow tables, SQL over it as DuckDB relations, its articles
+    as records.
+
+        with Store("corpus.duckdb") as store:
+            store.df("attributions").groupby("stance").size()
+            store.sql("SELECT source_name, count(*) n FROM attributions GROUP BY 1 ORDER BY n DESC").df()
+            for article in store.articles(): ...
+
+    Rows come in storage order (an article's attributions and sources in the
+    record's order); JSON columns (spans, meta, profile) come as JSON text. The
+    connection refuses writes and any other file, as `sayso query` does.
+    """
+
+    tables: tuple[str, ...] = TABLES
+
+    def __init__(self, path: str | os.PathLike[str]):
+        self.path = os.fspath(path)
+        self._con: duckdb.DuckDBPyConnection | None = open_store(self.path, read_only=True)
+
+    def __repr__(self) -> str:
+        return f"Store({self.path!r}{'' if self._con is not None else ', closed'})"
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection (again is fine); relations from `sql` end with it."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The read-only DuckDB connection."""
+        if self._con is None:
+            raise StoreError(f"{self.path}: the store is closed")
+        return self._con
+
+    def _table(self, table: str) -> duckdb.DuckDBPyRelation:
+        if table not in TABLES:
+            raise StoreError(f"{table!r}: no such table in a corpus store (the tables are {', '.join(TABLES)})")
+        return self.connection.sql(_ORDERED[table])
+
+    def df(self, table: str) -> Any:
+        """The table as a pandas DataFrame (pandas must be installed)."""
+        from sayso.errors import need
+
+        need("pandas", "Store.df")
+        return self._table(table).df()
+
+    def arrow(self, table: str) -> Any:
+        """The table as a pyarrow Table (pyarrow must be installed)."""
+        from sayso.errors import need
+
+        need("pyarrow", "Store.arrow")
+        relation = self._table(table)
+        to_table = getattr(relation, "to_arrow_table", None) or relation.fetch_arrow_table  # DuckDB < 1.4
+        return to_table()
+
+    def sql(self, query: str) -> duckdb.DuckDBPyRelation:
+        """A DuckDB relation of `query` over the store's tables (`.df()`,
+        `.to_arrow_table()`, `.fetchall()` read it); a query that fails, or
+        would write, is a QueryError."""
+        from sayso.errors import QueryError
+
+        try:
+            return self.connection.sql(query)
+        except duckdb.Error as exc:
+            raise QueryError(f"{first_line(exc)}") from None
+
+    def articles(self) -> Iterator[Article]:
+        """Every stored article as its record, in storage order."""
+        return iter_articles(self.connection)
