@@ -181,3 +181,12 @@ def test_html_on_standard_input_is_recognised(monkeypatch):
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
     assert "<p>" not in read_text_file("-").text
     assert not looks_like_html(b"The <b>minister</b> said <html> is a tag.")
+
+
+def test_json_meta_fields_are_text(tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"id": "a", "text": "The minister said the plan had failed.", "published": 20240115}\n'
+                    '{"id": "b", "text": "The minister said the plan had failed.", "title": {"x": 1}}\n')
+    good, bad = read_corpus([str(feed)])
+    assert isinstance(good, Document) and good.meta["published"] == "20240115"
+    assert isinstance(bad, BadRecord) and "'title' is a JSON dict" in bad.reason

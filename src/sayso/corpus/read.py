@@ -339,6 +339,12 @@ def _json_document(raw: bytes, input: str, n: int, settings: Settings) -> Docume
     for name, source_field in settings.meta_fields:
         if name not in META_FIELDS and obj.get(source_field) is not None:
             meta[name] = obj[source_field]
+    for name in META_FIELDS:  # the record keeps these as text: a number by its digits, an object never
+        value = meta[name]
+        if isinstance(value, bool | int | float):
+            meta[name] = json.dumps(value)
+        elif value is not None and not isinstance(value, str):
+            return BadRecord(input, record, f"meta field {name!r} is a JSON {type(value).__name__}, not text")
     return Document(text, id_, meta, input, record)
 
 
