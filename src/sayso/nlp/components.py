@@ -160,7 +160,7 @@ def make_boilerplate(nlp: Language, name: str) -> BoilerplateFinder:
 
 
 @Language.factory("sayso_attributions", assigns=["doc._.attributions", "doc._.boilerplate"],
-                  requires=["token.dep", "token.pos", "token.lemma"],
+                  requires=["token.dep", "token.tag", "token.lemma"],
                   default_config={"model": None, "min_score": 0.0})
 def make_attributions(nlp: Language, name: str, model: str | None, min_score: float) -> AttributionFinder:
     return AttributionFinder(nlp, name, model, min_score)
