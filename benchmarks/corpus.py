@@ -2,7 +2,7 @@
 processes, on the same texts in the same session, and the memory of a run as
 its input grows.
 
-    python benchmarks/corpus.py [--limit N] [--flat-base N] [--no-flat]
+    python benchmarks/corpus.py [POLNEAR] [--limit N] [--flat-base N] [--no-flat]
 
 The texts are PolNeAR train+dev (about 900 articles) beside the repository,
 written once to a JSON-lines file in a temporary folder. Each measurement is a
@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-POLNEAR = REPO.parent / "shared" / "corpora" / "polnear" / "data"
+POLNEAR = REPO.parent / "shared" / "corpora" / "polnear"  # the default; a clone of PolNeAR can be given
 
 _nlp: Any = None
 
@@ -151,13 +151,15 @@ def write_feed(path: Path, texts: list[tuple[str, str]], copies: int = 1) -> Non
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=POLNEAR, help="the PolNeAR folder")
     parser.add_argument("--limit", type=int, help="only the first N articles (default: all of train+dev)")
     parser.add_argument("--flat-base", type=int, default=100, help="articles in the memory-flatness base input")
     parser.add_argument("--no-flat", action="store_true", help="skip the memory-flatness runs")
     args = parser.parse_args()
-    paths = sorted(p for split in ("train", "dev") for p in (POLNEAR / split / "text").glob("*.txt"))[:args.limit]
+    texts = [args.corpus / "data" / split / "text" for split in ("train", "dev")]
+    paths = sorted(p for folder in texts for p in folder.glob("*.txt"))[:args.limit]
     if not paths:
-        sys.exit(f"benchmarks/corpus.py: no PolNeAR texts under {POLNEAR}")
+        sys.exit(f"benchmarks/corpus.py: no PolNeAR texts under {args.corpus}/data")
     texts = [(p.stem, p.read_text(encoding="utf-8")) for p in paths]
     words = sum(len(t.split()) for _, t in texts)
     print(f"{len(texts)} articles, {words:,} words (PolNeAR train+dev); 2 cores")
