@@ -64,3 +64,21 @@ def test_spacy_component_uses_the_model_analyze_uses():
                         for a in sayso.analyze(text, model=model).attributions]
         assert from_component == from_analyze
         assert from_component  # both find the two reports
+
+
+def test_a_failing_text_is_an_error_record_and_the_batch_goes_on(monkeypatch):
+    from sayso.nlp.components import ProfileBuilder
+    from sayso.pipeline import Analyzer
+
+    real = ProfileBuilder.__call__
+
+    def breaks_on_boom(self, doc):
+        if "BOOM" in doc.text:
+            raise RuntimeError("boom")
+        return real(self, doc)
+
+    monkeypatch.setattr(ProfileBuilder, "__call__", breaks_on_boom)
+    texts = ["The minister said the plan had failed.", "Officials said BOOM.", "Police said two men fled."]
+    out = Analyzer().analyze_batch(texts)
+    assert [a.error for a in out] == [None, "analysis failed: boom", None]
+    assert [len(a.attributions) for a in out] == [1, 0, 1]

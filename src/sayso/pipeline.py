@@ -57,14 +57,14 @@ class Analyzer:
                 doc, i = next(docs)
             except StopIteration:
                 break
-            except Exception as exc:  # a bug must not lose the records: the rest of the batch one by one
-                return self._one_by_one(prepared, results, exc)
+            except Exception:  # a bug must not lose the records: the rest of the batch one by one
+                return self._one_by_one(prepared, results)
             _, id_, meta = prepared[i]  # type: ignore[misc]
             results[i] = Article.from_doc(doc, id_, meta)
         return results
 
-    def _one_by_one(self, prepared: list[Any], results: list[Article], exc: Exception) -> list[Article]:
-        """After `exc` broke the batch: each text not done yet on its own, so only the bad one fails."""
+    def _one_by_one(self, prepared: list[Any], results: list[Article]) -> list[Article]:
+        """After an error broke the batch: each text not done yet on its own, so only the bad one fails."""
         for i, p in enumerate(prepared):
             if results[i] is not None:
                 continue
