@@ -45,3 +45,18 @@ def test_a_missing_module_is_one_line_from_the_cli(monkeypatch, tmp_path, capsys
     assert main(["analyze", str(page)]) == MissingModule.exit_status
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "lxml_html_clean" in err and "Traceback" not in err
+
+
+def test_any_import_failure_names_the_module(monkeypatch, capsys):
+    import sayso.cli as cli
+
+    def broken(args):
+        raise ModuleNotFoundError("No module named 'lxml_html_clean'", name="lxml_html_clean")
+
+    parser = cli.build_parser()
+    args = parser.parse_args(["analyze", "x.txt"])
+    args.run = broken
+    monkeypatch.setattr(cli, "build_parser", lambda: type("P", (), {"parse_args": lambda self, argv: args})())
+    assert main(["analyze", "x.txt"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "'lxml_html_clean'" in err and "internal error" not in err

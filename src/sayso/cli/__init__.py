@@ -691,6 +691,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _warn("interrupted")
         return 130
+    except ImportError as exc:  # a broken install: name the module that is really missing
+        if args.debug:
+            raise
+        _warn(f"the Python module {exc.name or '?'!r} cannot be imported ({exc}); "
+              "reinstall sayso with its dependencies")
+        return EXIT_INTERNAL
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
