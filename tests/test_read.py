@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import signal
+from contextlib import contextmanager
 from io import BytesIO
 from itertools import islice
 from pathlib import Path
@@ -190,3 +193,108 @@ def test_json_meta_fields_are_text(tmp_path):
     good, bad = read_corpus([str(feed)])
     assert isinstance(good, Document) and good.meta["published"] == "20240115"
     assert isinstance(bad, BadRecord) and "'title' is a JSON dict" in bad.reason
+
+
+@contextmanager
+def time_limit(seconds: int):
+    """Fail (not hang) when the block takes longer than `seconds`."""
+    def stop(signum, frame):
+        raise TimeoutError(f"took more than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def ids_and_errors(inputs: list[str], settings: Settings = Settings()) -> tuple[list[str], list[tuple[str, str]]]:
+    records = list(read_corpus(inputs, settings))
+    return ([r.id for r in records if isinstance(r, Document)],
+            [(r.record, r.reason) for r in records if isinstance(r, BadRecord)])
+
+
+def test_folder_links_are_not_followed_and_a_linked_file_is_read_once(tmp_path):
+    (tmp_path / "elsewhere.txt").write_text("Officials said the bridge would reopen.", encoding="utf-8")
+    d = tmp_path / "d"
+    (d / "sub").mkdir(parents=True)
+    (d / "a.txt").write_text("Officials said the road was closed.", encoding="utf-8")
+    (d / "sub" / "b.txt").write_text("Police confirmed the arrest.", encoding="utf-8")
+    (d / "loop").symlink_to(".")  # back into the tree: 41 copies of a.txt through glob.glob
+    (d / "sub" / "up").symlink_to("..")  # a second loop: glob.glob spun for minutes
+    (d / "out").symlink_to(tmp_path)  # out of the tree
+    (d / "again.txt").symlink_to("a.txt")  # a file read anyway
+    (d / "linked.txt").symlink_to(tmp_path / "elsewhere.txt")  # a file from outside, read once
+    (d / "linked-too.txt").symlink_to(tmp_path / "elsewhere.txt")
+    (d / "broken.txt").symlink_to(tmp_path / "gone.txt")  # skipped, as before
+    expected = ["a", "linked-too", "sub/b"]
+    with time_limit(20):
+        for spec in (str(d), str(d / "**" / "*.txt"), str(d / "**")):
+            assert ids_and_errors([spec]) == (expected, []), spec
+            assert count_records([spec]) == 3
+        assert ids_and_errors([str(d / "*" / "*.txt")]) == (["sub/b"], [])
+        assert ids_and_errors([str(d / "*.txt")]) == (["a", "linked-too"], [])
+        # A folder named by the user may itself be a link.
+        (tmp_path / "via").symlink_to(d)
+        assert ids_and_errors([str(tmp_path / "via")])[0] == expected
+
+
+def test_a_folder_that_cannot_be_read_is_an_error_and_the_rest_is_read(tmp_path, monkeypatch):
+    locked, inner = tmp_path / "locked", tmp_path / "news" / "2024"
+    locked.mkdir()
+    inner.mkdir(parents=True)
+    (locked / "x.txt").write_text("Officials said the road was closed.", encoding="utf-8")
+    (inner / "x.txt").write_text("Officials said the road was closed.", encoding="utf-8")
+    (tmp_path / "news" / "a.txt").write_text("Police confirmed the arrest.", encoding="utf-8")
+    scandir = os.scandir
+
+    def denied(path="."):
+        if Path(path) in (locked, inner):
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", denied)
+    inputs = [str(locked), str(tmp_path / "news"), str(tmp_path / "news" / "**" / "*.txt")]
+    ids, errors = ids_and_errors(inputs)
+    assert ids == ["a", "a"]
+    assert errors == [(str(locked), "cannot read the folder (Permission denied)"),
+                      ("2024", "cannot read the folder (Permission denied)"),
+                      ("2024", "cannot read the folder (Permission denied)")]
+    assert count_records(inputs) == 5
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads folders whatever their mode")
+def test_a_folder_without_permissions_is_an_error(tmp_path):
+    locked = tmp_path / "news" / "locked"
+    locked.mkdir(parents=True)
+    (tmp_path / "news" / "a.txt").write_text("Police confirmed the arrest.", encoding="utf-8")
+    locked.chmod(0)
+    try:
+        assert ids_and_errors([str(locked), str(tmp_path / "news")]) == (
+            ["a"], [(str(locked), "cannot read the folder (Permission denied)"),
+                    ("locked", "cannot read the folder (Permission denied)")])
+    finally:
+        locked.chmod(0o755)
+
+
+def test_a_fifo_is_refused_and_never_read(tmp_path):
+    from sayso.corpus.read import check_inputs
+
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "a.txt").write_text("Police confirmed the arrest.", encoding="utf-8")
+    os.mkfifo(tmp_path / "news" / "pipe.txt")
+    os.mkfifo(tmp_path / "news" / "pipe")  # no reader for its name: not an input at all
+    os.mkfifo(tmp_path / "feed.jsonl")
+    with pytest.raises(InputError, match=r"feed.jsonl: not a regular file \(a FIFO\)"):
+        check_inputs([str(tmp_path / "news"), str(tmp_path / "feed.jsonl")])
+    check_inputs([str(tmp_path / "news"), str(tmp_path / "*.txt"), str(tmp_path / "missing.txt")])
+    with time_limit(20):  # opening a FIFO to read it would wait for a writer
+        for spec in (str(tmp_path / "news"), str(tmp_path / "news" / "*.txt")):
+            assert ids_and_errors([spec]) == (["a"], [("pipe.txt", "not a regular file (a FIFO)")])
+        assert ids_and_errors([str(tmp_path / "feed.jsonl")]) == ([], [("feed.jsonl", "not a regular file (a FIFO)")])
+        for fmt in ("txt", "jsonl", "warc"):
+            assert ids_and_errors([str(tmp_path / "news" / "pipe.txt")], Settings(input_format=fmt))[1][0][1] == (
+                "not a regular file (a FIFO)")
+        assert count_records([str(tmp_path / "news"), str(tmp_path / "feed.jsonl")]) == 3

@@ -95,6 +95,40 @@ def test_run_refuses_what_it_cannot_use(tmp_path, capsys):
     assert "META=FIELD" in capsys.readouterr().err
 
 
+def test_a_fifo_named_as_input_is_refused_before_the_run(tmp_path, capsys):
+    os.mkfifo(tmp_path / "pipe.txt")
+    (tmp_path / "a.txt").write_text(story(1), encoding="utf-8")
+    db = tmp_path / "c.duckdb"
+    assert main(["run", str(tmp_path / "a.txt"), str(tmp_path / "pipe.txt"), "--db", str(db), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'pipe.txt'}: not a regular file (a FIFO)" in err and len(err.strip().splitlines()) == 1
+    assert not db.exists()
+
+
+def test_an_unreadable_folder_is_an_error_row_and_the_other_inputs_are_stored(tmp_path, monkeypatch, capsys):
+    locked, news = tmp_path / "locked", tmp_path / "news"
+    (news / "2024").mkdir(parents=True)
+    locked.mkdir()
+    (news / "a.txt").write_text(story(1), encoding="utf-8")
+    (news / "2024" / "b.txt").write_text(story(2), encoding="utf-8")
+    (tmp_path / "c.txt").write_text(story(3), encoding="utf-8")
+    scandir = os.scandir
+
+    def denied(path="."):
+        if Path(path) in (locked, news / "2024"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", denied)
+    db = tmp_path / "c.duckdb"
+    assert main(["run", str(locked), str(news), str(tmp_path / "c.txt"), "--db", str(db), "-j", "1", "-q"]) == 0
+    assert "2 analysed, 0 skipped, 2 failed" in capsys.readouterr().out
+    ids, errors = stored(db)
+    assert ids == ["a", "c"]
+    assert errors == [(str(locked), str(locked), "cannot read the folder (Permission denied)"),
+                      (str(news / "2024"), "2024", "cannot read the folder (Permission denied)")]
+
+
 def test_repeated_ids_and_texts_are_skipped(tmp_path):
     lines = [json.dumps({"id": "same", "text": story(1)}), json.dumps({"id": "same", "text": story(2)}),
              json.dumps({"id": "other", "text": story(1)})]

@@ -10,14 +10,16 @@ trafilatura takes the main text and metadata of a page, warcio reads WARC.
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import gzip
 import json
 import os
 import re
+import stat
 import sys
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -138,51 +140,225 @@ def format_of(path: str | Path) -> str | None:
 
 
 def is_polnear_folder(path: Path) -> bool:
-    return ((path / "text").is_dir() and (path / "attributions").is_dir()) or any(
-        (path / "data" / split / "text").is_dir() for split in ("train", "dev", "test"))
+    # os.path.isdir, not Path.is_dir: a folder that cannot be read is not PolNeAR (and is not an exception)
+    return (os.path.isdir(path / "text") and os.path.isdir(path / "attributions")) or any(
+        os.path.isdir(path / "data" / split / "text") for split in ("train", "dev", "test"))
 
 
 def read_corpus(inputs: Sequence[str], settings: Settings = Settings()) -> Iterator[Document | BadRecord]:
     """Every record of every input (file, folder, glob pattern), in order."""
     for spec in inputs:
-        for path, record_name, fmt in expand_input(spec, settings):
-            if fmt is None:
-                yield BadRecord(str(path), record_name, "no such file, folder or matching files")
+        for item in expand_input(spec, settings):
+            if isinstance(item, BadRecord):
+                yield item
                 continue
+            path, record_name, fmt = item
             yield from read_file(path, record_name, fmt, settings)
 
 
-def expand_input(spec: str, settings: Settings) -> Iterator[tuple[Path, str, str | None]]:
-    """(file, its name within the input, reader) for one command-line input.
-    The name is the file's path relative to the folder or to the fixed part of
-    the glob pattern (a file given by itself: its name)."""
+def check_inputs(inputs: Sequence[str]) -> None:
+    """Refuse, before a run starts, an input named by itself that no reader
+    can take: a FIFO, socket or device (reading a FIFO would block the run)."""
+    for spec in inputs:
+        if glob.has_magic(spec):
+            continue
+        try:
+            mode = os.stat(spec).st_mode
+        except OSError:
+            continue  # missing or unreachable: the reader says so in the errors table
+        if not stat.S_ISDIR(mode) and not stat.S_ISREG(mode):
+            raise InputError(f"{spec}: not a regular file ({_file_kind(mode)}); give files, folders or glob patterns")
+
+
+def expand_input(spec: str, settings: Settings) -> Iterator[tuple[Path, str, str] | BadRecord]:
+    """(file, its name within the input, reader) for one command-line input,
+    or a BadRecord for what cannot be listed or read (an unreadable folder, a
+    FIFO). The name is the file's path relative to the folder or to the fixed
+    part of the glob pattern (a file given by itself: its name).
+
+    Folder walks and wildcards (`*`, `**`) never follow a symbolic link to a
+    folder, so a link back into the tree (or out of it) is not walked; a
+    symbolic link to a file is read, once: not when the file it points to is
+    read from the same input anyway."""
     if glob.has_magic(spec):
         base = Path(_fixed_prefix(spec))
-        matches = sorted(p for p in glob.glob(spec, recursive=True) if os.path.isfile(p))
-        if not matches:
-            yield Path(spec), spec, None
-        for match in matches:
-            path = Path(match)
-            fmt = settings.input_format or format_of(path)
-            if fmt is not None:
-                yield path, _relative(path, base), fmt
+        entries = _match(spec)
+        if not entries:
+            yield BadRecord(spec, spec, "no such file, folder or matching files")
+            return
+        yield from _listed(entries, base, settings, spec, key=lambda e: str(e.path))  # as sorted(glob.glob(…))
         return
     path = Path(spec)
-    if path.is_dir():
+    if os.path.isdir(path):
         if settings.input_format == "polnear" or (settings.input_format is None and is_polnear_folder(path)):
             yield path, path.name, "polnear"
             return
-        files = sorted(p for p in path.rglob("*") if p.is_file())
-        for p in files:
-            fmt = settings.input_format or format_of(p)
-            if fmt is not None and fmt != "polnear":
-                yield p, _relative(p, path), fmt
+        yield from _listed(_walk(path), path, settings, spec, key=lambda e: e.path)  # as sorted(path.rglob(…))
         return
-    if path.is_file():
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = None
+    if mode is not None and stat.S_ISREG(mode):
         # A file named on the command line is known by its name, as `sayso analyze` knows it.
         yield path, path.name, settings.input_format or format_of(path) or "txt"
         return
-    yield path, spec, None
+    if mode is not None:
+        yield BadRecord(spec, path.name, f"not a regular file ({_file_kind(mode)})")
+        return
+    yield BadRecord(spec, spec, "no such file, folder or matching files")
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """What a folder walk or a glob found: a regular file (`link`: by a
+    symbolic link), a file of another kind (FIFO, socket, device), or a folder
+    that could not be listed."""
+
+    path: Path
+    kind: str  # "file", "special" or "unreadable"
+    detail: str = ""
+    key: tuple[int, int] | None = None  # (device, inode) of a file
+    link: bool = False
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a file"
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+def _entry(path: Path, dirent: os.DirEntry[str] | None = None) -> _Entry | None:
+    """The entry for a non-folder path (None: a folder, a symbolic link to one,
+    a broken link or a file gone since it was listed)."""
+    try:
+        link = dirent.is_symlink() if dirent is not None else os.path.islink(path)
+        st = os.stat(path)
+    except OSError:
+        return None
+    if stat.S_ISDIR(st.st_mode):
+        return None
+    if stat.S_ISREG(st.st_mode):
+        return _Entry(path, "file", key=(st.st_dev, st.st_ino), link=link)
+    return _Entry(path, "special", _file_kind(st.st_mode))
+
+
+def _list_folder(folder: Path, found: list[_Entry]) -> list[os.DirEntry[str]] | None:
+    """The entries of a folder, or None (and an "unreadable" entry) when it cannot be listed."""
+    try:
+        with os.scandir(folder) as it:
+            return list(it)
+    except OSError as exc:
+        found.append(_Entry(folder, "unreadable", f"cannot read the folder ({_why(exc)})"))
+        return None
+
+
+def _is_real_dir(dirent: os.DirEntry[str]) -> bool:
+    try:
+        return dirent.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _walk(top: Path, hidden: bool = True) -> list[_Entry]:
+    """Everything under the folder `top`, not following symbolic links to folders."""
+    found: list[_Entry] = []
+    folders = [top]
+    while folders:  # a stack, not recursion: a deep tree must not hit the recursion limit
+        folder = folders.pop()
+        children = _list_folder(folder, found)
+        for child in children or ():
+            if not hidden and child.name.startswith("."):
+                continue
+            path = folder / child.name
+            if _is_real_dir(child):
+                folders.append(path)
+            elif (entry := _entry(path, child)) is not None:
+                found.append(entry)
+    return found
+
+
+def _match(pattern: str) -> list[_Entry]:
+    """What a glob pattern matches, as `glob.glob(pattern, recursive=True)`
+    would (wildcards skip hidden names, `**` is any number of folders), except
+    that wildcards never follow a symbolic link to a folder."""
+    parts = Path(pattern).parts
+    fixed = 0
+    while fixed < len(parts) and not glob.has_magic(parts[fixed]):
+        fixed += 1
+    found: list[_Entry] = []
+
+    def match(folder: Path, rest: tuple[str, ...]) -> None:
+        part, more = rest[0], rest[1:]
+        if part == "**":
+            if not more:  # "d/**": every file below
+                found.extend(_walk(folder, hidden=False))
+                return
+            match(folder, more)  # no folder at all
+            for child in _list_folder(folder, found) or ():
+                if not child.name.startswith(".") and _is_real_dir(child):
+                    match(folder / child.name, rest)
+            return
+        if not glob.has_magic(part):  # a name written out: followed, as the user named it
+            path = folder / part
+            if more:
+                if os.path.isdir(path):
+                    match(path, more)
+            elif os.path.lexists(path) and (entry := _entry(path)) is not None:
+                found.append(entry)
+            return
+        for child in _list_folder(folder, found) or ():
+            if child.name.startswith(".") and not part.startswith("."):
+                continue
+            if not fnmatch.fnmatch(child.name, part):
+                continue
+            path = folder / child.name
+            if more:
+                if _is_real_dir(child):
+                    match(path, more)
+            elif not _is_real_dir(child) and (entry := _entry(path, child)) is not None:
+                found.append(entry)
+
+    base = Path(*parts[:fixed]) if fixed else Path(".")
+    if fixed == len(parts):
+        return [e for e in [_entry(base)] if e is not None]
+    if os.path.isdir(base):
+        match(base, parts[fixed:])
+    return found
+
+
+def _listed(entries: list[_Entry], base: Path, settings: Settings, spec: str,
+            key: Callable[[_Entry], Any]) -> Iterator[tuple[Path, str, str] | BadRecord]:
+    """The files to read among what a walk or glob found, in path order: each
+    file once (a link to a file read anyway is not read again), a FIFO or an
+    unreadable folder as a BadRecord."""
+    unique = {e.path: e for e in entries}
+    ordered = sorted(unique.values(), key=key)
+    seen = {e.key for e in ordered if e.kind == "file" and not e.link}
+    for entry in ordered:
+        name = _relative(entry.path, base)
+        if entry.kind == "unreadable":
+            yield BadRecord(str(entry.path), spec if entry.path == base else name, entry.detail)
+            continue
+        fmt = settings.input_format or format_of(entry.path)
+        if fmt is None or fmt == "polnear":
+            continue
+        if entry.kind == "special":
+            yield BadRecord(str(entry.path), name, f"not a regular file ({entry.detail})")
+            continue
+        if entry.link:
+            if entry.key in seen:
+                continue
+            seen.add(entry.key)
+        yield entry.path, name, fmt
 
 
 def _fixed_prefix(pattern: str) -> str:
@@ -230,15 +406,38 @@ def _without_suffix(name: str) -> str:
     return name[: -len(suffix)] if suffix and len(suffix) < len(name) else name
 
 
+class NotRegularFile(OSError):
+    """A FIFO, socket or device where a file was expected."""
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """A regular file opened for reading; NotRegularFile for anything else.
+    The file is opened without blocking, so a FIFO is refused, not waited on."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(f"not a regular file ({_file_kind(mode)})")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _cannot_read(exc: OSError) -> str:
+    return str(exc) if isinstance(exc, NotRegularFile) else f"cannot read ({_why(exc)})"
+
+
 def _read_bytes(path: Path, name: str, settings: Settings) -> bytes | BadRecord:
     try:
-        # Checked before reading: a huge file must not be loaded only to be refused.
-        size = path.stat().st_size
-        if size > 4 * settings.max_chars + 1024:
-            return BadRecord(str(path), name, f"too long ({size} bytes, limit {settings.max_chars} characters)")
-        return path.read_bytes()
+        with open_regular(path) as fh:
+            # Checked before reading: a huge file must not be loaded only to be refused.
+            size = os.fstat(fh.fileno()).st_size
+            if size > 4 * settings.max_chars + 1024:
+                return BadRecord(str(path), name, f"too long ({size} bytes, limit {settings.max_chars} characters)")
+            return fh.read()
     except OSError as exc:
-        return BadRecord(str(path), name, f"cannot read ({exc.strerror or exc})")
+        return BadRecord(str(path), name, _cannot_read(exc))
 
 
 def text_document(data: bytes, *, id_: str, input: str, record: str, settings: Settings,
@@ -280,12 +479,6 @@ def html_document(data: bytes, *, id_: str, input: str, record: str, settings: S
     return Document(text, id_, meta, input, record)
 
 
-def _open_maybe_gzip(path: Path) -> BinaryIO:
-    if str(path).lower().endswith(".gz"):
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    return open(path, "rb")
-
-
 def read_jsonl(path: Path, settings: Settings) -> Iterator[Document | BadRecord]:
     """One article per JSON line: text and id from the configured fields;
     title/url/published/outlet/author/language (or fields mapped to them, and a
@@ -293,7 +486,12 @@ def read_jsonl(path: Path, settings: Settings) -> Iterator[Document | BadRecord]
     input = str(path)
     n = 0
     try:
-        with _open_maybe_gzip(path) as fh:
+        file = open_regular(path)
+    except OSError as exc:
+        yield BadRecord(input, "line 1", _cannot_read(exc))
+        return
+    try:
+        with file, (gzip.GzipFile(fileobj=file, mode="rb") if input.lower().endswith(".gz") else file) as fh:
             for n, raw in enumerate(fh, start=1):
                 if not raw.strip():
                     continue
@@ -356,7 +554,12 @@ def read_warc(path: Path, settings: Settings) -> Iterator[Document | BadRecord]:
     input = str(path)
     last = "start of file"
     try:
-        with open(path, "rb") as fh:  # warcio reads gzip members itself (and reports their offsets)
+        fh = open_regular(path)
+    except OSError as exc:
+        yield BadRecord(input, last, _cannot_read(exc))
+        return
+    try:
+        with fh:  # warcio reads gzip members itself (and reports their offsets)
             records = ArchiveIterator(fh)
             for rec in records:
                 if rec.rec_type != "response" or rec.http_headers is None:
@@ -415,14 +618,18 @@ def count_records(inputs: Sequence[str], settings: Settings = Settings()) -> int
     uncompressed JSON lines); None when it is not (compressed or WARC input)."""
     total = 0
     for spec in inputs:
-        for path, _, fmt in expand_input(spec, settings):
-            if fmt in ("txt", "html", None):
+        for item in expand_input(spec, settings):
+            if isinstance(item, BadRecord):
+                total += 1
+                continue
+            path, _, fmt = item
+            if fmt in ("txt", "html"):
                 total += 1
             elif fmt == "polnear":
                 total += sum(1 for _ in read_polnear_names(path))
             elif fmt == "jsonl" and not str(path).lower().endswith(".gz"):
                 try:
-                    with open(path, "rb") as fh:
+                    with open_regular(path) as fh:
                         total += sum(1 for line in fh if line.strip())
                 except OSError:
                     total += 1

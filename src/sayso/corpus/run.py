@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import duckdb
 
-from sayso.corpus.read import BadRecord, Document, count_records, read_corpus
+from sayso.corpus.read import BadRecord, Document, check_inputs, count_records, read_corpus
 from sayso.corpus.store import ErrorRow, Provenance, open_store, stored_hashes, stored_ids, write_articles
 from sayso.pipeline import analyze_many
 from sayso.record import Article, text_id
@@ -99,6 +99,7 @@ def run_corpus(
 ) -> RunSummary:
     """Analyse the inputs into the store at `db`; `progress` hears how far it
     is. On KeyboardInterrupt the batches stored so far stay stored."""
+    check_inputs(inputs)
     summary = RunSummary()
     started = time.perf_counter()
     con = open_store(db)
