@@ -241,6 +241,31 @@ def test_folder_links_are_not_followed_and_a_linked_file_is_read_once(tmp_path):
         assert ids_and_errors([str(tmp_path / "via")])[0] == expected
 
 
+def test_not_a_warc_archive_is_an_error_and_warcio_prints_nothing(tmp_path, capfd):
+    import re
+
+    (tmp_path / "p.warc").write_bytes(b"hello\nx\n")
+    (tmp_path / "arc.warc").write_bytes(b"http://a 1.2.3.4 20200101000000 text/html 5\nhello world\nmore\n")
+    (tmp_path / "z.warc.gz").write_bytes(gzip.compress(b"hello\nx\n"))
+    (tmp_path / "empty.warc").write_bytes(b"")
+    bad_length = tmp_path / "length.warc"  # the first record's Content-Length 7 bytes short
+    write_warc(bad_length, [(f"https://news.example/{n}", page(n)) for n in range(2)])
+    data = bad_length.read_bytes()
+    at = data.index(b"WARC-Type: response")
+    length = re.compile(rb"Content-Length: (\d+)").search(data, at)
+    assert length is not None
+    bad_length.write_bytes(data[:length.start(1)] + str(int(length.group(1)) - 7).encode() + data[length.end(1):])
+    capfd.readouterr()
+    for name in ("p.warc", "arc.warc", "z.warc.gz", "empty.warc"):
+        records = list(read_corpus([str(tmp_path / name)]))
+        assert len(records) == 1 and isinstance(records[0], BadRecord), name
+        assert records[0].reason.startswith("not a WARC archive"), records[0].reason
+    assert "(it starts with 'hello')" in next(iter(read_corpus([str(tmp_path / "p.warc")]))).reason
+    documents = list(read_corpus([str(bad_length)]))
+    assert len(documents) == 2 and all(isinstance(d, Document) for d in documents)
+    assert capfd.readouterr().err == ""
+
+
 def test_a_folder_that_cannot_be_read_is_an_error_and_the_rest_is_read(tmp_path, monkeypatch):
     locked, inner = tmp_path / "locked", tmp_path / "news" / "2024"
     locked.mkdir()

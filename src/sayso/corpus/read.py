@@ -548,8 +548,15 @@ def _json_document(raw: bytes, input: str, n: int, settings: Settings) -> Docume
 
 def read_warc(path: Path, settings: Settings) -> Iterator[Document | BadRecord]:
     """Every HTML response of a WARC archive, each page through the HTML
-    reader; the record's target URI is the url, its WARC-Record-ID the id."""
+    reader; the record's target URI is the url, its WARC-Record-ID the id.
+    A file that does not start as a WARC archive is one BadRecord, and
+    warcio's own warnings are not printed."""
     ArchiveIterator = need("warcio.archiveiterator", "WARC input").ArchiveIterator
+
+    class QuietArchiveIterator(ArchiveIterator):  # type: ignore[misc, valid-type]
+        INC_RECORD = ""  # warcio writes this multi-line warning to stderr itself; the record is read all the same
+        GZIP_ERR_MSG = ("one gzip stream, not one gzip member per record (`warcio recompress` "
+                        "rewrites the {0} as it should be)")
 
     input = str(path)
     last = "start of file"
@@ -560,7 +567,11 @@ def read_warc(path: Path, settings: Settings) -> Iterator[Document | BadRecord]:
         return
     try:
         with fh:  # warcio reads gzip members itself (and reports their offsets)
-            records = ArchiveIterator(fh)
+            not_warc = _not_warc(fh)
+            if not_warc:
+                yield BadRecord(input, last, not_warc)
+                return
+            records = QuietArchiveIterator(fh)
             for rec in records:
                 if rec.rec_type != "response" or rec.http_headers is None:
                     continue
@@ -586,7 +597,27 @@ def read_warc(path: Path, settings: Settings) -> Iterator[Document | BadRecord]:
     except SaysoError:  # not the archive's fault (a module missing): the run cannot go on
         raise
     except Exception as exc:  # warcio raises several types on a damaged archive; none can be read past
-        yield BadRecord(input, f"after {last}", f"truncated or corrupt WARC archive ({type(exc).__name__}: {exc})")
+        why = " ".join(str(exc).split())
+        yield BadRecord(input, f"after {last}", f"truncated or corrupt WARC archive ({type(exc).__name__}: {why})")
+
+
+def _not_warc(fh: BinaryIO) -> str | None:
+    """Why the file is not a WARC archive, from its first bytes (None: it
+    starts as one: "WARC/", or a gzip member that does). Leaves `fh` at its start."""
+    head = fh.read(65536)
+    fh.seek(0)
+    if head[:2] == b"\x1f\x8b":
+        try:
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 4096)
+        except zlib.error as exc:
+            return f"not a WARC archive (a damaged gzip stream: {exc})"
+    head = head.lstrip()
+    if head.startswith(b"WARC/"):
+        return None
+    if not head:
+        return "not a WARC archive (empty file)"
+    first = head.split(b"\n", 1)[0][:40].decode("utf-8", "replace").strip()
+    return f"not a WARC archive (it starts with {first!r})"
 
 
 def read_polnear(folder: Path, settings: Settings) -> Iterator[Document | BadRecord]:
