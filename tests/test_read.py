@@ -323,3 +323,30 @@ def test_a_fifo_is_refused_and_never_read(tmp_path):
             assert ids_and_errors([str(tmp_path / "news" / "pipe.txt")], Settings(input_format=fmt))[1][0][1] == (
                 "not a regular file (a FIFO)")
         assert count_records([str(tmp_path / "news"), str(tmp_path / "feed.jsonl")]) == 3
+
+
+COOKIE_BANNER = ("We use cookies to improve your experience. By continuing to browse the site you agree to our "
+                 "use of cookies. Accept")
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    (f"<p>{COOKIE_BANNER}</p>", "no article text: only a cookie banner"),
+    ("<div class='consent'><p>We value your privacy. This site uses cookies and similar technologies to "
+     "personalise content.</p><button>Manage preferences</button><button>Accept all</button></div>",
+     "no article text: only a cookie banner"),
+    ("<p>You have reached your free article limit. Subscribe today to keep reading. Already a subscriber? "
+     "Sign in.</p>", "no article text: only a subscription box"),
+    ("<p>The mayor resigned on Tuesday, officials said, citing health reasons.</p>"
+     f"<div id='cookies'><p>{COOKIE_BANNER}</p></div>", None),
+    ("<p>The regulator said websites must let users reject cookies as easily as they accept them.</p>", None),
+    ("<p>By continuing, the company agreed to pay a fine of four million euros, a court said.</p>", None),
+])
+def test_a_page_of_consent_furniture_is_not_an_article(tmp_path, body, reason):
+    (tmp_path / "page.html").write_text(f"<html><head><title>News</title></head><body>{body}</body></html>",
+                                        encoding="utf-8")
+    records = list(read_corpus([str(tmp_path / "page.html")]))
+    assert len(records) == 1
+    if reason is None:
+        assert isinstance(records[0], Document), records[0]
+    else:
+        assert isinstance(records[0], BadRecord) and records[0].reason == reason

@@ -471,12 +471,78 @@ def html_document(data: bytes, *, id_: str, input: str, record: str, settings: S
     if words < MIN_HTML_WORDS:
         # What trafilatura salvages from a broken page is a menu or a stray line, not an article.
         return BadRecord(input, record, f"no article text found in the HTML ({words} words)")
+    furniture = page_furniture(text)
+    if furniture:
+        return BadRecord(input, record, f"no article text: only {furniture}")
     if len(text) > settings.max_chars:
         return BadRecord(input, record, f"too long ({len(text)} characters, limit {settings.max_chars})")
     meta = empty_meta()
     meta.update({"title": page.title, "url": url or page.url, "published": page.date,  # type: ignore[union-attr]
                  "outlet": page.sitename or page.hostname, "author": page.author})  # type: ignore[union-attr]
     return Document(text, id_, meta, input, record)
+
+
+# Sentences of a consent, cookie, paywall or sign-up box, which trafilatura can take
+# for the main text of a page that has nothing else. Each is matched against one
+# sentence (or button label) at a time, so an article sentence that merely
+# mentions cookies or subscriptions does not match.
+_COOKIE_SENTENCES = re.compile(
+    r"^(?:.{0,60}\b(?:we|this (?:web)?site|our (?:web)?site|our partners|this page)\b.{0,40}"
+    r"\b(?:use|uses|using|set|sets|store)\b.{0,40}\bcookies\b"
+    r"|.{0,80}\b(?:by (?:continuing|using|browsing|clicking|staying)|if you continue)\b.{0,120}"
+    r"\byou(?:'re| are)? (?:agree|accept|consent)"
+    r"|.{0,80}\b(?:(?:our|the) use of cookies|cookie (?:policy|settings|preferences|notice|consent))\b"
+    r"|we (?:value|care about|respect) your privacy\b"
+    r"|(?:manage|customi[sz]e|change) (?:your )?(?:cookie |privacy |consent )?"
+    r"(?:preferences|settings|options|choices)\b)[^.!?]{0,160}[.!?]?$", re.I)
+_SUBSCRIBE_SENTENCES = re.compile(
+    r"^(?:.{0,40}\b(?:subscribe|become a (?:member|subscriber)) (?:now|today|to (?:continue|read|keep|get|access))"
+    r"|already (?:a subscriber|a member|have an account)\b"
+    r"|.{0,40}\b(?:sign|log) in (?:to (?:continue|read|keep)|or (?:subscribe|register))"
+    r"|this (?:article|story|content) is (?:only )?(?:for|available to|reserved for) (?:subscribers|members)"
+    r"|you have (?:reached|used) (?:your|all of your) (?:free |monthly )?(?:article|story) limit"
+    r"|(?:to )?continue reading,? (?:subscribe|sign|log|register|create)"
+    r"|create a free account"
+    r"|please (?:enable javascript|disable your ad ?blocker|turn off your ad ?blocker))[^.!?]{0,160}[.!?]?$", re.I)
+_BUTTONS = re.compile(  # one or more button labels
+    r"^(?:(?:accept|accept all|accept cookies|allow all|allow cookies|reject|reject all|decline|i agree|agree|"
+    r"i accept|ok|okay|got it|close|dismiss|no,? thanks|yes,? i agree|manage (?:cookies|preferences|options)|"
+    r"cookie settings|settings|more (?:info|information|options)|learn more|privacy policy|"
+    r"subscribe|sign in|log in|register|continue)[.!]?(?:\s+|$))+$", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def page_furniture(text: str) -> str | None:
+    """What a page's main text is when it is nothing but furniture: "a
+    cookie banner" (consent, cookies, privacy choices), "a subscription box"
+    (paywall, sign-in), "page furniture" (newsletter, sharing, credits: the
+    lines `find_boilerplate` marks); None when any sentence of it is prose."""
+    from sayso.nlp.clean import find_boilerplate
+
+    marked = {(b.start, b.end) for b in find_boilerplate(text)}
+    kinds: set[str] = set()
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        body = line.strip()
+        start = pos + (len(line) - len(line.lstrip()))
+        pos += len(line)
+        if not body:
+            continue
+        line_marked = (start, start + len(body)) in marked
+        for sentence in _SENTENCE_END.split(body):
+            sentence = sentence.strip()
+            if _COOKIE_SENTENCES.match(sentence):
+                kinds.add("a cookie banner")
+            elif _SUBSCRIBE_SENTENCES.match(sentence):
+                kinds.add("a subscription box")
+            elif line_marked:
+                kinds.add("page furniture")
+            elif not _BUTTONS.match(sentence):
+                return None
+    for kind in ("a cookie banner", "a subscription box", "page furniture"):
+        if kind in kinds:
+            return kind
+    return None
 
 
 def read_jsonl(path: Path, settings: Settings) -> Iterator[Document | BadRecord]:
