@@ -129,6 +129,74 @@ def test_an_unreadable_folder_is_an_error_row_and_the_other_inputs_are_stored(tm
                       (str(news / "2024"), "2024", "cannot read the folder (Permission denied)")]
 
 
+@pytest.mark.parametrize("fail", ["io", "commit", "fatal"])
+def test_a_full_disk_ends_the_run_with_its_cause_and_the_run_resumes(tmp_path, monkeypatch, capsys, fail):
+    import sayso.corpus.run as run
+    from tests.test_store import FullDisk
+
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps({"id": f"d{i}", "text": story(i)}) + "\n" for i in range(6)),
+                    encoding="utf-8")
+    db = tmp_path / "c.duckdb"
+    disks: list[FullDisk] = []
+    real_open_store = run.open_store
+
+    def full_disk(path):
+        disks.append(FullDisk(real_open_store(path), fail, commits=2))
+        return disks[-1]
+
+    monkeypatch.setattr(run, "open_store", full_disk)
+    command = ["run", str(feed), "--db", str(db), "-j", "1", "--batch-size", "2", "-q"]
+    assert main(command) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "internal error" not in err, err
+    assert err.startswith(f"sayso: {db}: cannot write to the corpus store (")
+    assert "No space left on device" in err and "(4 documents in this run)" in err
+    assert "run the same command again to finish" in err
+    disks[0].con.close()  # what the process ending would do
+    monkeypatch.setattr(run, "open_store", real_open_store)
+    assert stored(db) == (["d0", "d1", "d2", "d3"], [])
+    assert main(command) == 0
+    assert "2 analysed, 4 skipped, 0 failed" in capsys.readouterr().out
+    assert stored(db) == ([f"d{i}" for i in range(6)], [])
+
+
+@pytest.fixture()
+def small_disk(tmp_path):
+    """A 192 KiB tmpfs (root only, and where mounting is allowed); grown by calling it."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=192k", "tmpfs", str(mount_point)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here")
+
+    def grow() -> None:
+        subprocess.run(["mount", "-o", "remount,size=64m", str(mount_point)], check=True)
+
+    try:
+        yield mount_point, grow
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=False)
+
+
+def test_a_run_on_a_really_full_disk_says_so_and_resumes(tmp_path, small_disk, capsys):
+    mount_point, grow = small_disk
+    feed = tmp_path / "feed.jsonl"
+    n = 12
+    feed.write_text("".join(json.dumps({"id": f"d{i:02}", "text": story(i) * 12}) + "\n" for i in range(n)),
+                    encoding="utf-8")
+    db = mount_point / "c.duckdb"
+    command = ["run", str(feed), "--db", str(db), "-j", "1", "--batch-size", "2", "-q"]
+    assert main(command) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "No space left on device" in err and "internal error" not in err, err
+    grow()
+    ids, _ = stored(db)  # readable
+    assert main(command) == 0
+    assert f"{n - len(ids)} analysed, {len(ids)} skipped, 0 failed" in capsys.readouterr().out
+    assert stored(db) == ([f"d{i:02}" for i in range(n)], [])
+
+
 def test_repeated_ids_and_texts_are_skipped(tmp_path):
     lines = [json.dumps({"id": "same", "text": story(1)}), json.dumps({"id": "same", "text": story(2)}),
              json.dumps({"id": "other", "text": story(1)})]

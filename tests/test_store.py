@@ -111,3 +111,77 @@ def test_opening_what_is_not_a_store(tmp_path):
     junk.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError, match="cannot open"):
         open_store(junk)
+
+
+NO_SPACE = 'Could not write file "c.duckdb.wal": No space left on device'
+
+
+class FullDisk:
+    """A store connection on a disk that fills up after `commits` commits:
+    then the INSERT of attributions fails as DuckDB's does (`fail`: "io"), or
+    the commit fails after DuckDB has already ended the transaction ("commit":
+    the rollback that follows has none to roll back), or the database is
+    invalidated and every later call fails ("fatal")."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, fail: str, commits: int = 0):
+        self.con, self.fail, self.commits, self.invalidated = con, fail, commits, False
+
+    def __getattr__(self, name):
+        if self.invalidated:
+            raise duckdb.FatalException("FATAL Error: Failed: database has been invalidated because of a previous "
+                                        "fatal error. The database must be restarted prior to being used again.\n"
+                                        f'Original error: "{NO_SPACE}"')
+        return getattr(self.con, name)
+
+    def execute(self, sql, *args):
+        if self.commits <= 0 and self.fail in ("io", "fatal") and sql.startswith("INSERT INTO attributions"):
+            if self.fail == "fatal":
+                self.invalidated = True
+                raise duckdb.FatalException(f"FATAL Error: Failed to commit: IO Error: {NO_SPACE}")
+            raise duckdb.IOException(f"IO Error: {NO_SPACE}")
+        return self.__getattr__("execute")(sql, *args)
+
+    def commit(self):
+        if self.commits <= 0 and self.fail == "commit":
+            self.con.rollback()  # DuckDB ends the transaction when its commit fails
+            raise duckdb.TransactionException(f"TransactionContext Error: Failed to commit: IO Error: {NO_SPACE}")
+        self.commits -= 1
+        return self.__getattr__("commit")()
+
+
+@pytest.mark.parametrize("fail", ["io", "commit", "fatal"])
+def test_a_full_disk_is_a_store_error_with_its_cause_and_the_store_stays_whole(tmp_path, example_article, fail):
+    db = tmp_path / "c.duckdb"
+    con = open_store(db)
+    other = Article.from_dict({**example_article.to_dict(), "id": "other"})
+    disk = FullDisk(con, fail, commits=1)
+    assert write_articles(disk, [example_article]) == [example_article.id]  # type: ignore[arg-type]
+    with pytest.raises(StoreError) as raised:
+        write_articles(disk, [other], [ErrorRow("bad.txt", "bad.txt", "empty file")])  # type: ignore[arg-type]
+    message = str(raised.value)
+    assert message == f"cannot write to the corpus store ({NO_SPACE})" and raised.value.exit_status == 2
+    if fail != "fatal":  # the connection goes on: nothing of the failed batch is there
+        assert counts(con) == {"documents": 1, "attributions": len(example_article.attributions),
+                               "sources": len(example_article.sources), "errors": 0}
+        assert write_articles(con, [other]) == ["other"]
+    con.close()
+    con = open_store(db, read_only=True)
+    assert stored_ids(con, [example_article.id, "other"]) == (
+        {example_article.id} if fail == "fatal" else {example_article.id, "other"})
+    assert read_article(con, example_article.id).to_dict() == example_article.to_dict()
+    assert counts(con)["errors"] == 0
+    con.close()
+
+
+def test_a_store_that_cannot_be_set_up_is_a_store_error(tmp_path, monkeypatch):
+    import sayso.corpus.store as store
+
+    def no_space(*args, **kwargs):
+        raise duckdb.IOException(f"IO Error: {NO_SPACE}")
+
+    real_connect = duckdb.connect
+    monkeypatch.setattr(store.duckdb, "connect", lambda *a, **k: FullDisk(real_connect(*a, **k), "io"))
+    monkeypatch.setattr(FullDisk, "execute", lambda self, sql, *args: no_space() if sql.startswith("CREATE")
+                        else self.con.execute(sql, *args))
+    with pytest.raises(StoreError, match=r"c.duckdb: cannot set up the corpus store \(.*No space left on device\)"):
+        open_store(tmp_path / "c.duckdb")

@@ -21,7 +21,16 @@ from typing import Any, Protocol
 import duckdb
 
 from sayso.corpus.read import BadRecord, Document, check_inputs, count_records, read_corpus
-from sayso.corpus.store import ErrorRow, Provenance, open_store, stored_hashes, stored_ids, write_articles
+from sayso.corpus.store import (
+    ErrorRow,
+    Provenance,
+    open_store,
+    store_failure,
+    stored_hashes,
+    stored_ids,
+    write_articles,
+)
+from sayso.errors import StoreError
 from sayso.pipeline import analyze_many
 from sayso.record import Article, text_id
 from sayso.settings import Settings
@@ -98,21 +107,39 @@ def run_corpus(
     progress: Progress | None = None,
 ) -> RunSummary:
     """Analyse the inputs into the store at `db`; `progress` hears how far it
-    is. On KeyboardInterrupt the batches stored so far stay stored."""
+    is. On KeyboardInterrupt the batches stored so far stay stored; so they do
+    when the store cannot be written (a full disk): a StoreError says why, in
+    one line, and the same run again finishes the job."""
     check_inputs(inputs)
     summary = RunSummary()
     started = time.perf_counter()
     con = open_store(db)
+    ok = False
     try:
         if progress:
             progress.start(count_records(inputs, settings))
         _run(con, read_corpus(inputs, settings), settings, summary, progress)
+        ok = True
+    except StoreError as exc:
+        raise StoreError(f"{db}: {exc}; {_resume(summary)}") from exc
+    except duckdb.Error as exc:  # looking up what is stored failed
+        raise StoreError(f"{db}: cannot read the corpus store ({store_failure(exc)}); {_resume(summary)}") from exc
     finally:
         if progress:
             progress.stop()
         summary.seconds = time.perf_counter() - started
-        con.close()
+        try:
+            con.close()  # writes the log into the database file
+        except duckdb.Error as exc:
+            if ok:  # else the first failure is the one to report
+                raise StoreError(f"{db}: cannot close the corpus store ({store_failure(exc)}); "
+                                 f"{_resume(summary)}") from exc
     return summary
+
+
+def _resume(summary: RunSummary) -> str:
+    return (f"what was stored before is kept ({summary.analysed} documents in this run): once that is fixed, "
+            "run the same command again to finish")
 
 
 def _run(con: duckdb.DuckDBPyConnection, records: Iterator[Document | BadRecord], settings: Settings,

@@ -56,8 +56,10 @@ info — key/value facts about the store (store_version).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -164,10 +166,40 @@ def open_store(
             for statement in _create_sql():
                 con.execute(statement)
             con.execute("INSERT OR IGNORE INTO info VALUES ('store_version', ?)", [STORE_VERSION])
+    except duckdb.Error as exc:  # a full disk, as a rule
+        _close_quietly(con)
+        raise StoreError(f"{path}: cannot set up the corpus store ({store_failure(exc)})") from None
     except Exception:
-        con.close()
+        _close_quietly(con)
         raise
     return con
+
+
+def _close_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    with contextlib.suppress(duckdb.Error):
+        con.close()
+
+
+def store_failure(exc: BaseException) -> str:
+    """The cause of a DuckDB failure, in one line: a failed commit's or an
+    invalidated database's original error (such as "No space left on device"),
+    not the wrapping around it."""
+    text = str(exc)
+    original = re.search(r"Original error:\s*(.+)", text, re.S)
+    if original:
+        text = original.group(1)
+    text = " ".join(text.split()).strip().strip('"')
+    wrapped = re.compile(r"^(?:TransactionContext Error|FATAL Error|IO Error|Failed to commit|Failed):\s*")
+    while wrapped.match(text):
+        text = wrapped.sub("", text, count=1)
+    return text or type(exc).__name__
+
+
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the open transaction, if DuckDB has not done so itself (a
+    failed commit ends the transaction; a fatal error ends the connection)."""
+    with contextlib.suppress(duckdb.Error):
+        con.rollback()
 
 
 def _check_store(con: duckdb.DuckDBPyConnection, path: str) -> None:
@@ -332,12 +364,13 @@ def write_articles(
 
     An article whose id is already stored is left as it is (so re-running
     never stores a document twice); a stored or failing record's earlier error
-    row is replaced. Returns the ids written."""
+    row is replaced. Returns the ids written. When DuckDB cannot write (a full
+    disk), nothing of the batch is stored and a StoreError says why."""
     pairs = [(a, None) if isinstance(a, Article) else a for a in articles]
     error_rows = list(errors)
     now = datetime.now(UTC).replace(tzinfo=None)
-    con.begin()
     try:
+        con.begin()
         existing = stored_ids(con, [a.id for a, _ in pairs])
         tables: dict[str, list[dict[str, Any]]] = {"documents": [], "attributions": [], "sources": []}
         seq = con.execute("SELECT coalesce(max(seq), 0) FROM documents").fetchone()[0]  # type: ignore[index]
@@ -363,8 +396,12 @@ def write_articles(
         _insert(con, "errors", [{"input": e.input, "record": e.record, "reason": e.reason, "at": now}
                                 for e in error_rows])
         con.commit()
+    except duckdb.Error as exc:
+        # Rolling back must not hide why the batch failed (a full disk): the rollback's own failure is ignored.
+        rollback(con)
+        raise StoreError(f"cannot write to the corpus store ({store_failure(exc)})") from exc
     except Exception:
-        con.rollback()
+        rollback(con)
         raise
     return written
 
