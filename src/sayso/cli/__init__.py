@@ -392,6 +392,8 @@ def add_serve(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=8000, help="the port (default: 8000)")
     p.add_argument("--max-body", type=int, default=2 * 1024 * 1024, metavar="BYTES",
                    help="refuse request bodies over BYTES with 413 (default: 2 MB)")
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="also answer requests for this Host name (repeatable); others are refused with 400")
     _add_model_options(p)
     p.set_defaults(run=run_serve)
 
@@ -407,10 +409,13 @@ def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from sayso.web.app import create_app
+    from sayso.web.headers import LOOPBACK, host_names
 
-    app = create_app(args.db, max_body=args.max_body, settings=Settings.from_args(args))
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        _warn(f"listening on {args.host}: anyone who can reach this machine can use the app")
+    app = create_app(args.db, max_body=args.max_body, settings=Settings.from_args(args),
+                     hosts=host_names(args.host, args.allow_host))
+    if args.host not in LOOPBACK:
+        _warn(f"listening on {args.host}: anyone who can reach this machine can use the app "
+              "(requests must name this address or an --allow-host)")
     print(f"sayso: serving on http://{'[' + args.host + ']' if ':' in args.host else args.host}:{args.port}/"
           + (f" with the corpus {args.db}" if args.db else ""), file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")

@@ -8,6 +8,7 @@ opened read-only.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,17 +26,20 @@ from starlette.formparsers import MultiPartException
 
 from sayso import __version__
 from sayso.errors import InputError, SaysoError
-from sayso.record import META_FIELDS, STANCES, Article
+from sayso.record import STANCES, Article
 from sayso.settings import Settings
 from sayso.web import render
 from sayso.web.corpus import Corpus, Found
-from sayso.web.inputs import Submitted, from_text, from_upload
+from sayso.web.headers import HeadersMiddleware
+from sayso.web.inputs import Submitted, from_json, from_text, from_upload
 from sayso.web.limits import DEFAULT_MAX_BODY, BodyLimitMiddleware, human_size
 
 WEB_DIR = Path(str(files("sayso.web")))
 PAGE_SIZE = 20
 SEARCH_FIELDS = ("any", "source", "content")
 
+MAX_PAGE = 10_000_000  # past these a page number or offset is refused (422), never handed to DuckDB
+MAX_OFFSET = 1_000_000_000
 NO_CORPUS = "no corpus is open: start the server with `sayso serve --db FILE`"
 
 
@@ -70,8 +74,9 @@ def _templates() -> Jinja2Templates:
 
 
 def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, settings: Settings = Settings(),
-               page_size: int = PAGE_SIZE) -> FastAPI:
-    """The web app; `db` is a store written by `sayso run`, opened read-only; lists show `page_size` rows a page."""
+               page_size: int = PAGE_SIZE, hosts: frozenset[str] | None = None) -> FastAPI:
+    """The web app; `db` is a store written by `sayso run`, opened read-only; lists show `page_size` rows a
+    page; with `hosts`, requests naming any other Host are refused (`sayso serve` passes its own)."""
     corpus = Corpus(db) if db is not None else None
     app = FastAPI(title="sayso", version=__version__,
                   description="Who says so? Attributions, sources and sourcing profiles of news articles. "
@@ -81,6 +86,7 @@ def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, setti
     app.state.analysis = Analysis(settings.replace(jobs=1))
     app.state.max_body = max_body
     app.add_middleware(BodyLimitMiddleware, max_body=max_body)
+    app.add_middleware(HeadersMiddleware, hosts=hosts)  # added last: outermost, so every answer has them
     # Swagger UI's own files (from fastapi-offline), mounted first: /static would shadow them
     app.mount("/static/apidocs", StaticFiles(directory=str(files("fastapi_offline") / "static")), name="apidocs")
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
@@ -102,6 +108,15 @@ def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, setti
         context.setdefault("corpus", corpus)
         context.setdefault("max_body", human_size(max_body))
         return templates.TemplateResponse(request, template, context, status_code=status)
+
+    def paged(fetch: Callable[[int], tuple[list[Any], int]], page_no: int) -> tuple[list[Any], int, int]:
+        """A page of rows, the total, and the page shown: past the last page, the last one."""
+        rows, total = fetch((page_no - 1) * page_size)
+        last = max(1, -(-total // page_size))
+        if page_no > last:
+            page_no = last
+            rows, total = fetch((page_no - 1) * page_size)
+        return rows, total, page_no
 
     def need_corpus() -> Corpus:
         if corpus is None:
@@ -158,16 +173,9 @@ def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, setti
                     payload = json.loads(body)
                 except (ValueError, UnicodeDecodeError) as exc:
                     raise InputError(f"malformed JSON: {exc}") from None
-                if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
-                    raise InputError('JSON body must be an object with a "text" string')
-                sub = from_text(payload["text"], "JSON text")
-                meta = payload.get("meta")
-                if meta is not None and not isinstance(meta, dict):
-                    raise InputError('"meta" must be an object')
-                sub.meta.update({k: v for k, v in (meta or {}).items() if k in META_FIELDS})
-                if payload.get("id") is not None:
-                    sub.id = str(payload["id"])
-                return sub
+                except RecursionError:
+                    raise InputError("malformed JSON: nested too deeply") from None
+                return from_json(payload)
             if ctype in ("text/plain", "text/html", "application/xhtml+xml", ""):
                 body = await request.body()
                 return from_upload(body, None, ctype)
@@ -203,7 +211,7 @@ def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, setti
                     **article_context(article))
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
-    def search_page(request: Request, q: str = "", page_no: Annotated[int, Query(alias="page", ge=1)] = 1,
+    def search_page(request: Request, q: str = "", page_no: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
                     by: str = "any") -> HTMLResponse:
         c = need_corpus()
         if by not in SEARCH_FIELDS:
@@ -211,28 +219,31 @@ def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, setti
         results: list[Found] = []
         total = 0
         if q.strip():
-            results, total = c.search(q, by=by, limit=page_size, offset=(page_no - 1) * page_size)
+            results, total, page_no = paged(lambda offset: c.search(q, by=by, limit=page_size, offset=offset),
+                                            page_no)
         top = c.sources(limit=15)[0] if not q.strip() else []
         return page(request, "search.html", q=q, by=by, results=results, total=total,
                     pages=pager(page_no, total, page_size), top=top)
 
     @app.get("/sources/{name:path}", response_class=HTMLResponse, include_in_schema=False)
     def source_page(request: Request, name: str,
-                    page_no: Annotated[int, Query(alias="page", ge=1)] = 1) -> HTMLResponse:
+                    page_no: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1) -> HTMLResponse:
         c = need_corpus()
         summary = c.source(name)
         if summary is None:
             raise HTTPException(404, f"no source named {name!r} in the corpus")
-        rows, total = c.source_attributions(name, limit=page_size, offset=(page_no - 1) * page_size)
+        rows, total, page_no = paged(lambda offset: c.source_attributions(name, limit=page_size, offset=offset),
+                                     page_no)
         return page(request, "source.html", source=summary, rows=rows, total=total,
                     pages=pager(page_no, total, page_size),
                     stance_bar=render.stance_bar(summary.by_stance))
 
     @app.get("/articles", response_class=HTMLResponse, include_in_schema=False)
-    def articles_page(request: Request, page_no: Annotated[int, Query(alias="page", ge=1)] = 1,
+    def articles_page(request: Request, page_no: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
                       outlet: str | None = None) -> HTMLResponse:
         c = need_corpus()
-        rows, total = c.articles(limit=page_size, offset=(page_no - 1) * page_size, outlet=outlet)
+        rows, total, page_no = paged(lambda offset: c.articles(limit=page_size, offset=offset, outlet=outlet),
+                                     page_no)
         return page(request, "articles.html", rows=rows, total=total, pages=pager(page_no, total, page_size),
                     outlet=outlet)
 
@@ -296,7 +307,7 @@ def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, setti
 
     @app.get("/api/sources", tags=["corpus"], summary="Sources of the corpus, most cited first")
     def api_sources(q: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                    offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+                    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> dict[str, Any]:
         c = need_corpus()
         rows, total = c.sources(q=q, limit=limit, offset=offset)
         return {"total": total, "limit": limit, "offset": offset, "sources": [r.to_dict() for r in rows]}
@@ -304,7 +315,7 @@ def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, setti
     @app.get("/api/sources/{name:path}/attributions", tags=["corpus"],
              summary="Every attribution by one source, newest article first")
     def api_source_attributions(name: str, limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                                offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+                                offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> dict[str, Any]:
         c = need_corpus()
         summary = c.source(name)
         if summary is None:
@@ -315,7 +326,7 @@ def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, setti
 
     @app.get("/api/articles", tags=["corpus"], summary="Stored articles with their sourcing profiles, newest first")
     def api_articles(outlet: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                     offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+                     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> dict[str, Any]:
         rows, total = need_corpus().articles(limit=limit, offset=offset, outlet=outlet)
         return {"total": total, "limit": limit, "offset": offset, "articles": [r.to_dict() for r in rows]}
 
@@ -332,7 +343,7 @@ def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, setti
     def api_search(q: Annotated[str, Query(min_length=1, max_length=500)],
                    by: Annotated[str, Query(pattern="^(any|source|content)$")] = "any",
                    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                   offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+                   offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> dict[str, Any]:
         c = need_corpus()
         if not q.strip():
             raise HTTPException(400, "q is blank: give a source name or words of the content to search for")

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from sayso.corpus.read import decode_text
+from sayso.corpus.read import decode_text, looks_like_html
 from sayso.errors import InputError, need
+from sayso.schema import META_FIELDS
 
 TEXT_SUFFIXES = (".txt", ".text", ".md")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -24,17 +25,50 @@ class Submitted:
     id: str | None = None
 
 
-def looks_like_html(text: str) -> bool:
-    head = text.lstrip()[:512].lower()
-    return head.startswith(("<!doctype html", "<html", "<?xml")) or "<body" in head or "<head" in head
-
-
 def from_text(text: str, name: str = "pasted text") -> Submitted:
     if len(text.strip()) == 0:
         raise InputError(f"{name}: empty text: paste an article or choose a file")
     if "\x00" in text:
         raise InputError(f"{name}: binary content (NUL characters), not text")
     return Submitted(text.replace("\r\n", "\n"), name)
+
+
+def from_json(payload: Any) -> Submitted:
+    """A JSON body: {"text": str, "id": str or integer, "meta": {...}}, every string sendable as UTF-8
+    (JSON can carry a lone surrogate, "\\ud800", which no text may hold) and the six meta fields text."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
+        raise InputError('JSON body must be an object with a "text" string')
+    _check_string("text", payload["text"])
+    sub = from_text(payload["text"], "JSON text")
+    raw_id = payload.get("id")
+    if raw_id is not None:
+        if isinstance(raw_id, bool) or not isinstance(raw_id, str | int):
+            raise InputError(f'"id" must be a string (or an integer), not {_json_type(raw_id)}')
+        sub.id = _check_string("id", str(raw_id))
+    meta = payload.get("meta")
+    if meta is not None and not isinstance(meta, dict):
+        raise InputError('"meta" must be an object')
+    for name, value in (meta or {}).items():
+        if name not in META_FIELDS or value is None:
+            continue
+        if not isinstance(value, str):
+            raise InputError(f'"meta.{name}" must be a string or null, not {_json_type(value)}')
+        sub.meta[name] = _check_string(f"meta.{name}", value)
+    return sub
+
+
+def _check_string(where: str, value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(f'"{where}" holds a lone surrogate (\\u{ord(value[exc.start]):04x} at character '
+                         f"{exc.start}), which is not text") from None
+    return value
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "an object", list: "an array", float: "a number", int: "a number", bool: "true/false"}
+    return names.get(type(value), type(value).__name__)
 
 
 def file_id(filename: str) -> str | None:
@@ -48,7 +82,7 @@ def from_upload(data: bytes, filename: str | None, content_type: str | None = No
     lower = name.lower()
     text = decode_text(data, name)
     is_html = lower.endswith(HTML_SUFFIXES) or (content_type or "").startswith(("text/html", "application/xhtml"))
-    if not is_html and not lower.endswith(TEXT_SUFFIXES) and looks_like_html(text):
+    if not is_html and not lower.endswith(TEXT_SUFFIXES) and looks_like_html(data):
         is_html = True
     sub = from_html(text, name) if is_html else Submitted(text.replace("\r\n", "\n"), name)
     sub.id = file_id(filename) if filename else None
