@@ -5,9 +5,13 @@ One local[2] SparkSession for the module; skips when pyspark or Java is missing.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -15,9 +19,18 @@ import pytest
 
 from sayso import analyze_many
 from sayso.cli import main
-from sayso.corpus.spark import SparkError, analyze_frame, find_java_home, spark_session
+from sayso.corpus.spark import (
+    OutputFolder,
+    SparkError,
+    analyze_frame,
+    find_java_home,
+    local_master,
+    run_spark,
+    spark_session,
+)
 from sayso.corpus.store import COLUMNS, article_from_rows, article_rows, iter_articles, open_store
 from sayso.record import text_id
+from sayso.settings import Settings
 
 pytestmark = pytest.mark.spark
 
@@ -95,8 +108,9 @@ PAGE = ("<html><head><title>Harbour closes</title></head><body><article><h1>Harb
         "</article></body></html>")
 
 
-def test_spark_run_equals_sayso_run_then_import_and_query(spark, tmp_path, example_text, capsys):
-    corpus = tmp_path / "in"
+def _corpus(root: Path, example_text: str) -> Path:
+    """Four JSON lines (two of them bad), three pages (one bad) and a file that is not an article."""
+    corpus = root / "in"
     (corpus / "pages").mkdir(parents=True)
     lines = [json.dumps({"id": "ex", "text": example_text, "outlet": "Example", "published": "2024-03-02"}),
              '{"id": "broken", "text": "no closing quote',
@@ -107,6 +121,11 @@ def test_spark_run_equals_sayso_run_then_import_and_query(spark, tmp_path, examp
     (corpus / "pages" / "harbour.html").write_text(PAGE, encoding="utf-8")
     (corpus / "pages" / "bad.txt").write_bytes(b"\xff\xfe not utf-8")
     (corpus / "pages" / "notes.csv").write_text("not an article", encoding="utf-8")
+    return corpus
+
+
+def test_spark_run_equals_sayso_run_then_import_and_query(spark, tmp_path, example_text, capsys):
+    corpus = _corpus(tmp_path, example_text)
     out = tmp_path / "out"
 
     assert main(["spark", str(corpus), "--out", str(out), "--partitions", "3"]) == 0
@@ -170,3 +189,148 @@ def test_without_pyspark_one_line_error(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "pyspark", None)  # what `import pyspark` meets when it is not installed
     assert main(["spark", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
     assert "pip install 'sayso[spark]'" in capsys.readouterr().err
+
+
+# --- failures: the cause in one line; retries; exactly once after a kill -----------------------
+
+KEYS = {"documents": ("id",), "attributions": ("doc_id", "id"), "sources": ("doc_id", "id"),
+        "errors": ("input", "record")}
+CLOCK = ("processed_at", "at", "seq")  # what two runs of the same input may differ in
+
+
+def _dataset(out: Path, table: str) -> list[tuple]:
+    """A dataset's rows, sorted, without the clock columns; asserts that no key is there twice."""
+    if not any((out / table).rglob("*.parquet")):
+        return []
+    rows = [{k: v for k, v in row.items() if k not in CLOCK} for row in _parquet(out, table)]
+    keys = [tuple(row[k] for k in KEYS[table]) for row in rows]
+    assert len(keys) == len(set(keys)), f"{table}: {len(keys) - len(set(keys))} rows twice"
+    return sorted((tuple(sorted(row.items())) for row in rows), key=repr)
+
+
+def _datasets(out: Path) -> dict[str, list[tuple]]:
+    return {table: _dataset(out, table) for table in KEYS}
+
+
+def test_local_masters_retry_failed_tasks():
+    assert local_master("local[2]") == "local[2,4]"
+    assert local_master("local") == "local[1,4]"
+    assert local_master("local[*]") == "local[*,4]"
+    assert local_master("local[3,1]") == "local[3,1]"  # as given
+    assert local_master("spark://host:7077") == "spark://host:7077"
+
+
+def test_the_cause_of_a_failure_in_one_line(spark, tmp_path):
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(SHORT[0], encoding="utf-8")
+    # a Python worker raises (the model is checked on the workers only here; the CLI checks it first)
+    with pytest.raises(SparkError) as failed:
+        run_spark([str(corpus)], str(tmp_path / "out"), spark=spark, settings=Settings(model=str(tmp_path / "no")))
+    assert str(failed.value) == f"the Spark run failed: a Python worker raised ModelError: {tmp_path / 'no'}: " \
+                                "not a model directory"
+    # the output cannot be written: under a file
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    with pytest.raises(SparkError) as failed:
+        run_spark([str(corpus)], str(tmp_path / "file" / "out"), spark=spark)
+    assert str(failed.value).startswith("the Spark run failed: ParentNotDirectoryException: Parent path is not a "
+                                        f"directory: file:{tmp_path / 'file'}")
+
+
+@pytest.mark.slow
+def test_a_failed_run_says_why_on_its_last_line_and_nothing_else(tmp_path):
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(SHORT[0], encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "sayso", "spark", str(corpus), "--out", str(tmp_path / "out"),
+                           "--parser", "xx_no_such_parser"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2
+    lines = [line for line in done.stderr.splitlines() if not line.startswith("WARNING: Using incubator modules")]
+    assert len(lines) == 1, done.stderr  # no JVM trace, no retried task's complaint
+    assert lines[0].startswith("sayso: the Spark run failed: a Python worker raised OSError: [E050] "
+                               "Can't find model 'xx_no_such_parser'")
+
+
+def test_a_killed_python_worker_is_retried_in_local_mode(spark, tmp_path, example_text):
+    assert spark.sparkContext.master == "local[2,4]"
+    texts = [(example_text, "ex"), (SHORT[0], "s0"), (SHORT[1], "s1"), (SHORT[0] + " Really.", "s2")]
+    df = spark.createDataFrame(texts, "text string, id string").repartition(2)
+    marker = tmp_path / "killed"
+
+    def kill_once(batches):  # the first Python worker to get a batch dies, as killed from outside
+        for batch in batches:
+            if not marker.exists():
+                marker.write_text("x", encoding="utf-8")
+                os.kill(os.getpid(), signal.SIGKILL)
+            yield batch
+
+    def records(frame) -> dict[str, dict]:
+        return {r["id"]: {k: v for k, v in r.asDict(recursive=True).items() if k != "processed_at"}
+                for r in analyze_frame(frame).collect()}
+
+    got = records(df.mapInArrow(kill_once, df.schema))
+    assert marker.exists()
+    assert got == records(df) and len(got) == 4
+
+
+@pytest.mark.slow
+def test_a_killed_driver_then_a_resumed_run_leave_every_row_once(spark, tmp_path, example_text):
+    corpus = _corpus(tmp_path, example_text)
+    clean = tmp_path / "clean"
+    run_spark([str(corpus)], str(clean), spark=spark, partitions=3)
+    expected = _datasets(clean)
+    assert len(expected["documents"]) == 4 and len(expected["errors"]) == 3 and expected["attributions"]
+
+    # The driver (its Python, its JVM, the Python workers) is killed once the first dataset is written:
+    # before, that left attribution rows that the run after it wrote again.
+    out = tmp_path / "out"
+    driver = subprocess.Popen([sys.executable, "-m", "sayso", "spark", str(corpus), "--out", str(out),
+                               "--partitions", "3"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    try:
+        deadline = time.monotonic() + 240
+        while not list(out.glob("_staging/*/attributions/_SUCCESS")) and driver.poll() is None:
+            assert time.monotonic() < deadline, "the run did not write its first dataset in time"
+            time.sleep(0.02)
+        os.killpg(driver.pid, signal.SIGKILL)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(driver.pid, signal.SIGKILL)
+        driver.wait(timeout=60)
+    assert driver.returncode == -signal.SIGKILL, "the run ended before it was killed"
+    assert list(out.glob("_staging/*/attributions/**/*.parquet")) and not list(out.glob("documents/**/*.parquet"))
+    assert _datasets(out) == {table: [] for table in KEYS}  # nothing of the killed run is visible
+
+    summary = run_spark([str(corpus)], str(out), spark=spark, partitions=2)
+    assert (summary.analysed, summary.failed) == (4, 3)
+    assert _datasets(out) == expected
+    assert not (out / "_staging").exists()
+    # and once more: nothing is added
+    summary = run_spark([str(corpus)], str(out), spark=spark, partitions=2)
+    assert (summary.analysed, summary.skipped) == (0, 4)
+    assert _datasets(out) == expected
+
+
+def test_a_run_killed_while_committing_is_finished_by_the_next(spark, tmp_path, example_text, monkeypatch):
+    corpus = _corpus(tmp_path, example_text)
+    clean = tmp_path / "clean"
+    run_spark([str(corpus)], str(clean), spark=spark, partitions=2)
+    out = tmp_path / "out"
+    moved = []
+    real_move = OutputFolder.move
+
+    def move_two_then_die(self, source, target):
+        if len(moved) == 2:
+            raise KeyboardInterrupt  # the driver dies half-way through the moves
+        moved.append(target)
+        real_move(self, source, target)
+
+    monkeypatch.setattr(OutputFolder, "move", move_two_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        run_spark([str(corpus)], str(out), spark=spark, partitions=2)
+    monkeypatch.undo()
+    assert len(moved) == 2 and list(out.glob("_staging/*/_COMMITTING"))
+    # the next run first finishes that commit, then has nothing left to analyse
+    summary = run_spark([str(corpus)], str(out), spark=spark, partitions=2)
+    assert (summary.analysed, summary.skipped) == (0, 4)
+    assert _datasets(out) == _datasets(clean)

@@ -20,6 +20,7 @@ only inside the functions that need it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -36,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sayso.corpus.run import RunSummary
-from sayso.corpus.store import COLUMNS, TABLES, first_line
+from sayso.corpus.store import COLUMNS, TABLES
 from sayso.errors import SparkError
 from sayso.record import META_FIELDS
 from sayso.settings import Settings
@@ -50,9 +51,14 @@ PARTITION_COLUMN = "month"  # documents, attributions and sources are partitione
 UNKNOWN_MONTH = "unknown"
 MIN_JAVA = 17
 LOCAL_MASTER = re.compile(r"^local(\[[^\]]*\])?$")
+LOCAL_RETRIES = 4  # attempts per task in local mode (Spark's own default there is 1: no retry at all)
 
-# Quiet by default: only warnings and errors from Spark's own loggers, and
-# not even those from the few that warn about harmless things on every start.
+# Quiet: errors only, and not even those of the loggers that report a failed
+# task or job with its JVM stack trace (Executor, TaskSetManager, the writers):
+# a job that fails raises, and `run_spark` gives its cause in one line
+# (`root_cause`); a task that fails and is retried needs no trace at all.
+# The root stays at warn, as does PythonGatewayServer: PySpark's JVM counts as
+# a shell, and a shell whose level differs from the root's says so on every start.
 _LOG4J2 = """\
 rootLogger.level = warn
 rootLogger.appenderRef.stderr.ref = console
@@ -61,13 +67,22 @@ appender.console.name = console
 appender.console.target = SYSTEM_ERR
 appender.console.layout.type = PatternLayout
 appender.console.layout.pattern = spark: %p %c{1}: %m%n%ex
-logger.hadoop.name = org.apache.hadoop.util.NativeCodeLoader
-logger.hadoop.level = error
-logger.netutil.name = org.apache.spark.util.Utils
-logger.netutil.level = error
-logger.parquet.name = org.apache.parquet
-logger.parquet.level = error
-"""
+logger.shell.name = org.apache.spark.api.python.PythonGatewayServer
+logger.shell.level = warn
+""" + "".join(f"logger.q{i}.name = {name}\nlogger.q{i}.level = {level}\n" for i, (name, level) in enumerate((
+    ("org.apache", "error"), ("org.sparkproject", "error"), ("io.netty", "error"),
+    ("org.apache.spark.executor.Executor", "off"),
+    ("org.apache.spark.scheduler.TaskSetManager", "off"),
+    ("org.apache.spark.scheduler.TaskSchedulerImpl", "off"),
+    ("org.apache.spark.storage.BlockManager", "off"),
+    ("org.apache.spark.sql.execution.datasources.FileFormatWriter", "off"),
+    ("org.apache.spark.internal.io.SparkHadoopWriter", "off"),
+    ("org.apache.spark.api.python", "off"),
+    ("org.apache.spark.sql.execution.python", "off"),
+    ("org.apache.hadoop.util.NativeCodeLoader", "off"),
+    ("org.apache.spark.util.Utils", "off"),
+    ("org.apache.parquet", "off"),
+)))
 
 
 
@@ -122,16 +137,49 @@ def _require_pyspark() -> None:
                          "pip install 'sayso[spark]'") from None
 
 
+def local_master(master: str) -> str:
+    """A local master with task retries: `local[N]` becomes `local[N,4]`.
+    Spark gives a task one attempt in local mode, so a Python worker that dies
+    (killed, out of memory) fails the whole job; `local[N,F]` is kept as given."""
+    match = LOCAL_MASTER.match(master)
+    if not match:
+        return master
+    inside = (match.group(1) or "[1]")[1:-1]
+    return master if "," in inside else f"local[{inside},{LOCAL_RETRIES}]"
+
+
+ENV_DIR = "environment"  # where executors unpack the --env archive (in their working directory)
+
+
+def env_settings(env: str) -> dict[str, str]:
+    """The settings that ship a packed environment (`sayso spark pack`) to the
+    executors and run their Python workers from it."""
+    if "://" not in env and not os.path.isfile(env):
+        raise SparkError(f"--env {env}: no such file (make one with `sayso spark pack -o {env}`)")
+    if not env.endswith((".tar.gz", ".tgz", ".tar", ".zip")):
+        raise SparkError(f"--env {env}: not a .tar.gz, .tgz, .tar or .zip archive")
+    where = os.path.abspath(env) if "://" not in env else env
+    python = f"./{ENV_DIR}/bin/python"
+    return {"spark.archives": f"{where}#{ENV_DIR}", "spark.pyspark.python": python,
+            "spark.executorEnv.PYSPARK_PYTHON": python}
+
+
 def spark_session(master: str | None = "local[2]", *, ui: bool = False, app_name: str = "sayso",
-                  config: dict[str, str] | None = None) -> SparkSession:
-    """A SparkSession that is quiet (log level WARN) and private (UI off
-    unless `ui`; in local mode the driver listens on 127.0.0.1 only, and the
-    Python workers run this interpreter). `master` None leaves the master to
-    spark-submit. Raises SparkError when pyspark or Java is missing."""
+                  config: dict[str, str] | None = None, env: str | None = None) -> SparkSession:
+    """A SparkSession that is quiet (errors only, see _LOG4J2) and private (UI
+    off unless `ui`; in local mode the driver listens on 127.0.0.1 only, the
+    Python workers run this interpreter and a failed task is retried, see
+    `local_master`). `env` is an archive of `sayso spark pack` the executors
+    run Python from (a cluster master); `config` is passed on as given, last.
+    `master` None leaves the master to spark-submit. Raises SparkError when
+    pyspark or Java is missing or the session does not start."""
     _require_pyspark()
     from pyspark.sql import SparkSession
 
     local = master is not None and bool(LOCAL_MASTER.match(master))
+    if env is not None and local:
+        raise SparkError("--env is for a cluster master (spark://, yarn, k8s://): "
+                         "in local mode the Python workers run this interpreter")
     builder = SparkSession.builder.appName(app_name)
     settings = {
         "spark.ui.enabled": "true" if ui else "false",
@@ -140,14 +188,12 @@ def spark_session(master: str | None = "local[2]", *, ui: bool = False, app_name
     }
     # Only a JVM we start ourselves (not spark-submit's, not a notebook's) needs
     # Java found and its logging set before it starts.
-    if SparkSession.getActiveSession() is None and "PYSPARK_GATEWAY_PORT" not in os.environ:
+    own_jvm = SparkSession.getActiveSession() is None and "PYSPARK_GATEWAY_PORT" not in os.environ
+    if own_jvm:
         os.environ["JAVA_HOME"] = find_java_home()
-        log4j = Path(tempfile.gettempdir()) / "sayso-spark-log4j2.properties"
-        if not log4j.exists() or log4j.read_text(encoding="utf-8") != _LOG4J2:
-            log4j.write_text(_LOG4J2, encoding="utf-8")
-        settings["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile=file:{log4j}"
+        settings["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile=file:{_log4j_file()}"
     if master is not None:
-        builder = builder.master(master)
+        builder = builder.master(local_master(master))
     if local:
         # Nothing listens on an outside interface, and the workers use this
         # interpreter (the system python has no spaCy).
@@ -156,17 +202,111 @@ def spark_session(master: str | None = "local[2]", *, ui: bool = False, app_name
         os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
         settings |= {"spark.driver.bindAddress": "127.0.0.1", "spark.driver.host": "127.0.0.1",
                      "spark.pyspark.python": sys.executable}
+    if env is not None:
+        settings |= env_settings(env)
     settings |= config or {}
+    if not local and "spark.pyspark.python" in settings:
+        # PySpark sends its workers the PYSPARK_PYTHON of the driver process at
+        # the start of the context (the setting alone is read by spark-submit only).
+        os.environ["PYSPARK_PYTHON"] = settings["spark.pyspark.python"]
+        settings.setdefault("spark.pyspark.driver.python", sys.executable)
     for key, value in settings.items():
         builder = builder.config(key, value)
     try:
         session = builder.getOrCreate()
     except Exception as exc:  # the JVM did not start: say why in one line
-        raise SparkError(f"cannot start Spark ({first_line(exc)})") from None
-    session.sparkContext.setLogLevel("WARN")
+        raise SparkError(f"cannot start Spark ({root_cause(exc)})") from None
     return session
 
 
+def _log4j_file() -> Path:
+    """The log4j2 configuration file (_LOG4J2) for a JVM we start, written once."""
+    log4j = Path(tempfile.gettempdir()) / f"sayso-spark-log4j2-{os.getuid()}.properties"
+    if not log4j.exists() or log4j.read_text(encoding="utf-8") != _LOG4J2:
+        partial = log4j.with_name(f"{log4j.name}.{os.getpid()}")
+        partial.write_text(_LOG4J2, encoding="utf-8")
+        partial.replace(log4j)
+    return log4j
+
+
+# --- why a job failed ------------------------------------------------------------------------
+
+_TRACEBACK = "Traceback (most recent call last):"
+_SQLSTATE = re.compile(r"\s*SQLSTATE: \w+\.?\s*$")
+_ERROR_CLASS = re.compile(r"^\[[A-Z0-9_.]+\]\s*")
+
+
+def _python_exception(text: str) -> str | None:
+    """The exception line of the last Python traceback in a message (what a
+    Python worker raised), as `Type: message`; None without a traceback."""
+    at = text.rfind(_TRACEBACK)
+    if at < 0:
+        return None
+    seen_frames = False
+    for line in text[at + len(_TRACEBACK):].splitlines():
+        if not line.strip() or line[0].isspace():  # frames, their code lines and ^^^ markers
+            seen_frames = seen_frames or bool(line.strip())
+            continue
+        if not seen_frames:
+            continue
+        name, sep, message = line.partition(": ")
+        message = _SQLSTATE.sub("", message).strip()
+        short = name.rsplit(".", 1)[-1]
+        return f"{short}: {message}" if sep and message else short
+    return None
+
+
+def _clean(message: str) -> str:
+    lines = [line for line in str(message).strip().splitlines() if line.strip()]
+    first = lines[0].strip() if lines else ""
+    return _SQLSTATE.sub("", _ERROR_CLASS.sub("", first)).strip()
+
+
+def _java_chain(exc: BaseException) -> list[Any]:
+    """The JVM throwables behind a Py4J or PySpark exception, outermost first."""
+    # Py4JJavaError.java_exception; a converted PySpark exception keeps the JVM one as _origin
+    # (attributes of a JVM object are looked up in the JVM: only a Python exception is asked)
+    throwable = getattr(exc, "java_exception", None) or getattr(exc, "_origin", None)
+    if isinstance(throwable, BaseException):
+        throwable = getattr(throwable, "java_exception", None)
+    chain: list[Any] = []
+    try:
+        while throwable is not None and len(chain) < 50:
+            chain.append(throwable)
+            throwable = throwable.getCause()
+    except Exception:  # the gateway is gone (the JVM died): what was found so far
+        pass
+    return chain
+
+
+_LOST_TASK = re.compile(r"most recent failure: Lost task [^\n]*?\): (?:[\w$]+\.)*([\w$]+): ([^\n]*)")
+
+
+def root_cause(exc: BaseException) -> str:
+    """Why a Spark job failed, in one line: what a Python worker raised (the
+    last line of its traceback) if one raised, else the deepest JVM cause that
+    has a message (`ExceptionClass: message`), else the first line of the
+    exception itself. Never a stack trace."""
+    deepest_first: list[tuple[str, str]] = []  # (simple class name, message)
+    for throwable in reversed(_java_chain(exc)):
+        try:
+            deepest_first.append((str(throwable.getClass().getSimpleName()), str(throwable.getMessage() or "")))
+        except Exception:
+            continue
+    own = str(getattr(exc, "_desc", None) or getattr(exc, "errmsg", None) or exc)
+    for text in [*(t for _, t in deepest_first), own]:
+        found = _python_exception(text)
+        if found:
+            return f"a Python worker raised {found}"
+    for name, text in [*deepest_first, ("", own)]:
+        lost = _LOST_TASK.search(text)
+        if lost:
+            message = _clean(lost.group(2))
+            return message if lost.group(1) == "SparkException" else f"{lost.group(1)}: {message}"
+        message = _clean(text)
+        if message and not message.startswith("An error occurred while calling"):
+            return message if name in ("", "SparkException") else f"{name}: {message}"
+    return _clean(own) or type(exc).__name__
 
 
 # --- schemas ---------------------------------------------------------------------------------
@@ -488,13 +628,177 @@ def _read_parquet(spark: SparkSession, path: str, settings: Settings) -> DataFra
     )
 
 
-# --- sayso spark -----------------------------------------------------------------------------
+# --- sayso spark: writing exactly once ----------------------------------------------------------
+#
+# A run writes its four datasets into a staging folder of its own,
+# OUT/_staging/BATCH/{attributions,sources,errors,documents}, then commits:
+# it creates OUT/_staging/BATCH/_COMMITTING (one atomic file creation: from here
+# on the batch is complete), moves every staged Parquet file to the same place
+# under OUT/TABLE/ (documents last), and deletes the staging folder. A file's
+# name carries Spark's unique job id, so no move overwrites anything. Every run
+# starts by finishing what an earlier one left: a staged batch with the marker
+# is committed (the moves are idempotent: what is already moved is not there
+# any more), one without it is deleted (it never counted: its documents are
+# not in OUT/documents, so this run analyses them again). Documents whose id is
+# in OUT/documents are not analysed, and an error already in OUT/errors (same
+# input and record) is not written again, so no dataset ever holds a row twice,
+# whatever was killed when. Files are handled by Hadoop's FileSystem API, so
+# the same holds on HDFS or object stores Spark writes to.
+
+STAGING = "_staging"
+COMMITTING = "_COMMITTING"
+RUNNING = "_RUNNING"  # OUT/_staging/_RUNNING: the host and process id of the run writing there
+WRITE_ORDER = ("attributions", "sources", "errors", "documents")  # documents last: a document is done
+ERROR_KEY = ("input", "record")
 
 
+class OutputFolder:
+    """The output folder of `sayso spark`, through Hadoop's FileSystem API (a
+    local path or any URI Spark writes to)."""
+
+    def __init__(self, spark: SparkSession, root: str):
+        jvm = spark._jvm  # type: ignore[attr-defined]
+        assert jvm is not None
+        self._path_class = jvm.org.apache.hadoop.fs.Path
+        self._scanner = lambda stream: jvm.java.util.Scanner(stream, "UTF-8").useDelimiter("\\A")
+        uri = root if "://" in root or root.startswith("dbfs:") else Path(root).resolve().as_uri()
+        base = self._path_class(uri.rstrip("/"))
+        self.fs = base.getFileSystem(spark._jsc.hadoopConfiguration())  # type: ignore[attr-defined]
+        self.root = self.fs.makeQualified(base)
+
+    def path(self, relative: str = "") -> Any:
+        return self.root if not relative else self._path_class(self.root, relative)
+
+    def uri(self, relative: str = "") -> str:
+        return str(self.path(relative).toString())
+
+    def exists(self, relative: str) -> bool:
+        return bool(self.fs.exists(self.path(relative)))
+
+    def is_file(self, relative: str = "") -> bool:
+        return bool(self.fs.exists(self.path(relative))) and bool(self.fs.getFileStatus(self.path(relative)).isFile())
+
+    def folders(self, relative: str) -> list[str]:
+        if not self.exists(relative):
+            return []
+        return sorted(str(st.getPath().getName()) for st in self.fs.listStatus(self.path(relative)) if st.isDirectory())
+
+    def data_files(self, relative: str) -> list[str]:
+        """The Parquet files below a folder, as paths relative to it (hidden
+        names, Spark's _SUCCESS and _temporary, and checksums left out)."""
+        if not self.exists(relative):
+            return []
+        base = self.path(relative).toUri().getPath().rstrip("/") + "/"
+        found = []
+        files = self.fs.listFiles(self.path(relative), True)
+        while files.hasNext():
+            path = str(files.next().getPath().toUri().getPath())
+            below = path[len(base):] if path.startswith(base) else path
+            if below.endswith(".parquet") and not any(part.startswith(("_", ".")) for part in below.split("/")):
+                found.append(below)
+        return sorted(found)
+
+    def has_data(self, relative: str) -> bool:
+        return bool(self.data_files(relative))
+
+    def move(self, source: str, target: str) -> None:
+        src, dst = self.path(source), self.path(target)
+        self.fs.mkdirs(dst.getParent())
+        if not self.fs.rename(src, dst):
+            if self.fs.exists(dst) and not self.fs.exists(src):
+                return  # moved already
+            raise SparkError(f"cannot move {self.uri(source)} to {self.uri(target)}")
+
+    def delete(self, relative: str) -> None:
+        self.fs.delete(self.path(relative), True)
+
+    def create_new(self, relative: str, text: str = "") -> bool:
+        """Create a file unless it exists (atomically where the file system can); True if created."""
+        path = self.path(relative)
+        self.fs.mkdirs(path.getParent())
+        if not text:
+            return bool(self.fs.createNewFile(path))
+        try:
+            stream = self.fs.create(path, False)  # no overwrite: fails if the file exists
+        except Exception:
+            if self.fs.exists(path):
+                return False
+            raise
+        try:
+            stream.write(bytearray(text.encode("utf-8")))
+        finally:
+            stream.close()
+        return True
+
+    def read_text(self, relative: str) -> str:
+        stream = self.fs.open(self.path(relative))
+        try:
+            jvm_scanner = self._scanner(stream)
+            return str(jvm_scanner.next()) if jvm_scanner.hasNext() else ""
+        finally:
+            stream.close()
 
 
-def _has_parquet(path: Path) -> bool:
-    return path.is_dir() and any(path.rglob("*.parquet"))
+def _owner() -> str:
+    import socket
+
+    return f"{socket.gethostname()} {os.getpid()}"
+
+
+def _lock(folder: OutputFolder) -> None:
+    """Claim the output folder for this run: one run at a time writes there
+    (a run would delete another's uncommitted batch as left by a killed run).
+    A claim of a process that no longer runs on this host is taken over."""
+    lock = f"{STAGING}/{RUNNING}"
+    for _ in range(2):
+        if folder.create_new(lock, _owner()):
+            return
+        try:
+            holder = folder.read_text(lock).split()
+        except Exception:
+            holder = []
+        import socket
+
+        if len(holder) == 2 and holder[0] == socket.gethostname() and holder[1].isdigit() \
+                and not _alive(int(holder[1])):
+            folder.delete(lock)  # left by a killed run
+            continue
+        who = " ".join(holder) or "another run"
+        raise SparkError(f"{folder.uri()} is being written by another `sayso spark` (host and process: {who}); "
+                         f"if that run is gone, delete {folder.uri(lock)}")
+    raise SparkError(f"cannot claim {folder.uri()} (delete {folder.uri(lock)})")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _commit(folder: OutputFolder, batch: str) -> None:
+    """Move a complete staged batch into the datasets (idempotent), then delete its staging folder."""
+    staged = f"{STAGING}/{batch}"
+    for table in WRITE_ORDER:
+        for name in folder.data_files(f"{staged}/{table}"):
+            folder.move(f"{staged}/{table}/{name}", f"{table}/{name}")
+    folder.delete(staged)
+
+
+def recover(folder: OutputFolder) -> list[str]:
+    """Finish what killed runs left under OUT/_staging: commit the batches
+    that were complete, delete those that were not. Returns the batches committed."""
+    committed = []
+    for batch in folder.folders(STAGING):
+        if folder.exists(f"{STAGING}/{batch}/{COMMITTING}"):
+            _commit(folder, batch)
+            committed.append(batch)
+        else:
+            folder.delete(f"{STAGING}/{batch}")
+    return committed
 
 
 def _month(published: Any) -> Any:
@@ -505,13 +809,15 @@ def _month(published: Any) -> Any:
 
 
 def run_spark(inputs: Sequence[str], out: str, *, master: str | None = "local[2]", partitions: int | None = None,
-              settings: Settings = Settings(), ui: bool = False,
-              spark: SparkSession | None = None) -> RunSummary:
-    """`sayso spark`: analyse the inputs and append the Parquet datasets
+              settings: Settings = Settings(), ui: bool = False, env: str | None = None,
+              config: dict[str, str] | None = None, spark: SparkSession | None = None) -> RunSummary:
+    """`sayso spark`: analyse the inputs and add them to the Parquet datasets
     documents, attributions, sources (partitioned by the article's month) and
-    errors under `out`. Documents whose id is already in `out/documents` are
-    skipped, so re-running finishes an interrupted run; `documents` is written
-    last, so a document counts as done only once its rows are all written."""
+    errors under `out`, each row exactly once: documents whose id is already
+    in `out/documents` are skipped, so re-running finishes an interrupted run,
+    and a run's rows become visible together when it commits (see above).
+    `env` and `config` go to `spark_session` (a packed environment for the
+    executors, Spark settings)."""
     _require_pyspark()
     from py4j.protocol import Py4JError
     from pyspark import StorageLevel
@@ -521,16 +827,25 @@ def run_spark(inputs: Sequence[str], out: str, *, master: str | None = "local[2]
 
     summary = RunSummary()
     started = time.perf_counter()
+    out_dir = out.rstrip("/") or out
+    if "://" not in out_dir and Path(out_dir).exists() and not Path(out_dir).is_dir():
+        raise SparkError(f"{out}: exists and is not a folder")
     # Stop the session at the end only if this run started it (never a notebook's or a caller's).
     own_session = spark is None and SparkSession.getActiveSession() is None
     if spark is None:
-        spark = spark_session(master, ui=ui)
+        spark = spark_session(master, ui=ui, env=env, config=config)
     summary.startup_seconds = time.perf_counter() - started
-    out_dir = out.rstrip("/")
-    if "://" not in out_dir and Path(out_dir).exists() and not Path(out_dir).is_dir():
-        raise SparkError(f"{out}: exists and is not a folder")
     cached: list[DataFrame] = []
+    folder: OutputFolder | None = None
+    locked = False
     try:
+        folder = OutputFolder(spark, out_dir)
+        _lock(folder)
+        locked = True
+        recover(folder)
+        batch = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{os.getpid()}-{os.urandom(4).hex()}"
+        staged = f"{STAGING}/{batch}"
+
         records = read_inputs(spark, inputs, settings).persist(StorageLevel.DISK_ONLY)
         cached.append(records)
         read = records.count()
@@ -538,13 +853,9 @@ def run_spark(inputs: Sequence[str], out: str, *, master: str | None = "local[2]
         bad = records.where(F.col("read_error").isNotNull())
         # An id given twice is analysed once, as the store keeps it once.
         good = good.dropDuplicates(["id"])
-        if _has_parquet(Path(_local_path(f"{out_dir}/documents"))) or "://" in out_dir:
-            try:
-                done = spark.read.parquet(f"{out_dir}/documents").select("id")
-                good = good.join(done, "id", "left_anti")
-            except Exception as exc:  # no documents yet at a remote output
-                if "PATH_NOT_FOUND" not in str(exc) and "does not exist" not in str(exc):
-                    raise
+        if folder.has_data("documents"):
+            done = spark.read.parquet(folder.uri("documents")).select("id")
+            good = good.join(done, "id", "left_anti")
         todo = good.unionByName(bad)
         n = partitions or 4 * spark.sparkContext.defaultParallelism
         todo = todo.repartition(n)
@@ -552,25 +863,47 @@ def run_spark(inputs: Sequence[str], out: str, *, master: str | None = "local[2]
                                 record_col="record", error_col="read_error", settings=settings)
         results = results.withColumn(PARTITION_COLUMN, _month(F.col("published"))).persist(StorageLevel.DISK_ONLY)
         cached.append(results)
-        ok = results.where(F.col("error").isNull())
-        for table in ("attributions", "sources"):
-            rows = ok.select(F.explode(table).alias("row"), PARTITION_COLUMN).select("row.*", PARTITION_COLUMN)
-            rows.write.mode("append").partitionBy(PARTITION_COLUMN).parquet(f"{out_dir}/{table}")
-        errors = results.where(F.col("error").isNotNull()).select(
-            "input", "record", F.col("error").alias("reason"), F.col("processed_at").alias("at"))
-        errors.write.mode("append").parquet(f"{out_dir}/errors")
-        documents = ok.select(*COLUMNS["documents"], PARTITION_COLUMN)
-        documents.write.mode("append").partitionBy(PARTITION_COLUMN).parquet(f"{out_dir}/documents")
         counts = {r["failed"]: r["count"] for r in
                   results.groupBy(F.col("error").isNotNull().alias("failed")).count().collect()}
         summary.analysed = counts.get(False, 0)
         summary.failed = counts.get(True, 0)
         summary.skipped = read - summary.analysed - summary.failed
+
+        ok = results.where(F.col("error").isNull())
+        errors = results.where(F.col("error").isNotNull()).select(
+            "input", "record", F.col("error").alias("reason"), F.col("processed_at").alias("at"))
+        errors = errors.dropDuplicates(list(ERROR_KEY))
+        new_errors = summary.failed
+        if new_errors and folder.has_data("errors"):  # a record's error is kept once, from the run that met it first
+            seen = spark.read.parquet(folder.uri("errors")).select(*ERROR_KEY)
+            errors = errors.join(seen, [errors[k].eqNullSafe(seen[k]) for k in ERROR_KEY], "left_anti")
+            new_errors = errors.count()
+        frames = {"documents": ok.select(*COLUMNS["documents"], PARTITION_COLUMN), "errors": errors}
+        for table in ("attributions", "sources"):
+            frames[table] = ok.select(F.explode(table).alias("row"), PARTITION_COLUMN).select("row.*",
+                                                                                            PARTITION_COLUMN)
+        for table in WRITE_ORDER:
+            if (table == "errors" and new_errors == 0) or (table != "errors" and summary.analysed == 0):
+                continue
+            writer = frames[table].write.mode("overwrite")
+            if table != "errors":
+                writer = writer.partitionBy(PARTITION_COLUMN)
+            writer.parquet(folder.uri(f"{staged}/{table}"))
+        if folder.exists(staged):
+            if not folder.create_new(f"{staged}/{COMMITTING}"):
+                raise SparkError(f"cannot commit {folder.uri(staged)}")
+            _commit(folder, batch)
     except (PySparkException, Py4JError) as exc:  # a failed job: one line, not a JVM stack trace
-        raise SparkError(f"the Spark run failed: {first_line(exc)}") from None
+        raise SparkError(f"the Spark run failed: {root_cause(exc)}") from None
     finally:
         for frame in cached:
-            frame.unpersist()
+            with contextlib.suppress(Exception):  # a session that is gone has nothing cached
+                frame.unpersist()
+        if locked and folder is not None:
+            with contextlib.suppress(Exception):
+                folder.delete(f"{STAGING}/{RUNNING}")
+                if not folder.folders(STAGING) and not folder.fs.listStatus(folder.path(STAGING)):
+                    folder.delete(STAGING)
         if own_session:
             spark.stop()
     summary.seconds = time.perf_counter() - started
@@ -578,6 +911,10 @@ def run_spark(inputs: Sequence[str], out: str, *, master: str | None = "local[2]
 
 
 # --- sayso import ----------------------------------------------------------------------------
+
+
+def _has_parquet(path: Path) -> bool:
+    return path.is_dir() and any(p for p in path.rglob("*.parquet") if not p.name.startswith((".", "_")))
 
 
 def _parquet_glob(directory: Path, table: str) -> str | None:
