@@ -199,13 +199,40 @@ def test_a_run_on_a_really_full_disk_says_so_and_resumes(tmp_path, small_disk, c
 
 def test_repeated_ids_and_texts_are_skipped(tmp_path):
     lines = [json.dumps({"id": "same", "text": story(1)}), json.dumps({"id": "same", "text": story(2)}),
-             json.dumps({"id": "other", "text": story(1)})]
+             json.dumps({"id": "other", "text": story(1)}), json.dumps({"id": "same", "text": story(1)})]
     feed = tmp_path / "feed.jsonl"
     feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
     summary = run_corpus([str(feed)], tmp_path / "a.duckdb", Settings(jobs=1))
-    assert (summary.analysed, summary.skipped, summary.failed) == (2, 1, 0)
+    assert (summary.analysed, summary.skipped, summary.failed) == (2, 1, 1)
+    assert stored(tmp_path / "a.duckdb") == (["same", "other"], [
+        (str(feed), "line 2", f"id 'same' is already stored with a different text (from {feed}, line 1)")])
     summary = run_corpus([str(feed)], tmp_path / "b.duckdb", Settings(jobs=1, skip_same_text=True))
-    assert (summary.analysed, summary.skipped, summary.failed) == (1, 2, 0)
+    assert (summary.analysed, summary.skipped, summary.failed) == (1, 2, 1)
+
+
+def test_an_id_stored_with_another_text_is_an_error_and_resumes_record_none(tmp_path, monkeypatch):
+    import sayso.corpus.run as run
+
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text(json.dumps({"id": "x", "text": story(1)}) + "\n", encoding="utf-8")
+    # x again with another text, then with its own; y with two texts; 30 others; y with its own text again
+    items = [("x", story(2)), ("x", story(1)), ("y", story(3)), ("d0", story(10)), ("y", story(4))]
+    items += [(f"d{i}", story(10 + i)) for i in range(1, 30)] + [("y", story(3))]
+    second.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in items), encoding="utf-8")
+    db = tmp_path / "c.duckdb"
+    run_corpus([str(first)], db, Settings(jobs=1))
+    # Small look-ups and batches: the first y is stored while the second waits, looked up before that.
+    monkeypatch.setattr(run, "CHECK_CHUNK", 3)
+    summary = run_corpus([str(second)], db, Settings(jobs=1, batch_size=2))
+    assert (summary.analysed, summary.skipped, summary.failed) == (31, 2, 2)
+    expected = [(str(second), "line 1", f"id 'x' is already stored with a different text (from {first}, line 1)"),
+                (str(second), "line 5", f"id 'y' is already stored with a different text (from {second}, line 3)")]
+    ids, errors = stored(db)
+    assert errors == expected and len(ids) == len(set(ids)) == 32
+    # Run again, as after an interruption: what this store holds is skipped, the same two errors stay.
+    summary = run_corpus([str(first), str(second)], db, Settings(jobs=1, batch_size=4))
+    assert (summary.analysed, summary.skipped, summary.failed) == (0, 34, 2)
+    assert stored(db) == (ids, expected)
 
 
 KILLED_RUN = """

@@ -26,8 +26,8 @@ from sayso.corpus.store import (
     Provenance,
     open_store,
     store_failure,
+    stored_documents,
     stored_hashes,
-    stored_ids,
     write_articles,
 )
 from sayso.errors import StoreError
@@ -145,17 +145,24 @@ def _resume(summary: RunSummary) -> str:
 def _run(con: duckdb.DuckDBPyConnection, records: Iterator[Document | BadRecord], settings: Settings,
          summary: RunSummary, progress: Progress | None) -> None:
     pending_errors: list[ErrorRow] = []
-    # What has been sent to analysis but not stored yet, in order; the ids and
-    # hashes let a record repeated within the run be skipped before it is analysed.
+    # What has been sent to analysis but not stored yet, in order, and by id:
+    # (content hash, input, record), so that a record repeated within the run
+    # is skipped before it is analysed (or, with another text, is an error).
+    # A stored batch moves its entries to `just_stored` until the next lookup
+    # in the store, which sees them there.
     sent: deque[Document] = deque()
-    sent_ids: set[str] = set()
+    sent_ids: dict[str, tuple[str, str | None, str | None]] = {}
     sent_hashes: set[str] = set()
+    just_stored: dict[str, tuple[str, str | None, str | None]] = {}
+    just_stored_hashes: set[str] = set()
 
     def to_analyse() -> Iterator[tuple[str, str, dict[str, Any]]]:
         while chunk := list(islice(records, CHECK_CHUNK)):
             documents = [r for r in chunk if isinstance(r, Document)]
-            stored = stored_ids(con, [d.id for d in documents])
-            digests = [text_id(d.text) if settings.skip_same_text else "" for d in documents]
+            just_stored.clear()
+            just_stored_hashes.clear()
+            stored = stored_documents(con, [d.id for d in documents])
+            digests = [text_id(d.text) for d in documents]
             same_text = stored_hashes(con, digests) if settings.skip_same_text else set()
             digest_of = iter(digests)
             for r in chunk:
@@ -164,12 +171,21 @@ def _run(con: duckdb.DuckDBPyConnection, records: Iterator[Document | BadRecord]
                     summary.failed += 1
                     continue
                 digest = next(digest_of)
-                if r.id in stored or r.id in sent_ids or (digest and (digest in same_text or digest in sent_hashes)):
+                first = stored.get(r.id) or sent_ids.get(r.id) or just_stored.get(r.id)
+                if first is not None:
+                    if first[0] == digest:  # the same document again (or stored by an earlier run): a skip
+                        summary.skipped += 1
+                    else:  # another document under the same id: never dropped without a word
+                        pending_errors.append(ErrorRow(r.input, r.record, _same_id(r.id, first)))
+                        summary.failed += 1
+                    continue
+                if settings.skip_same_text and (digest in same_text or digest in sent_hashes
+                                                or digest in just_stored_hashes):
                     summary.skipped += 1
                     continue
                 sent.append(r)
-                sent_ids.add(r.id)
-                if digest:
+                sent_ids[r.id] = (digest, r.input, r.record)
+                if settings.skip_same_text:
                     sent_hashes.add(digest)
                 yield r.text, r.id, r.meta
 
@@ -182,7 +198,12 @@ def _run(con: duckdb.DuckDBPyConnection, records: Iterator[Document | BadRecord]
         summary.analysed += len(written)
         summary.skipped += len(batch) - len(written)
         for article, _ in batch:
-            sent_ids.discard(article.id)
+            entry = sent_ids.pop(article.id, None)
+            if entry is not None:
+                just_stored[article.id] = entry
+                if settings.skip_same_text:
+                    sent_hashes.discard(entry[0])
+                    just_stored_hashes.add(entry[0])
         batch.clear()
         pending_errors.clear()
         if progress:
@@ -191,10 +212,10 @@ def _run(con: duckdb.DuckDBPyConnection, records: Iterator[Document | BadRecord]
     results = analyze_many(to_analyse(), settings)
     for article in results:
         document = sent.popleft()
-        if settings.skip_same_text:
-            sent_hashes.discard(text_id(document.text))
         if article.error:
-            sent_ids.discard(document.id)
+            entry = sent_ids.pop(document.id, None)
+            if entry is not None:
+                sent_hashes.discard(entry[0])
             pending_errors.append(ErrorRow(document.input, document.record, article.error))
             summary.failed += 1
         else:
@@ -202,3 +223,9 @@ def _run(con: duckdb.DuckDBPyConnection, records: Iterator[Document | BadRecord]
         if len(batch) + len(pending_errors) >= settings.batch_size:
             flush()
     flush()
+
+
+def _same_id(id_: str, first: tuple[str, str | None, str | None]) -> str:
+    _, input, record = first
+    where = ", ".join(str(part) for part in (input, record) if part is not None and part != "")
+    return f"id {id_!r} is already stored with a different text" + (f" (from {where})" if where else "")

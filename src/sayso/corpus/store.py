@@ -345,6 +345,17 @@ def stored_ids(con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> set[str]:
     return {r[0] for r in rows}
 
 
+def stored_documents(con: duckdb.DuckDBPyConnection,
+                     ids: Iterable[str]) -> dict[str, tuple[str, str | None, str | None]]:
+    """id -> (content hash, input, record) of these documents that are already in the store."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return {}
+    rows = con.execute("SELECT id, content_hash, input, record FROM documents "
+                       "WHERE id IN (SELECT unnest($1::VARCHAR[]))", [wanted]).fetchall()
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
 def stored_hashes(con: duckdb.DuckDBPyConnection, hashes: Iterable[str]) -> set[str]:
     """Which of these content hashes are already in the store."""
     wanted = list(dict.fromkeys(hashes))
