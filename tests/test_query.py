@@ -199,3 +199,91 @@ def test_query_command_formats_and_errors(store, capsys):
     assert main(["query", "--db", str(db), "sources", "--types", "people"]) == 2
     assert main(["query", "--db", str(db.parent / "missing.duckdb"), "profile"]) == 2
     assert "no such corpus store" in capsys.readouterr().err
+
+
+CROSS_JOIN = "SELECT count(*) FROM range(1000000000) a, range(1000000) b"  # hours of work, unless stopped
+
+
+def test_sql_past_its_time_limit_is_stopped(store, capsys):
+    import time
+
+    db, records = store
+    con = open_store(db, read_only=True)
+    started = time.monotonic()
+    with pytest.raises(QueryError, match=r"^the query ran past its 0.5 s limit and was stopped"):
+        run_sql(con, CROSS_JOIN, timeout=0.5)
+    assert time.monotonic() - started < 10
+    assert run_sql(con, "SELECT count(*) FROM documents", timeout=5).rows == [(len(records),)]  # the connection is fine
+    con.close()
+    started = time.monotonic()
+    assert main(["query", "--db", str(db), "--sql", CROSS_JOIN, "--timeout", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err == "sayso: the query ran past its 1 s limit and was stopped (--timeout SECONDS allows more)\n"
+    assert time.monotonic() - started < 15
+    assert main(["query", "--db", str(db), "--sql", "SELECT 1", "--timeout", "-1"]) == 2
+    assert "--timeout" in capsys.readouterr().err
+
+
+def test_sql_past_its_memory_limit_is_stopped(store, capsys):
+    db, _ = store
+    assert main(["query", "--db", str(db), "--sql", "SELECT list(range) FROM range(300000000)",
+                 "--memory-limit", "100MB"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("sayso: the query needed more memory than its limit and was stopped (Out of Memory Error")
+    assert err.count("\n") == 1 and "--memory-limit allows more" in err
+    assert main(["query", "--db", str(db), "--sql", "SELECT current_setting('memory_limit') AS m",
+                 "--format", "csv", "--memory-limit", "256MB"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].startswith("244")  # DuckDB shows 256MB as 244.1 MiB
+    assert main(["query", "--db", str(db), "--sql", "SELECT 1", "--memory-limit", "lots"]) == 2
+    assert "--memory-limit 'lots': give a size" in capsys.readouterr().err
+
+
+def test_ctrl_c_stops_a_query(store):
+    """Ctrl-C is SIGINT for the main thread, which DuckDB does not hear while it computes."""
+    import os
+    import signal
+    import threading
+    import time
+
+    db, _ = store
+    con = open_store(db, read_only=True)
+    started = time.monotonic()
+    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_sql(con, CROSS_JOIN)
+    finally:
+        timer.cancel()
+    assert time.monotonic() - started < 10
+    assert run_sql(con, "SELECT 1 AS one").rows == [(1,)]
+    con.close()
+
+
+def test_ctrl_c_stops_the_query_command(store):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    db, _ = store
+    process = subprocess.Popen([sys.executable, "-m", "sayso", "query", "--db", str(db), "--sql", CROSS_JOIN,
+                                "--timeout", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        # Once DuckDB's threads run the query (more than a few threads), Ctrl-C.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            with open(f"/proc/{process.pid}/status") as status:
+                threads = int(next(line for line in status if line.startswith("Threads:")).split()[1])
+            if threads > 2:
+                break
+            time.sleep(0.1)
+        time.sleep(0.5)
+        assert process.poll() is None, process.communicate()
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130 and err == "sayso: interrupted\n", err

@@ -605,10 +605,18 @@ def add_query(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--min-match", type=float, default=85.0, metavar="0-100",
                    help="source: how closely each word of the name must match (rapidfuzz ratio, default 85)")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                   help="--sql: stop the query after this long (default: 10; 0: no limit)")
+    p.add_argument("--memory-limit", default="1GB", metavar="SIZE",
+                   help="the most memory DuckDB may use for the answer (default: 1GB)")
     p.set_defaults(run=run_query)
 
 
 def run_query(args: argparse.Namespace) -> int:
+    import contextlib
+
+    import duckdb
+
     from sayso.corpus import query
     from sayso.corpus.store import open_store
     from sayso.record import SOURCE_TYPES
@@ -623,22 +631,39 @@ def run_query(args: argparse.Namespace) -> int:
         unknown = [t for t in types if t not in SOURCE_TYPES]
         if unknown or not types:
             raise UsageError(f"--types {args.types!r}: use 'all' or some of {', '.join(SOURCE_TYPES)}")
-    con = open_store(args.db, read_only=True)
+    if args.timeout < 0:
+        raise UsageError("--timeout must be 0 (no limit) or more seconds")
+    _check_memory_limit(args.memory_limit)
+    con = open_store(args.db, read_only=True, memory_limit=args.memory_limit)
+
+    def answer() -> Any:
+        if args.question == "sources":
+            return query.most_cited_sources(con, by=args.by, limit=args.limit, types=types, outlet=args.outlet)
+        if args.question == "source":
+            return query.attributions_by_source(con, args.value, min_match=args.min_match)
+        if args.question == "content":
+            return query.search_content(con, args.value)
+        return query.outlet_profile(con, args.value)
+
     try:
         if args.sql is not None:
-            result = query.run_sql(con, args.sql)
-        elif args.question == "sources":
-            result = query.most_cited_sources(con, by=args.by, limit=args.limit, types=types, outlet=args.outlet)
-        elif args.question == "source":
-            result = query.attributions_by_source(con, args.value, min_match=args.min_match)
-        elif args.question == "content":
-            result = query.search_content(con, args.value)
-        else:
-            result = query.outlet_profile(con, args.value)
+            result = query.run_sql(con, args.sql, timeout=args.timeout or None)
+        else:  # no time limit, but Ctrl-C stops it
+            result = query.interruptible(con, answer)
     finally:
-        con.close()
+        with contextlib.suppress(duckdb.Error):  # a stopped query that has not ended yet: the process ends it
+            con.close()
     print_result(result, args.format, sys.stdout)
     return EXIT_OK
+
+
+def _check_memory_limit(value: str) -> None:
+    import duckdb
+
+    try:
+        duckdb.connect(":memory:", config={"memory_limit": value}).close()
+    except duckdb.Error:
+        raise UsageError(f"--memory-limit {value!r}: give a size such as 500MB or 2GB") from None
 
 
 def print_result(result: Any, fmt: str, out: TextIO) -> None:

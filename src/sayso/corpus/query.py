@@ -7,8 +7,11 @@ read-only is enough) and returns a `Result`: column names and rows, which
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 from rapidfuzz import fuzz, process, utils
@@ -24,8 +27,10 @@ UNKNOWN = "(unknown)"
 DATE_SQL = "try_cast(left(d.published, 10) AS DATE)"
 MONTH_SQL = f"coalesce(strftime({DATE_SQL}, '%Y-%m'), '{UNKNOWN}')"
 OUTLET_SQL = f"coalesce(d.outlet, '{UNKNOWN}')"
-
-
+SQL_TIMEOUT = 10.0  # seconds `sayso query --sql` may run
+MEMORY_LIMIT = "1GB"  # DuckDB's memory_limit for `sayso query`
+STOP_WAIT = 5.0  # seconds to wait for an interrupted query to end
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -180,9 +185,55 @@ def outlet_profile(con: duckdb.DuckDBPyConnection, outlet: str | None = None) ->
     return result
 
 
-def run_sql(con: duckdb.DuckDBPyConnection, sql: str) -> Result:
+def interruptible(con: duckdb.DuckDBPyConnection, work: Callable[[], T], timeout: float | None = None) -> T:
+    """The value of `work` (queries on `con`), run in a thread so that it can
+    be stopped: after `timeout` seconds (None or 0: no limit) with a
+    QueryError, and on Ctrl-C (KeyboardInterrupt), both through
+    `con.interrupt()`. DuckDB does not see a signal while it computes, and a
+    query running in the main thread would hold Ctrl-C back until it ends."""
+    outcome: dict[str, Any] = {}
+    # An Event, not Thread.join: a join that Ctrl-C interrupts takes the thread for ended (bpo-45274).
+    done = threading.Event()
+
+    def target() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+        finally:
+            done.set()
+
+    deadline = time.monotonic() + timeout if timeout else None
+    threading.Thread(target=target, name="sayso-query", daemon=True).start()
+    try:
+        while not done.wait(0.1 if deadline is None else max(0.0, min(0.1, deadline - time.monotonic()))):
+            if deadline is not None and time.monotonic() >= deadline:
+                con.interrupt()
+                done.wait(STOP_WAIT)
+                if "value" not in outcome:
+                    raise QueryError(f"the query ran past its {timeout:g} s limit and was stopped "
+                                     "(--timeout SECONDS allows more)")
+    except KeyboardInterrupt:
+        con.interrupt()
+        done.wait(STOP_WAIT)
+        raise
+    if "error" in outcome:
+        error = outcome["error"]
+        if isinstance(error, duckdb.OutOfMemoryException):
+            raise _out_of_memory(error) from None
+        raise error
+    return outcome["value"]  # type: ignore[no-any-return]
+
+
+def _out_of_memory(exc: duckdb.Error) -> QueryError:
+    return QueryError(f"the query needed more memory than its limit and was stopped ({first_line(exc)}; "
+                      "--memory-limit allows more)")
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, sql: str, timeout: float | None = None) -> Result:
     """One read-only SQL statement. Anything but a SELECT is refused before it
-    runs, so the store is never changed."""
+    runs, so the store is never changed. It is stopped after `timeout`
+    seconds (None: no limit), and on Ctrl-C (see `interruptible`)."""
     try:
         statements = con.extract_statements(sql)
     except duckdb.Error as exc:
@@ -194,9 +245,15 @@ def run_sql(con: duckdb.DuckDBPyConnection, sql: str) -> Result:
     kind = statements[0].type
     if kind != duckdb.StatementType.SELECT:
         raise QueryError(f"--sql is read-only: {kind.name} statements are refused and the store was not changed")
-    try:
-        return _result(con.execute(sql))
-    except duckdb.Error as exc:
-        raise QueryError(f"SQL error: {first_line(exc)}") from None
+
+    def select() -> Result:
+        try:
+            return _result(con.execute(sql))
+        except duckdb.OutOfMemoryException as exc:
+            raise _out_of_memory(exc) from None
+        except duckdb.Error as exc:
+            raise QueryError(f"SQL error: {first_line(exc)}") from None
+
+    return interruptible(con, select, timeout)
 
 

@@ -138,22 +138,26 @@ def _create_sql() -> list[str]:
 
 
 def open_store(
-    path: str | os.PathLike[str], read_only: bool = False, other_files: bool = False
+    path: str | os.PathLike[str], read_only: bool = False, other_files: bool = False,
+    memory_limit: str | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Open (and, for writing, create) a store. Read-only connections also
     refuse access to other files (so a query cannot write anywhere) unless
-    `other_files` is set, as `sayso export` does to write Parquet or CSV."""
+    `other_files` is set, as `sayso export` does to write Parquet or CSV.
+    `memory_limit` is DuckDB's ("1GB"), as `sayso query` sets it."""
     path = os.fspath(path)
     if read_only and not os.path.isfile(path):
         raise StoreError(f"{path}: no such corpus store (write one with `sayso run`)")
     if os.path.isdir(path):
         raise StoreError(f"{path}: is a directory, not a corpus store")
     try:
+        config: dict[str, Any] = {} if memory_limit is None else {"memory_limit": memory_limit}
         if read_only:
-            config = {} if other_files else {"enable_external_access": False}
+            if not other_files:
+                config["enable_external_access"] = False
             con = duckdb.connect(path, read_only=True, config=config)
         else:
-            con = duckdb.connect(path)
+            con = duckdb.connect(path, config=config)
     except duckdb.Error as exc:
         raise StoreError(f"{path}: cannot open as a corpus store ({first_line(exc)})") from None
     try:
