@@ -66,8 +66,10 @@ _HTML_START = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype
 
 
 def looks_like_html(data: bytes) -> bool:
-    """A whole HTML page (a doctype or an <html> element first), not a text that mentions a tag."""
-    return bool(_HTML_START.match(data[:4096]))
+    """A whole HTML page (a doctype, an <html>, <head> or <body> element near the start), not a text
+    that mentions a tag."""
+    head = data[:512].lower()
+    return bool(_HTML_START.match(data[:4096])) or b"<body" in head or b"<head" in head
 
 
 def decode_text(data: bytes, name: str, max_chars: int = MAX_CHARS) -> str:
