@@ -303,9 +303,13 @@ def test_a_killed_driver_then_a_resumed_run_leave_every_row_once(spark, tmp_path
     # The driver (its Python, its JVM, the Python workers) is killed once the first dataset is written:
     # before, that left attribution rows that the run after it wrote again.
     out = tmp_path / "out"
+    scratch = tmp_path / "driver-tmp"  # what the killed JVM would leave in /tmp
+    scratch.mkdir()
+    env = os.environ | {"SPARK_LOCAL_DIRS": str(scratch), "TMPDIR": str(scratch),
+                        "JAVA_TOOL_OPTIONS": f"-Djava.io.tmpdir={scratch}"}
     driver = subprocess.Popen([sys.executable, "-m", "sayso", "spark", str(corpus), "--out", str(out),
                                "--partitions", "3"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)
+                              env=env, start_new_session=True)
     try:
         deadline = time.monotonic() + 240
         while not list(out.glob("_staging/*/attributions/_SUCCESS")) and driver.poll() is None:

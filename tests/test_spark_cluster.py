@@ -112,7 +112,8 @@ def test_a_cluster_run_with_a_killed_worker_gives_the_records_of_sayso_run(
     driver_tmp = tmp_path / "driver-tmp"
     driver_tmp.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYSPARK_")}  # the executors' Python: --env
-    env |= {"SPARK_LOCAL_IP": "127.0.0.1", "SPARK_LOCAL_DIRS": str(driver_tmp), "TMPDIR": str(driver_tmp)}
+    env |= {"SPARK_LOCAL_IP": "127.0.0.1", "SPARK_LOCAL_DIRS": str(driver_tmp), "TMPDIR": str(driver_tmp),
+            "JAVA_TOOL_OPTIONS": f"-Djava.io.tmpdir={driver_tmp}"}
     command = [sys.executable, "-m", "sayso", "spark", str(corpus), "--out", str(out), "--master", cluster.master,
                "--env", str(packed_env), "--partitions", "8",
                "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
