@@ -1,23 +1,31 @@
-"""`sayso spark --master local[2]` against `sayso run -j 2` on the same texts, in one run.
+"""`sayso spark` on a loopback Spark cluster: one worker against two (one core
+each), and against `sayso run -j 2`, on the same texts.
 
-The PolNeAR train+dev texts (about 900 articles) are copied to a temporary
-folder (train/…, dev/…; deleted afterwards) and analysed by both commands,
-one after the other, each in its own process:
+The PolNeAR train+dev texts (about 900 articles; CORPUS is the PolNeAR folder,
+holding data/{train,dev}/text/*.txt) are copied to a temporary folder, an
+environment is packed (`sayso spark pack`), then, one after the other, each in
+its own process:
 
-    sayso run   CORPUS --db run.duckdb -j 2
-    sayso spark CORPUS --out parquet/ --master local[2]
-    sayso import parquet/ --db spark.duckdb
+    sayso run   TEXTS --db run.duckdb -j 2
+    sayso spark TEXTS --out … --master spark://127.0.0.1:PORT --env sayso-env.tar.gz
+                on a standalone cluster of 1, then 2 workers (1 core, 1 GB each)
+    sayso import … --db spark.duckdb            (the 2-worker output, compared with run.duckdb)
 
-It prints documents/s of each (Spark's with and without its JVM start-up,
-which `sayso spark` reports), their ratio, and compares the two stores
-record for record and row for row (every column but `seq` and `processed_at`).
+Each run is made twice, on all texts and on the first --small of them,
+so that its fixed costs (the session, the executors fetching and unpacking the
+environment, Python workers loading the model, the jobs' own overhead) can be
+taken out: the marginal rate is (N - n) / (T_N - T_n). It prints seconds and
+documents/s of each, the speed-up of two workers over one (start-up excluded,
+and marginal), their ratio to `sayso run -j 2`, and compares the 2-worker
+store with `sayso run`'s record for record and row for row.
 
-    python benchmarks/spark.py [--limit N] [--partitions N] [--polnear DIR]
+    python benchmarks/spark.py CORPUS [--limit N] [--small N] [--partitions N]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -27,8 +35,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-POLNEAR = REPO.parent / "shared" / "corpora" / "polnear"
 SAYSO = [sys.executable, "-m", "sayso"]
 IGNORED = ("seq", "processed_at")  # storage order and clock time
 
@@ -44,9 +50,9 @@ def copy_corpus(polnear: Path, target: Path, limit: int | None) -> int:
     return len(files)
 
 
-def timed(command: list[str]) -> tuple[float, str]:
+def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True)
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"benchmarks/spark.py: {' '.join(command[2:])} failed ({done.returncode}):\n{done.stderr}")
@@ -93,43 +99,91 @@ def compare(run_db: Path, spark_db: Path) -> list[str]:
     return lines
 
 
+def spark_run(texts: Path, out: Path, master: str, env_archive: Path, partitions: int | None,
+              work: Path) -> tuple[float, float]:
+    """One `sayso spark` run on the cluster: (wall seconds, of which session start-up)."""
+    driver_tmp = work / "driver-tmp"
+    driver_tmp.mkdir(exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYSPARK_")}
+    env |= {"SPARK_LOCAL_IP": "127.0.0.1", "SPARK_LOCAL_DIRS": str(driver_tmp), "TMPDIR": str(driver_tmp)}
+    command = [*SAYSO, "spark", str(texts), "--out", str(out), "--master", master, "--env", str(env_archive),
+               "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
+               "--conf", "spark.executor.memory=768m"]
+    if partitions:
+        command += ["--partitions", str(partitions)]
+    seconds, err = timed(command, env)
+    match = re.search(r"including ([\d.]+) s Spark start-up", err)
+    return seconds, float(match.group(1)) if match else float("nan")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--polnear", type=Path, default=POLNEAR)
+    parser.add_argument("polnear", type=Path, metavar="CORPUS", help="the PolNeAR folder (data/{train,dev}/text)")
     parser.add_argument("--limit", type=int, help="only the first N texts")
-    parser.add_argument("--partitions", type=int, help="sayso spark --partitions (default: its own)")
+    parser.add_argument("--small", type=int, default=60, help="texts of the runs that measure fixed costs (60)")
+    parser.add_argument("--partitions", type=int, help="sayso spark --partitions (default: its own, 4 per core)")
     args = parser.parse_args()
+
+    from sayso.corpus.pack import loopback_cluster, pack_environment
 
     with tempfile.TemporaryDirectory(prefix="sayso-spark-bench-") as tmp:
         work = Path(tmp)
-        corpus = work / "corpus"
+        corpus, small = work / "corpus", work / "small"
         n = copy_corpus(args.polnear, corpus, args.limit)
+        n_small = copy_corpus(args.polnear, small, min(args.small, n - 1))
         words = sum(len(p.read_text(encoding="utf-8").split()) for p in corpus.rglob("*.txt"))
-        print(f"{n} PolNeAR train+dev texts, {words:,} words; 2 cores")
+        print(f"{n} PolNeAR train+dev texts, {words:,} words (fixed costs from the first {n_small}); "
+              f"{os.cpu_count()} cores", flush=True)
+
+        packed = pack_environment(work / "sayso-env.tar.gz")
+        print(f"sayso spark pack: {packed.seconds:.1f} s, {os.path.getsize(packed.path) / 1e6:.0f} MB", flush=True)
 
         run_db = work / "run.duckdb"
         run_seconds, _ = timed([*SAYSO, "run", str(corpus), "--db", str(run_db), "-j", "2", "-q"])
+        run_small, _ = timed([*SAYSO, "run", str(small), "--db", str(work / "run-small.duckdb"), "-j", "2", "-q"])
+        print(f"sayso run -j 2: {run_seconds:.1f} s; {n_small} texts: {run_small:.1f} s", flush=True)
 
-        spark_command = [*SAYSO, "spark", str(corpus), "--out", str(work / "parquet"), "--master", "local[2]"]
-        if args.partitions:
-            spark_command += ["--partitions", str(args.partitions)]
-        spark_seconds, spark_err = timed(spark_command)
-        match = re.search(r"including ([\d.]+) s Spark start-up", spark_err)
-        startup = float(match.group(1)) if match else float("nan")
+        results: dict[int, dict[str, float]] = {}
+        for workers in (1, 2):
+            with loopback_cluster(workers, cores=1, memory="1g", folder=work / f"cluster-{workers}") as cluster:
+                wall, startup = spark_run(corpus, work / f"out-{workers}", cluster.master, work / "sayso-env.tar.gz",
+                                          args.partitions, work)
+                small_wall, small_startup = spark_run(small, work / f"small-{workers}", cluster.master,
+                                                      work / "sayso-env.tar.gz", args.partitions, work)
+            results[workers] = {"wall": wall, "startup": startup, "small_wall": small_wall,
+                                "small_startup": small_startup}
+            print(f"sayso spark, {workers} worker(s): {wall:.1f} s ({startup:.1f} s start-up); "
+                  f"{n_small} texts: {small_wall:.1f} s", flush=True)
+
         spark_db = work / "spark.duckdb"
-        import_seconds, _ = timed([*SAYSO, "import", str(work / "parquet"), "--db", str(spark_db)])
+        import_seconds, _ = timed([*SAYSO, "import", str(work / "out-2"), "--db", str(spark_db)])
 
-        run_rate = n / run_seconds
-        spark_rate = n / spark_seconds
-        spark_rate_warm = n / (spark_seconds - startup)
-        print(f"{'':44} {'seconds':>8} {'docs/s':>7}")
-        print(f"{'sayso run -j 2':44} {run_seconds:8.1f} {run_rate:7.2f}")
-        print(f"{'sayso spark --master local[2] (wall)':44} {spark_seconds:8.1f} {spark_rate:7.2f}")
-        print(f"{'  of which Spark start-up (JVM, session)':44} {startup:8.1f}")
-        print(f"{'sayso spark, start-up excluded':44} {spark_seconds - startup:8.1f} {spark_rate_warm:7.2f}")
-        print(f"{'sayso import (Parquet -> DuckDB store)':44} {import_seconds:8.1f}")
-        print(f"ratio spark/run, start-up excluded: {spark_rate_warm / run_rate:.2f}  "
-              f"(wall: {spark_rate / run_rate:.2f}; target >= 0.85)")
+        def warm(r: dict[str, float]) -> float:
+            return r["wall"] - r["startup"]
+
+        def marginal(r: dict[str, float]) -> float:  # seconds for the n - n_small texts beyond the small run
+            return r["wall"] - r["small_wall"]
+
+        one, two = results[1], results[2]
+        print()
+        print(f"{'':50} {'seconds':>8} {'docs/s':>7}")
+        run_marginal = run_seconds - run_small
+        print(f"{'sayso run -j 2 (wall)':50} {run_seconds:8.1f} {n / run_seconds:7.2f}")
+        print(f"{f'  marginal: {n - n_small} texts beyond the first {n_small}':50} {run_marginal:8.1f} "
+              f"{(n - n_small) / run_marginal:7.2f}")
+        for workers, r in results.items():
+            label = f"sayso spark, {workers} worker{'s' if workers > 1 else ''} x 1 core"
+            print(f"{label + ' (wall)':50} {r['wall']:8.1f} {n / r['wall']:7.2f}")
+            print(f"{'  start-up excluded (JVM, session)':50} {warm(r):8.1f} {n / warm(r):7.2f}")
+            print(f"{f'  marginal: {n - n_small} texts beyond the first {n_small}':50} {marginal(r):8.1f} "
+                  f"{(n - n_small) / marginal(r):7.2f}")
+            print(f"{f'  fixed costs (from the {n_small}-text run)':50} "
+                  f"{r['small_wall'] - n_small * marginal(r) / (n - n_small):8.1f}")
+        print(f"{'sayso import (Parquet -> DuckDB store)':50} {import_seconds:8.1f}")
+        print(f"speed-up, 2 workers over 1: {warm(one) / warm(two):.2f} start-up excluded, "
+              f"{marginal(one) / marginal(two):.2f} marginal, {one['wall'] / two['wall']:.2f} wall (target >= 1.7)")
+        print(f"ratio, 2 workers to sayso run -j 2 (speed): {run_seconds / warm(two):.2f} start-up excluded, "
+              f"{run_marginal / marginal(two):.2f} marginal, {run_seconds / two['wall']:.2f} wall")
         for line in compare(run_db, spark_db):
             print(line)
 
