@@ -17,11 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from sayso.cli import main
-from sayso.corpus.store import COLUMNS
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -32,11 +30,12 @@ pytest.importorskip("venv_pack")
 from sayso.corpus.pack import Cluster, descendants, loopback_cluster  # noqa: E402 - after the skips
 from sayso.corpus.spark import SparkError, find_java_home  # noqa: E402
 
+from .test_spark import _parquet, _store_rows  # noqa: E402 - one copy of the dataset readers
+
 N_TEXTS = 32
 MODEL_LOADED_MB = 250  # a Python worker holding the spaCy pipeline (about 170 MB before it loads)
 KEYS = {"documents": ("id",), "attributions": ("doc_id", "id"), "sources": ("doc_id", "id"),
         "errors": ("input", "record")}
-CLOCK = ("seq", "processed_at", "at")
 
 
 @pytest.fixture(scope="session")
@@ -89,22 +88,6 @@ def _pythons(pid: int) -> list[tuple[str, int]]:
     return found
 
 
-def _parquet_rows(out: Path, table: str) -> list[dict]:
-    con = duckdb.connect()
-    cursor = con.execute(f"SELECT * FROM read_parquet('{out / table}/**/*.parquet', hive_partitioning = true, "
-                         "hive_types_autocast = false)")
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def _store_rows(db: Path, table: str) -> list[tuple]:
-    columns = [c for c in COLUMNS[table] if c not in CLOCK]
-    con = duckdb.connect(str(db), read_only=True)
-    rows = con.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()
-    con.close()
-    return sorted(rows, key=repr)
-
-
 def test_a_cluster_run_with_a_killed_worker_gives_the_records_of_sayso_run(
         cluster: Cluster, packed_env, tmp_path, example_text):
     corpus = _corpus(tmp_path, example_text)
@@ -146,7 +129,7 @@ def test_a_cluster_run_with_a_killed_worker_gives_the_records_of_sayso_run(
     assert cluster.alive_workers() == 1
 
     for table, key in KEYS.items():  # no row twice in any dataset
-        keys = [tuple(r[k] for k in key) for r in _parquet_rows(out, table)]
+        keys = [tuple(r[k] for k in key) for r in _parquet(out, table)]
         assert len(keys) == len(set(keys)), f"{table}: {len(keys) - len(set(keys))} rows twice"
     assert not (out / "_staging").exists()
 
