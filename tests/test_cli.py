@@ -130,6 +130,15 @@ def test_eval_polnear_missing_folder(capsys, tmp_path):
     assert code == 2 and "not with sources or --agreement" in err and len(err.strip().splitlines()) == 1
 
 
+def test_eval_by_outlet_refusals(capsys, tmp_path):
+    code, _, err = run(capsys, "eval", "polnear", str(tmp_path), "--outlet", "nyt")
+    assert code == 2 and "go with --by-outlet" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(capsys, "eval", "polnear", str(tmp_path), "--by-outlet", "--split", "test")
+    assert code == 2 and "--by-outlet trains its own models" in err
+    code, _, err = run(capsys, "eval", "polnear", str(tmp_path), "--by-outlet")
+    assert code == 2 and "no PolNeAR 'train' split" in err and len(err.strip().splitlines()) == 1
+
+
 def test_eval_polnear_dev(capsys, polnear_dir, tmp_path):
     errors = tmp_path / "errors.jsonl"
     code, out, _ = run(capsys, "eval", "polnear", str(polnear_dir), "--split", "dev", "--limit", "3",
@@ -138,7 +147,8 @@ def test_eval_polnear_dev(capsys, polnear_dir, tmp_path):
     result = json.loads(out)
     assert result["articles"] == 3 and result["gold"] > 0
     for name in ("cue", "source", "content", "all"):
-        assert set(result[name]) == {"exact", "overlap"}
+        extra = {"token", "lenient", "direct"} if name == "content" else set()
+        assert set(result[name]) == {"exact", "overlap"} | extra
         assert 0 < result[name]["exact"]["f1"] <= 1
         low, high = result["bootstrap"]["f1"][name]["exact"]
         assert low <= result[name]["exact"]["f1"] <= high

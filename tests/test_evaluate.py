@@ -226,3 +226,29 @@ def test_eval_sources_uses_the_model_it_is_given(capsys, tmp_path):
     assert "not a model directory" in capsys.readouterr().err
     assert main(["eval", "sources", gold, "--parser", "no_such_pipeline"]) != 0
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_content_token_and_lenient(scores):
+    # content tokens: predicted {he was tired .} {it will rain} {.}, gold {he was tired} {it will rain}
+    assert scores["content"]["token"] == {"precision": 0.75, "recall": 1.0, "f1": round(2 * 0.75 / 1.75, 4)}
+    # lenient: two of three predicted contents overlap a gold one; both gold contents are overlapped
+    assert scores["content"]["lenient"] == {"precision": round(2 / 3, 4), "recall": 1.0, "f1": 0.8}
+
+
+def test_direct_quotations():
+    text = '"We won," she said. He said they lost. "It was close," he added.'
+    q1, q2 = (0, 9), (39, 54)
+    sub = [Span.of(text, 20, 22)]
+
+    def attr(kind, cue, content):
+        return Attribution(id="", kind=kind, source=sub, cue=[Span.of(text, *cue)], content=[Span.of(text, *content)])
+
+    gold = Article(id="d", text=text, attributions=[
+        attr("direct", (14, 18), q1), attr("indirect", (23, 27), (28, 37)),
+        attr("direct", (58, 63), q2)])
+    # the first quotation right, the second cut short, the indirect one right but not a quotation
+    predicted = Article(id="d", text=text, attributions=[attr("direct", (14, 18), q1),
+                                                         attr("indirect", (23, 27), (28, 37)),
+                                                         attr("direct", (58, 63), (40, 50))])
+    direct = evaluate([(predicted, gold)], spacy.blank("en").tokenizer).to_dict()["content"]["direct"]
+    assert direct == {"precision": 0.5, "recall": 0.5, "f1": 0.5}

@@ -132,6 +132,15 @@ def add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--agreement", action="store_true",
                    help="polnear: on the articles several people annotated, score each further annotator "
                         "against the first one (the gold), and sayso on the same articles")
+    p.add_argument("--by-outlet", action="store_true",
+                   help="polnear: leave one outlet out: train on six outlets of train, score the seventh, "
+                        "for each outlet, next to the rules (trains 14 taggers: about half an hour)")
+    p.add_argument("--outlet", action="append", default=[], metavar="NAME",
+                   help="with --by-outlet: only this held-out outlet (repeatable)")
+    p.add_argument("--cache", metavar="DIR", help="with --by-outlet: keep the parsed corpus in DIR for later runs")
+    p.add_argument("--taggers", metavar="DIR",
+                   help="with --by-outlet: keep the seven trained tagger pairs in DIR and reuse those found there "
+                        "(to measure a change after the taggers without training again)")
     p.add_argument("--bootstrap", type=int, default=0, metavar="N",
                    help="polnear: 95%% intervals of the F1s from N resamplings of the articles")
     p.add_argument("--format", choices=("text", "json"), default="text")
@@ -147,6 +156,10 @@ def run_eval(args: argparse.Namespace) -> int:
         raise UsageError("--bootstrap works with `eval polnear` on a split, not with sources or --agreement")
     if args.corpus == "sources":
         return run_eval_sources(args)
+    if args.by_outlet:
+        return run_eval_outlets(args)
+    if args.outlet or args.cache or args.taggers:
+        raise UsageError("--outlet, --cache and --taggers go with --by-outlet")
     if args.agreement:
         return run_eval_agreement(args)
     import spacy
@@ -185,6 +198,47 @@ def run_eval(args: argparse.Namespace) -> int:
         print(json.dumps(result, indent=2))
     else:
         print_scores(result, sys.stdout)
+    return EXIT_OK
+
+
+def run_eval_outlets(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from sayso.training.outlets import MEASURES, by_outlet
+    from sayso.training.polnear import split_dir
+    from sayso.training.train import TrainSettings
+
+    if args.agreement or args.bootstrap or args.errors or args.model or args.split != "dev" or args.limit:
+        raise UsageError("--by-outlet trains its own models on PolNeAR train: it takes no --model, --split, "
+                         "--limit, --errors, --bootstrap or --agreement")
+    split_dir(args.directory, "train")  # a bad folder fails before the parse
+    settings = TrainSettings(cache=args.cache, parser=args.parser)
+    columns = (TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True)) as bars:
+        try:
+            result = by_outlet(args.directory, settings, args.outlet, progress=_RichProgress(bars),
+                               keep=args.taggers)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    if args.format == "json":
+        print(json.dumps(result.to_dict(), indent=2))
+        return EXIT_OK
+    table = Table(title="PolNeAR train, leave one outlet out: exact F1 (cue, source, content, all, their mean), "
+                        "content token, overlap and direct-quotation F1; model / rules")
+    table.add_column("held-out outlet")
+    for m in MEASURES:
+        table.add_column(m, justify="right")
+    rows = [(o, result.model[o], result.rules[o]) for o in result.outlets]
+    rows.append(("mean", result.mean("model"), result.mean("rules")))
+    for name, model, rules in rows:
+        table.add_row(name, *(f"{model[m]:.3f} / {rules[m]:.3f}" for m in MEASURES))
+    console = Console()
+    console.print(table)
+    lost = [o for o, won in result.wins().items() if not won]
+    console.print("the model beats the rules on content token F1 and the mean exact F1 on "
+                  + ("every outlet" if not lost else "every outlet but " + ", ".join(lost)))
     return EXIT_OK
 
 
@@ -243,6 +297,10 @@ def print_scores(result: dict[str, Any], out: TextIO, title: str = "") -> None:
                                                    o["precision"], o["recall"], o["f1"])))
     console = Console(file=out)
     console.print(table)
+    content = result["content"]
+    if "token" in content:
+        console.print("content F1: token {:.3f}, lenient {:.3f}; direct quotations, content exact F1 {:.3f}".format(
+            content["token"]["f1"], content["lenient"]["f1"], content["direct"]["f1"]))
     if "errors" in result:
         counts = result["errors"]
         classes = sorted({c for row in counts.values() for c in row})

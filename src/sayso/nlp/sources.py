@@ -23,6 +23,7 @@ lexicons below.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ FEMALE = {"she", "her", "hers", "herself"}
 PLURAL = {"they", "them", "their", "theirs", "themselves"}
 NEUTER = {"it", "its", "itself"}
 FIRST_SECOND = {"i", "we", "me", "us", "you", "my", "our", "your"}
+FIRST_PERSON = {"i", "we", "me", "us", "my", "our"}
 PRONOUNS = MALE | FEMALE | PLURAL | NEUTER | FIRST_SECOND
 MALE_TITLES = {"mr", "sir", "lord", "king", "prince", "father", "brother", "mr.", "duke"}
 FEMALE_TITLES = {"mrs", "ms", "miss", "dame", "lady", "queen", "princess", "mrs.", "ms.", "sister", "duchess"}
@@ -133,6 +135,19 @@ ABBREVIATED_TITLES = {"gov.": "governor", "sen.": "senator", "rep.": "representa
 PARTY_WORDS = {"democrat", "republican", "democratic", "gop", "libertarian", "labour", "tory", "conservative",
                "liberal", "green", "independent", "socialist"}
 DETERMINERS = {"the", "a", "an", "this", "that", "these", "those"}
+# words for one recording: "An audio recording" … "The audio" … "the tape"
+RECORDING_NOUNS = {"audio", "recording", "clip", "video", "footage", "tape"}
+# role nouns that tell the gender of who holds the role ("A spokeswoman … She said")
+GENDERED_NOUNS = {
+    "spokeswoman": "female", "chairwoman": "female", "congresswoman": "female", "businesswoman": "female",
+    "woman": "female", "mother": "female", "wife": "female", "daughter": "female", "sister": "female",
+    "girl": "female", "actress": "female", "widow": "female", "grandmother": "female", "queen": "female",
+    "spokesman": "male", "chairman": "male", "congressman": "male", "businessman": "male", "man": "male",
+    "father": "male", "husband": "male", "son": "male", "brother": "male", "boy": "male", "actor": "male",
+    "widower": "male", "grandfather": "male", "king": "male",
+}
+# how near (characters) the last attribution's speaker must be for a pronoun source to continue it
+CONTINUATION_CHARS = 400
 _WORD = re.compile(r"[\w’'.-]+")
 
 
@@ -245,12 +260,15 @@ class _ArticlePeople:
                 # the recogniser may cut a name short ("Magnus" GPE + "Eriksen" PERSON)
                 chain = _name_chain(tokens[-1])
                 tokens = chain if len(chain) > len(tokens) else tokens
+            titled_name = _name_after_title(doc, ent, tokens) if ent.label_ == "ORG" else None
+            if titled_name:
+                tokens = titled_name  # "Minister of Health Karen Holt" read as one ORG
             seen.update(t.i for t in tokens)
-            before = doc[ent.start - 1] if ent.start > 0 else None
+            before = doc[tokens[0].i - 1] if tokens[0].i > 0 else None
             # "Mr Petraeus" may come out as ORG: a personal title makes a person
             titled = before is not None and before.lower_.rstrip(".") in _BARE_HONORIFICS
             surname = tokens[-1].lower_
-            is_person = ent.label_ == "PERSON" or titled or (
+            is_person = ent.label_ == "PERSON" or titled or bool(titled_name) or (
                 surname in self.by_surname and len(tokens) <= 2)
             person = self._person(tokens, ent.start_char) if is_person else self._org(tokens, ent.start_char)
             if is_person:
@@ -380,6 +398,88 @@ class _ArticlePeople:
         return self.orgs.get(full) or self.org_by_last_word.get(last)
 
 
+@dataclass
+class _Interview:
+    """A question-and-answer text without speaker labels: paragraphs that ask (ending in "?")
+    alternate with paragraphs that answer. The answers' "I" and "we", and the questions'
+    "you", are the interviewee the article introduces (the first person it names before the
+    first question, else the person it names most); the questions are the interviewer's,
+    that is, the outlet's."""
+
+    turns: list[tuple[int, int, bool]]  # paragraph start, end, is a question
+    interviewee: _Person
+
+    @classmethod
+    def of(cls, text: str, people: _ArticlePeople) -> _Interview | None:
+        turns = []
+        at = 0
+        for line in text.split("\n"):
+            body = line.strip().rstrip("\"”’'")
+            if body:
+                turns.append((at, at + len(line), body.endswith("?")))
+            at += len(line) + 1
+        asked = [k for k, t in enumerate(turns) if t[2]]
+        answered = [k for k in asked if k + 1 < len(turns) and not turns[k + 1][2]]
+        first_person = sum(1 for k in answered if _FIRST_PERSON_WORD.search(text, turns[k + 1][0], turns[k + 1][1]))
+        if len(answered) < 2 or first_person < 2:
+            return None
+        persons = [(start, p) for start, p in people.mentions if p.label == "PERSON"]
+        if not persons:
+            return None
+        before = [p for start, p in persons if start < turns[asked[0]][0]]
+        if before:
+            interviewee = before[0]
+        else:
+            counts: dict[int, int] = {}
+            for _, p in persons:
+                counts[id(p)] = counts.get(id(p), 0) + 1
+            interviewee = max((p for _, p in persons), key=lambda p: counts[id(p)])
+        return cls(turns, interviewee)
+
+    def turn(self, offset: int) -> str | None:
+        """"question" or "answer" for an offset after the first question; None before it."""
+        k = bisect.bisect_right(self.turns, (offset, float("inf"), True)) - 1
+        first = next(n for n, t in enumerate(self.turns) if t[2])
+        if k < first:
+            return None
+        return "question" if self.turns[k][2] else "answer"
+
+
+_FIRST_PERSON_WORD = re.compile(r"\b(I|I'm|I’m|I've|I’ve|we|We|my|My|our|Our)\b")
+
+
+def _name_after_title(doc: Doc, ent: DocSpan, tokens: Sequence) -> list | None:
+    """The person's name that closes an entity after an office ("[Minister of] Health Karen
+    Holt", "Ambassador to Canada John Doe"): from a known given name to the end, when an
+    office word comes before it within a few words."""
+    genders = given_name_genders()
+    for k, tok in enumerate(tokens[:-1]):
+        if tok.lower_ not in genders:
+            continue
+        rest = tokens[k:]
+        if not all(t.pos_ == "PROPN" and t.is_title for t in rest):
+            return None
+        start = max(0, tok.i - 5)
+        if any(t.lower_ in OFFICE_NOUNS or t.lower_ in ABBREVIATED_TITLES for t in doc[start:tok.i]):
+            return list(rest)
+        return None
+    return None
+
+
+def _titled_person(mention: DocSpan) -> list | None:
+    """"Governor of Oregon Ann Lee": the mention's head is the office; the name that closes
+    the title is who it is."""
+    head = _head(mention)
+    if head.pos_ != "PROPN" or head.lower_ not in OFFICE_NOUNS:
+        return None
+    people = [e for e in mention.ents if e.label_ in ("PERSON", "ORG") and e.start > head.i]
+    if not people:
+        return None
+    ent = people[0]
+    tokens = _name_tokens(ent)
+    return _name_after_title(mention.doc, ent, tokens) or (list(tokens) if ent.label_ == "PERSON" else None)
+
+
 def _head(mention: DocSpan):
     """The mention's head noun, also when the parser hung its words elsewhere
     ("The former general highlighted…" parsed as modifiers of "Putin")."""
@@ -440,6 +540,9 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
     speakers: list[_Speaker] = []
     by_key: dict[str, _Speaker] = {}
     recent: list[_Speaker] = []  # speakers in order of their last mention
+    contents = sorted((s.start, s.end) for a in attributions for s in a.content)
+
+    interview = _Interview.of(text, people)
 
     def speaker_for(key: str, name: str, type_: str) -> _Speaker:
         sp = by_key.get(key)
@@ -472,8 +575,15 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
             mention = doc[antecedent.left_edge.i:antecedent.i + 1]
         low = mention.text.strip().lower()
         sp: _Speaker | None = None
-        if len(mention) == 1 and low in PRONOUNS:
-            sp = _resolve_pronoun(low, first.start, recent, people, person_speaker)
+        turn = interview.turn(first.start) if interview is not None and low in FIRST_SECOND else None
+        asked_or_answering = (turn == "answer") == (low in FIRST_PERSON)
+        if interview is not None and turn is not None and asked_or_answering:
+            sp = person_speaker(interview.interviewee)  # "I" answering, or "you" asked
+        elif turn == "question" and low in FIRST_PERSON:
+            sp = speaker_for("interviewer", "the interviewer", "organization")
+            sp.description = "the outlet's interviewer"
+        elif len(mention) == 1 and low in PRONOUNS:
+            sp = _resolve_pronoun(low, first.start, recent, people, person_speaker, contents)
             if sp is None:
                 generic = low in FIRST_SECOND
                 sp = speaker_for(f"pronoun:{low}:{first.start}" if not generic else "generic:" + low,
@@ -499,7 +609,10 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
                     mention, recent) or speaker_for(
                     f"{type_}:{_key(mention.text)}", mention.text.strip(), type_)
                 sp.plural = sp.plural or type_ == "group" or _head(mention).tag_ in ("NNS", "NNPS")
-            sp.heads.add(_head(mention).lower_)
+            head_low = _head(mention).lower_
+            sp.heads.add(head_low)
+            if sp.type in ("role", "unnamed", "anonymous"):
+                sp.gender = sp.gender or GENDERED_NOUNS.get(head_low)
         sp.mentions.append(Span(first.start, last.end, text[first.start:last.end]))
         if low in MALE and sp.type in ("person", "role", "unnamed"):
             sp.gender = sp.gender or "male"
@@ -517,6 +630,9 @@ def _named(mention: DocSpan, people: _ArticlePeople, offset: int) -> _Person | N
     """The named person or organisation a mention is about: only when the name
     is the mention's head ("Mr Petraeus", not "the Clinton camp")."""
     head = _head(mention)
+    titled = _titled_person(mention)
+    if titled:
+        return people.lookup(titled, offset)
     for child in head.children:  # "His lawyer, Bogdan Orlov": the name is the appositive
         if child.dep_ == "appos" and child.pos_ == "PROPN" and mention.start <= child.i < mention.end:
             return people.lookup(_name_chain(child), offset)
@@ -576,13 +692,18 @@ def _definite_organization(mention: DocSpan, offset: int, people: _ArticlePeople
 def _definite_anaphor(mention: DocSpan, recent: list[_Speaker]) -> _Speaker | None:
     """A short definite description ("the poll", "The commission", "the
     source") refers to the nearest earlier source whose mentions have the
-    same head noun ("A Bloomberg poll", "the Commission on Presidential Debates")."""
+    same head noun ("A Bloomberg poll", "the Commission on Presidential Debates");
+    "the audio" or "the tape" to the nearest earlier recording."""
     if mention[0].lower_ not in ("the", "this", "that", "these", "those") or len(mention) > 4:
         return None
     head = _head(mention).lower_
     for sp in reversed(recent):
         if head in sp.heads and sp.type not in ("person",):
             return sp
+    if head in RECORDING_NOUNS:  # a recording named by its head ("An audio recording"), not one it holds
+        for sp in reversed(recent):
+            if sp.type == "document" and sp.heads & RECORDING_NOUNS:
+                return sp
     return None
 
 
@@ -598,12 +719,26 @@ def _compatible(pronoun: str, sp_type: str, plural: bool, gender: str | None) ->
 
 
 def _resolve_pronoun(pronoun: str, offset: int, recent: list[_Speaker], people: _ArticlePeople,
-                     person_speaker) -> _Speaker | None:
+                     person_speaker, contents: Sequence[tuple[int, int]] = ()) -> _Speaker | None:
     """The nearest compatible earlier source or named person of the text. For
     he/she, someone known to match the pronoun's gender beats someone whose
-    gender the article does not show, however near."""
+    gender the article does not show, however near. A pronoun that is the source
+    of the next attribution continues the last speaker when it fits ("John Carter
+    said that Peter Hall had left. He added…": Carter): a person named only inside
+    what was said does not take it."""
     if pronoun in FIRST_SECOND:
         return None
+    if recent:
+        last = recent[-1]
+        near = offset - max(m.start for m in last.mentions) <= CONTINUATION_CHARS
+        if near and _compatible(pronoun, last.type, last.plural, last.gender) and (
+                last.gender is not None or pronoun not in MALE | FEMALE):
+            between = [p for p in people.nearest_before(offset)
+                       if max(q for q in p.positions if q < offset) > max(m.start for m in last.mentions)
+                       and not _inside_any(max(q for q in p.positions if q < offset), contents)]
+            if not any(_compatible(pronoun, "person" if p.label == "PERSON" else "organization", False, p.gender)
+                       for p in between):
+                return last
     candidates: list[tuple[int, _Speaker | _Person, str | None]] = []
     for sp in recent:
         if _compatible(pronoun, sp.type, sp.plural, sp.gender):
@@ -625,6 +760,19 @@ def _resolve_pronoun(pronoun: str, offset: int, recent: list[_Speaker], people: 
         candidates = plural or candidates
     found = max(candidates, key=lambda c: c[0])[1]
     return person_speaker(found) if isinstance(found, _Person) else found
+
+
+def _inside_any(offset: int, spans: Sequence[tuple[int, int]]) -> bool:
+    k = bisect.bisect_right(spans, (offset, float("inf"))) - 1
+    # spans may nest or overlap: look back over those starting before the offset
+    while k >= 0:
+        start, end = spans[k]
+        if start <= offset < end:
+            return True
+        k -= 1
+        if offset - start > 5000:
+            break
+    return False
 
 
 def _resolve_role(mention: DocSpan, offset: int, people: _ArticlePeople, person_speaker) -> _Speaker | None:

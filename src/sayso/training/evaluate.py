@@ -11,6 +11,14 @@ character offsets to tokens, widening to whole tokens).
 - overlap (per role and all together): tokens shared by predicted and gold
   spans, summed over every predicted-gold pair, over the tokens predicted
   (precision) and the tokens in gold (recall).
+- content token F1: the tokens inside any predicted content against the tokens
+  inside any gold content of the article, each token counted once.
+- content lenient F1: a content counts when it shares a token with a content
+  of the other side (boundaries forgiven).
+- direct quotations, content exact F1: over the predicted attributions of kind
+  "direct" and the gold ones whose content is a quotation (it starts and ends
+  with a quotation mark, or marks enclose it): how well a quotation's bounds
+  are read.
 
 Intervals: the articles are resampled with replacement (a percentile
 bootstrap), so a figure comes with how much it would move on another draw of
@@ -57,6 +65,27 @@ class Counts:
 
 
 @dataclass
+class Matched:
+    """Items matched on each side, for measures where one item may match several."""
+
+    predicted_hits: int = 0
+    predicted: int = 0
+    gold_hits: int = 0
+    gold: int = 0
+
+    def prf(self) -> tuple[float, float, float]:
+        p = self.predicted_hits / self.predicted if self.predicted else 0.0
+        r = self.gold_hits / self.gold if self.gold else 0.0
+        return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+    def add(self, other: Matched) -> None:
+        self.predicted_hits += other.predicted_hits
+        self.predicted += other.predicted
+        self.gold_hits += other.gold_hits
+        self.gold += other.gold
+
+
+@dataclass
 class Overlap:
     shared: int = 0
     predicted: int = 0
@@ -75,11 +104,17 @@ class Overlap:
 class Scores:
     exact: dict[str, Counts] = field(default_factory=lambda: {k: Counts() for k in (*ROLES, "all")})
     overlap: dict[str, Overlap] = field(default_factory=lambda: {k: Overlap() for k in ROLES})
+    token: Counts = field(default_factory=Counts)  # content tokens, each counted once
+    lenient: Matched = field(default_factory=Matched)  # contents that overlap one of the other side
+    direct: Matched = field(default_factory=Matched)  # exact contents of direct quotations
     articles: int = 0
     predicted: int = 0
     gold: int = 0
 
     def add(self, other: Scores) -> None:
+        self.token.add(other.token)
+        self.lenient.add(other.lenient)
+        self.direct.add(other.direct)
         self.articles += other.articles
         self.predicted += other.predicted
         self.gold += other.gold
@@ -106,6 +141,9 @@ class Scores:
                 "exact": {"precision": round(ep, 4), "recall": round(er, 4), "f1": round(ef, 4)},
                 "overlap": {"precision": round(op, 4), "recall": round(orr, 4), "f1": round(of, 4)},
             }
+        for name in ("token", "lenient", "direct"):
+            p, r, f = getattr(self, name).prf()
+            out["content"][name] = {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4)}
         return out
 
 
@@ -192,6 +230,50 @@ def score_article(predicted: Sequence[Attribution], gold: Sequence[Attribution],
                 ov.shared += len(pt & _tokens_of(g.roles[role]))
         for g in gold_t:
             ov.gold += len(_tokens_of(g.roles[role]))
+    _score_contents(pred, gold_t, text, scores)
+
+
+QUOTE_MARKS = "\"“”«»„‟"
+
+
+def is_quotation(spans: Sequence[Span], text: str) -> bool:
+    """Whether a content is a quotation: marks at both ends, inside or just outside its spans."""
+    if not spans:
+        return False
+    start, end = spans[0].start, spans[-1].end
+    inner = text[start:end].strip()
+    before, after = text[max(0, start - 1):start], text[end:end + 1]
+    opens = inner[:1] in QUOTE_MARKS or before in QUOTE_MARKS
+    closes = inner[-1:] in QUOTE_MARKS or after in QUOTE_MARKS or inner[-2:-1] in QUOTE_MARKS
+    return opens and closes
+
+
+def _score_contents(pred: list[_Tokenized], gold: list[_Tokenized], text: str, scores: Scores) -> None:
+    """The content measures that forgive boundaries (token, lenient) and the one on quotations (direct)."""
+    pred_sets = [_tokens_of(p.roles["content"]) for p in pred]
+    gold_sets = [_tokens_of(g.roles["content"]) for g in gold]
+    pred_all = set().union(*pred_sets) if pred_sets else set()
+    gold_all = set().union(*gold_sets) if gold_sets else set()
+    scores.token.tp += len(pred_all & gold_all)
+    scores.token.fp += len(pred_all - gold_all)
+    scores.token.fn += len(gold_all - pred_all)
+    lenient, direct = scores.lenient, scores.direct
+    for tokens in pred_sets:
+        if tokens:
+            lenient.predicted += 1
+            lenient.predicted_hits += bool(tokens & gold_all)
+    for tokens in gold_sets:
+        if tokens:
+            lenient.gold += 1
+            lenient.gold_hits += bool(tokens & pred_all)
+    for p in pred:
+        if p.attribution.kind == "direct":
+            direct.predicted += 1
+            direct.predicted_hits += any(_matches("content", p, g) for g in gold)
+    for g in gold:
+        if is_quotation(g.attribution.content, text):
+            direct.gold += 1
+            direct.gold_hits += any(_matches("content", p, g) for p in pred)
 
 
 def _error(kind: str, error: str, item: _Tokenized, others: list[_Tokenized], text: str,

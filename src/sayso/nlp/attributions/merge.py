@@ -6,11 +6,15 @@ import dataclasses
 
 from sayso.nlp.attributions.features import DocFeatures
 from sayso.nlp.attributions.layout import SIGNATURE_RULES
+from sayso.nlp.quotes import kind_of
 from sayso.record import Attribution
 
 # the rules whose attributions the "evidence" merge adds: the cue was misparsed (the model's
 # features come from the parse, so it cannot see it)
 MISPARSE_RULES = frozenset({"linear"})
+# rules that read structure the model's features see only in part, and that hold on news from any
+# outlet: "according to X" (with or without its comma)
+STRUCTURE_RULES = frozenset({"according-to"})
 MERGE_MODES = ("cue", "any", "evidence", "none")
 
 
@@ -58,12 +62,33 @@ def merge_rules(found: list[Attribution], f: DocFeatures, mode: str = "cue") -> 
             # they are what is attributed; otherwise PolNeAR counts the verb alone as the cue
             # ("described" | "Clinton as a disgrace"; 7 of 8 such cues on dev)
             in_two = len(r.cue) > 1 and r.kind == "direct"
-            if (in_two or runs_on) and len(clash) == 1 and mine is found[clash[0]]:
+            if len(clash) != 1 or mine is not found[clash[0]]:
+                continue
+            if in_two or runs_on:
                 out[clash[0]] = dataclasses.replace(r, score=mine.score)
+                continue
+            out[clash[0]] = _structure_over(mine, r, f)
             continue
         if mode in ("any", "evidence") and rc & used:
             continue
-        if mode == "evidence" and r.kind != "mixed" and name not in MISPARSE_RULES:
+        if mode == "evidence" and r.kind != "mixed" and name not in MISPARSE_RULES | STRUCTURE_RULES:
             continue
         out.append(dataclasses.replace(r))  # a copy: the rules' own list stays as it was
     return out
+
+
+def _structure_over(mine: Attribution, rule: Attribution, f: DocFeatures) -> Attribution:
+    """The model's attribution of a cue the rules also read, with the rules' reading where
+    structure is reliable: the speech verb's subject (or inverted speaker, or by-agent) is the
+    source when the model found none. (Taking the rules' bounds of a quotation next to its
+    cue as well cost 0.04 content F1 on PolNeAR dev: PolNeAR joins a quotation's parts.)"""
+    source, content = mine.source, mine.content
+    if not source and rule.source:
+        source = rule.source
+    if f.words_of(source) & f.words_of(content) and not f.words_of(rule.source) & f.words_of(rule.content):
+        # a token with both roles ("According to police the driver…", "“…,” added the agency"):
+        # the rules' parse decides
+        source, content = rule.source, rule.content
+    if source is mine.source and content is mine.content:
+        return mine
+    return dataclasses.replace(mine, source=list(source), content=list(content), kind=kind_of(content, f.quotes))

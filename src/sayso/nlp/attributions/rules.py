@@ -136,6 +136,21 @@ def _subject(verb: Token, depth: int = 0) -> tuple[Token | None, bool]:
     return None, False
 
 
+def _inverted_speaker(verb: Token, sent: DocSpan, quotes: QuoteIndex) -> Token | None:
+    """The speaker after the cue that the parser took for its object: in "“…,” added the
+    agency." the quotation comes first and the noun phrase closes the clause."""
+    doc = verb.doc
+    before = [t for t in doc[sent.start:verb.i] if not t.is_space][-2:]
+    if not any(quotes.containing(t.idx, t.idx + 1) for t in before):
+        return None
+    for child in verb.children:
+        if child.dep_ in ("dobj", "attr", "npadvmod") and child.i > verb.i and child.pos_ in ("NOUN", "PROPN"):
+            rest = [t for t in doc[child.right_edge.i + 1:sent.end] if not t.is_space]
+            if all(t.is_punct for t in rest) or (rest and rest[0].text in (",", ";", "—", "–")):
+                return child
+    return None
+
+
 def _noun_phrase_ids(head: Token) -> list[int]:
     """A source's tokens: the subject's subtree, without relative clauses
     that come after a comma (kept short, as annotators mark sources)."""
@@ -334,6 +349,10 @@ def _verb_cue(tok: Token, lemma: str, sent, quotes: QuoteIndex) -> Candidate | N
         subject = None
     elif subject is not None:
         source = _noun_phrase_ids(subject)
+    else:
+        inverted = _inverted_speaker(tok, sent, quotes)
+        if inverted is not None:
+            subject, source = inverted, _noun_phrase_ids(inverted)
 
     content_ids: list[int] = []
     content_ranges: list[tuple[int, int]] = []
