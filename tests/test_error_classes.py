@@ -107,11 +107,36 @@ def _source_of(article: Article, a: Attribution):
      "Sarah Paris", "person"),
     ("Michael Jordan, the team's new coach, spoke on Monday. Jordan said the season would start late.", "said",
      "Michael Jordan", "person"),
+    ("Senate Minority Leader Harry Reid (D-Nev.) said the vote would fail.", "said", "Harry Reid", "person"),
+    ("Sen. David Perdue (R-Ga.) said the bill was dead.", "said", "David Perdue", "person"),
 ])
 def test_types(text: str, cue: str, name: str, type_: str) -> None:
     article = analyze(text)
     source = _source_of(article, _find(article, cue))
     assert (source.name, source.type) == (name, type_)
+
+
+# descriptions are whole noun phrases or nothing, never a lone title or a piece of a phrase
+@pytest.mark.parametrize(("text", "name", "description"), [
+    ("The nonpartisan Congressional Budget Office said the plan would cost more.", "Congressional Budget Office",
+     "nonpartisan"),
+    ("Mr. Trump said he would win.", "Trump", None),
+    ("Sen. David Perdue (R-Ga.) said the bill was dead.", "David Perdue", "senator"),
+    ("Rep. G.K. Butterfield (D-N.C.), head of the Congressional Black Caucus, said the remarks were offensive.",
+     "G.K. Butterfield", "head of the Congressional Black Caucus"),
+    ("Jane Roe, a lawyer for the family, said the police had ignored warnings.", "Jane Roe", "a lawyer for the family"),
+])
+def test_descriptions(text: str, name: str, description: str | None) -> None:
+    sources = {s.name: s for s in analyze(text).sources}
+    assert sources[name].description == description
+
+
+def test_name_variants_are_one_source() -> None:
+    text = ("Donald Trump said the election was rigged. Donald J. Trump added that he would win. "
+            "Trump said the polls were wrong. Mr. Trump said he was ahead.")
+    people = [s for s in analyze(text).sources if s.type == "person"]
+    assert len(people) == 1
+    assert {m.text for m in people[0].mentions} == {"Donald Trump", "Donald J. Trump", "Trump", "Mr. Trump"}
 
 
 # 8. a pronoun continues the last speaker, not someone named inside what was said

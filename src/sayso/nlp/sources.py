@@ -266,9 +266,10 @@ class _ArticlePeople:
             seen.update(t.i for t in tokens)
             before = doc[tokens[0].i - 1] if tokens[0].i > 0 else None
             # "Mr Petraeus" may come out as ORG: a personal title makes a person
-            titled = before is not None and before.lower_.rstrip(".") in _BARE_HONORIFICS
+            titled = before is not None and (before.lower_.rstrip(".") in _BARE_HONORIFICS or _office_before(before)
+                                             or _party_after(doc, tokens[-1].i))
             surname = tokens[-1].lower_
-            is_person = ent.label_ == "PERSON" or titled or bool(titled_name) or (
+            is_person = ent.label_ == "PERSON" or titled or bool(titled_name) or _looks_personal(tokens) or (
                 surname in self.by_surname and len(tokens) <= 2)
             person = self._person(tokens, ent.start_char) if is_person else self._org(tokens, ent.start_char)
             if is_person:
@@ -341,8 +342,8 @@ class _ArticlePeople:
             words = [t for t in doc[start:ent.start] if not t.is_punct]
             if words:
                 person.roles.update(_role_words(t for t in words if t.pos_ in ("NOUN", "PROPN", "ADJ")))
-                description = doc[start:ent.start].text.strip(" ,")
-                if description.lower() not in DETERMINERS and not person.description:
+                description = _title_description(doc[start:ent.start])
+                if description and not person.description:
                     person.description = description
         # an appositive: "Jane Doe, the finance minister,"
         for child in root.children:
@@ -446,6 +447,48 @@ class _Interview:
 
 
 _FIRST_PERSON_WORD = re.compile(r"\b(I|I'm|I’m|I've|I’ve|we|We|my|My|our|Our)\b")
+
+
+def _title_description(words: DocSpan) -> str | None:
+    """What a title before a name says of the person: "Retired US army general"; an abbreviated
+    office spelt out ("Sen." -> "senator"); nothing for a courtesy title or an article alone."""
+    kept = [t for t in words if not t.is_punct and t.lower_ not in DETERMINERS]
+    if not kept:
+        return None
+    if len(kept) == 1 and kept[0].lower_ in ABBREVIATED_TITLES:
+        return ABBREVIATED_TITLES[kept[0].lower_]
+    if all(_is_courtesy_title(t) for t in kept):
+        return None
+    return words.text.strip(" ,")
+
+
+def _office_before(token) -> bool:
+    """An office or its abbreviation right before a name: "Sen. David Perdue", "Leader Harry Reid"."""
+    low = token.lower_
+    return low in ABBREVIATED_TITLES or (token.is_title and low in OFFICE_NOUNS)
+
+
+_PARTY = re.compile(r"\s*\((?:D|R|I)-[A-Z][\w.]*\)")
+
+
+def _party_after(doc: Doc, last: int) -> bool:
+    """A party and state after a name, as US news writes them: "Harry Reid (D-Nev.)"."""
+    if last + 1 >= len(doc):
+        return False
+    return _PARTY.match(doc.text, doc[last + 1].idx) is not None
+
+
+ORGANIZATION_WORDS = {"inc", "inc.", "corp", "corp.", "co", "co.", "ltd", "llc", "group", "party", "committee",
+                      "council", "association", "foundation", "institute", "university", "bank", "company",
+                      "news", "times", "post", "journal", "agency", "department", "ministry", "fund", "campaign"}
+
+
+def _looks_personal(tokens: Sequence) -> bool:
+    """Two or three capitalised words starting with a known given name and holding no
+    organisation word ("Christina Lastra"), whatever label the recogniser gave them."""
+    if not 2 <= len(tokens) <= 3 or not all(t.is_title and t.is_alpha for t in tokens):
+        return False
+    return tokens[0].lower_ in given_name_genders() and not any(t.lower_ in ORGANIZATION_WORDS for t in tokens)
 
 
 def _name_after_title(doc: Doc, ent: DocSpan, tokens: Sequence) -> list | None:
@@ -635,7 +678,9 @@ def _named(mention: DocSpan, people: _ArticlePeople, offset: int) -> _Person | N
         return people.lookup(titled, offset)
     for child in head.children:  # "His lawyer, Bogdan Orlov": the name is the appositive
         if child.dep_ == "appos" and child.pos_ == "PROPN" and mention.start <= child.i < mention.end:
-            return people.lookup(_name_chain(child), offset)
+            found = people.lookup(_name_chain(child), offset)
+            if found is not None:  # not a party and state "(D-Nev.)"
+                return found
     ent = next((e for e in mention.ents if e.start <= head.i < e.end), None)
     if ent is not None:
         return people.lookup(list(ent), offset)
@@ -653,23 +698,30 @@ def _is_courtesy_title(token) -> bool:
 
 
 def _description(mention: DocSpan) -> str | None:
-    """The words a mention puts before or beside the name: "Retired US army general"."""
+    """The words a mention puts before or beside the name: "Retired US army general",
+    "nonpartisan" ("the nonpartisan Congressional Budget Office"), "a lawyer for the family"."""
     if not mention.ents:
         return None
-    ent = mention.ents[-1]
+    head = _head(mention)
+    ent = next((e for e in mention.ents if e.start <= head.i < e.end), mention.ents[-1])
     before = list(mention.doc[mention.start:ent.start])
-    # a bare title or article is no description ("Mr.", "the", "Gov.")
     # a bare title or article is no description ("Mr.", "the", "Gov."); "general" is one
     while before and (before[-1].is_punct or (len(before) > 1 and _is_courtesy_title(before[-1]))):
         before = before[:-1]
-    while before and before[0].lower_ in DETERMINERS:
+    while before and (before[0].lower_ in DETERMINERS or before[0].is_punct):
         before = before[1:]
     if before and not (len(before) == 1 and _is_courtesy_title(before[0])) and any(
-            t.pos_ in ("NOUN", "PROPN") for t in before):
+            t.pos_ in ("NOUN", "PROPN", "ADJ") for t in before) and all(
+            t.pos_ in ("NOUN", "PROPN", "ADJ", "ADP", "DET", "NUM", "PART", "CCONJ") or t.tag_ == "POS"
+            for t in before):
         return mention.doc[before[0].i:before[-1].i + 1].text.strip(" ,")
-    after = [t for t in mention.doc[ent.end:mention.end] if t.lower_ not in _POSSESSIVE and not t.is_punct]
-    if after and any(t.pos_ == "NOUN" for t in after):
-        return mention.doc[after[0].i:after[-1].i + 1].text
+    # an appositive after a comma: the whole noun phrase, never a piece of one
+    for child in ent.root.children:
+        if child.dep_ == "appos" and child.pos_ == "NOUN" and mention.start <= child.i < mention.end:
+            words = mention.doc[child.left_edge.i:min(child.right_edge.i + 1, mention.end)]
+            text = words.text.strip(" ,")
+            if text and words[0].i > ent.end - 1:
+                return text
     return None
 
 
