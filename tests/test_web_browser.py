@@ -98,6 +98,15 @@ def analyse_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module")
+def corpus_url(tmp_path_factory) -> Iterator[str]:
+    """The app over a small store (tests/test_web_api.CORPUS)."""
+    db = tmp_path_factory.mktemp("corpus") / "corpus.duckdb"
+    build_store(db)
+    with Server(create_app(str(db))) as url:
+        yield url
+
+
 def wait_for(driver, css: str, timeout: float = 60):
     return WebDriverWait(driver, timeout).until(lambda d: d.find_element(By.CSS_SELECTOR, css))
 
@@ -231,27 +240,24 @@ def save_docs_screenshot(browser, target: Path) -> None:
     browser.save_screenshot(str(target))
 
 
-def test_search_a_store_and_open_a_source_page(browser, tmp_path, artifacts):
-    db = tmp_path / "corpus.duckdb"
-    build_store(db)
-    with Server(create_app(str(db))) as url:
-        browser.set_window_size(1280, 1000)
-        browser.get(url + "/search")
-        box = browser.find_element(By.ID, "q")
-        box.send_keys("jane")
-        box.submit()
-        wait_for(browser, "#results")
-        assert "3 attributions matching" in browser.find_element(By.ID, "result-count").text
-        assert browser.execute_script("return window.pwned === undefined")
-        browser.find_element(By.CSS_SELECTOR, "#results a.source-link").click()
-        try:
-            WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.ID, "source-name"))
-        except TimeoutException:
-            pytest.fail(f"the source page did not open: {browser.current_url}")
-        assert browser.find_element(By.ID, "source-name").text.startswith("Jane Doe")
-        titles = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#results li.found a[href^='/articles/']")]
-        assert titles == ["Bridge fixed", "Budget <script>window.pwned = 4</script>", "Bridge to reopen"]
-        browser.save_screenshot(str(artifacts / "source-page.png"))
+def test_search_a_store_and_open_a_source_page(browser, corpus_url, artifacts):
+    browser.set_window_size(1280, 1000)
+    browser.get(corpus_url + "/search")
+    box = browser.find_element(By.ID, "q")
+    box.send_keys("jane")
+    box.submit()
+    wait_for(browser, "#results")
+    assert "3 attributions matching" in browser.find_element(By.ID, "result-count").text
+    assert browser.execute_script("return window.pwned === undefined")
+    browser.find_element(By.CSS_SELECTOR, "#results a.source-link").click()
+    try:
+        WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.ID, "source-name"))
+    except TimeoutException:
+        pytest.fail(f"the source page did not open: {browser.current_url}")
+    assert browser.find_element(By.ID, "source-name").text.startswith("Jane Doe")
+    titles = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#results li.found a[href^='/articles/']")]
+    assert titles == ["Bridge fixed", "Budget <script>window.pwned = 4</script>", "Bridge to reopen"]
+    browser.save_screenshot(str(artifacts / "source-page.png"))
 
 
 # --- the reader's view: stance colours, the phone layout, the source cards ------------------
@@ -368,25 +374,22 @@ def test_the_phone_layout_in_chromium(browser, analyse_url, example_article, art
     assert not browser.find_element(By.CSS_SELECTOR, "nav.jump").is_displayed()
 
 
-def test_source_cards_link_to_the_corpus_only_when_it_holds_them(browser, tmp_path, artifacts):
+def test_source_cards_link_to_the_corpus_only_when_it_holds_them(browser, corpus_url, artifacts):
     from .test_web_view import TWO_SOURCES
 
-    db = tmp_path / "corpus.duckdb"
-    build_store(db)
-    with Server(create_app(str(db))) as url:
-        browser.set_window_size(390, 844)
-        browser.get(url + "/")
-        browser.find_element(By.ID, "text").send_keys(TWO_SOURCES)
-        browser.find_element(By.ID, "analyse-button").click()
-        wait_for(browser, "#article-text")
-        links = {li.find_element(By.CSS_SELECTOR, ".src-name").text:
-                 [a.get_attribute("href") for a in li.find_elements(By.CSS_SELECTOR, "a.src-link")]
-                 for li in browser.find_elements(By.CSS_SELECTOR, "#sources li.source")}
-        assert links == {"Jane Doe": [f"{url}/sources/Jane%20Doe"], "Bob Smith": []}
-        browser.save_screenshot(str(artifacts / "source-cards-phone.png"))
-        browser.find_element(By.CSS_SELECTOR, "a.src-link").click()
-        WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.ID, "source-name"))
-        assert browser.find_element(By.ID, "source-name").text.startswith("Jane Doe")
+    browser.set_window_size(390, 844)
+    browser.get(corpus_url + "/")
+    browser.find_element(By.ID, "text").send_keys(TWO_SOURCES)
+    browser.find_element(By.ID, "analyse-button").click()
+    wait_for(browser, "#article-text")
+    links = {li.find_element(By.CSS_SELECTOR, ".src-name").text:
+             [a.get_attribute("href") for a in li.find_elements(By.CSS_SELECTOR, "a.src-link")]
+             for li in browser.find_elements(By.CSS_SELECTOR, "#sources li.source")}
+    assert links == {"Jane Doe": [f"{corpus_url}/sources/Jane%20Doe"], "Bob Smith": []}
+    browser.save_screenshot(str(artifacts / "source-cards-phone.png"))
+    browser.find_element(By.CSS_SELECTOR, "a.src-link").click()
+    WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.ID, "source-name"))
+    assert browser.find_element(By.ID, "source-name").text.startswith("Jane Doe")
 
 
 # Markup and script in every place an article's words reach: the text, a source's words (the tooltips,
