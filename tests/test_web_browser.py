@@ -21,7 +21,7 @@ import pytest
 from sayso.web.app import create_app
 
 from .conftest import EXAMPLE
-from .test_web_api import XSS_TEXT, build_store
+from .test_web_api import build_store
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.common.exceptions import TimeoutException  # noqa: E402
@@ -95,6 +95,15 @@ def artifacts(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def analyse_url() -> Iterator[str]:
     with Server(create_app()) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def corpus_url(tmp_path_factory) -> Iterator[str]:
+    """The app over a small store (tests/test_web_api.CORPUS)."""
+    db = tmp_path_factory.mktemp("corpus") / "corpus.duckdb"
+    build_store(db)
+    with Server(create_app(str(db))) as url:
         yield url
 
 
@@ -231,34 +240,186 @@ def save_docs_screenshot(browser, target: Path) -> None:
     browser.save_screenshot(str(target))
 
 
-def test_article_text_runs_nothing_in_chromium(browser, analyse_url):
-    browser.get(analyse_url + "/")
-    browser.find_element(By.ID, "text").send_keys(XSS_TEXT)
-    browser.find_element(By.ID, "analyse-button").click()
-    text = wait_for(browser, "#article-text")
+def test_search_a_store_and_open_a_source_page(browser, corpus_url, artifacts):
+    browser.set_window_size(1280, 1000)
+    browser.get(corpus_url + "/search")
+    box = browser.find_element(By.ID, "q")
+    box.send_keys("jane")
+    box.submit()
+    wait_for(browser, "#results")
+    assert "3 attributions matching" in browser.find_element(By.ID, "result-count").text
     assert browser.execute_script("return window.pwned === undefined")
-    assert browser.find_elements(By.CSS_SELECTOR, "#article-text img, #article-text script") == []
-    assert "<script>window.pwned = 1</script>" in text.text and '"><img src=x onerror=' in text.text
+    browser.find_element(By.CSS_SELECTOR, "#results a.source-link").click()
+    try:
+        WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.ID, "source-name"))
+    except TimeoutException:
+        pytest.fail(f"the source page did not open: {browser.current_url}")
+    assert browser.find_element(By.ID, "source-name").text.startswith("Jane Doe")
+    titles = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#results li.found a[href^='/articles/']")]
+    assert titles == ["Bridge fixed", "Budget <script>window.pwned = 4</script>", "Bridge to reopen"]
+    browser.save_screenshot(str(artifacts / "source-page.png"))
 
 
-def test_search_a_store_and_open_a_source_page(browser, tmp_path, artifacts):
-    db = tmp_path / "corpus.duckdb"
-    build_store(db)
-    with Server(create_app(str(db))) as url:
-        browser.set_window_size(1280, 1000)
-        browser.get(url + "/search")
-        box = browser.find_element(By.ID, "q")
-        box.send_keys("jane")
-        box.submit()
-        wait_for(browser, "#results")
-        assert "3 attributions matching" in browser.find_element(By.ID, "result-count").text
-        assert browser.execute_script("return window.pwned === undefined")
-        browser.find_element(By.CSS_SELECTOR, "#results a.source-link").click()
-        try:
-            WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.ID, "source-name"))
-        except TimeoutException:
-            pytest.fail(f"the source page did not open: {browser.current_url}")
-        assert browser.find_element(By.ID, "source-name").text.startswith("Jane Doe")
-        titles = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#results li.found a[href^='/articles/']")]
-        assert titles == ["Bridge fixed", "Budget <script>window.pwned = 4</script>", "Bridge to reopen"]
-        browser.save_screenshot(str(artifacts / "source-page.png"))
+# --- the reader's view: stance colours, the phone layout, the source cards ------------------
+
+STANCE_SIGNS = {"neutral": "", "assertive": "✓", "doubting": "?", "speculative": "~", "emotive": "!"}
+
+
+def contrast(fg: list[float], bg: list[float]) -> float:
+    """WCAG 2 contrast ratio of two sRGB colours given as 0-255 channels."""
+    def luminance(rgb: list[float]) -> float:
+        c = [v / 255 for v in rgb[:3]]
+        c = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+    hi, lo = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+CUE_STYLES = """
+    const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+    const out = {};
+    for (const m of document.querySelectorAll(arguments[0])) {
+      if (out[m.dataset.stance]) continue;
+      const s = getComputedStyle(m), after = getComputedStyle(m, '::after');
+      out[m.dataset.stance] = {background: s.backgroundColor, decoration: s.textDecorationColor,
+                               color: rgb(s.color), bg: rgb(s.backgroundColor), line: s.textDecorationStyle,
+                               sign: after.content, text: m.textContent, id: m.dataset.a};
+    }
+    return out;"""
+
+
+def test_cues_are_coloured_by_stance_in_chromium(browser, analyse_url, example_article, artifacts):
+    submit_file(browser, analyse_url, EXAMPLE)
+    cues = browser.execute_script(CUE_STYLES, "#article-text mark.m-cue:not(.cont)")
+    assert set(cues) == {a.stance for a in example_article.attributions} == set(STANCE_SIGNS)
+    # a doubting cue ("claimed", "allegations") looks unlike a neutral one ("said", "described")
+    doubting, neutral = cues["doubting"], cues["neutral"]
+    assert doubting["background"] != neutral["background"] and doubting["decoration"] != neutral["decoration"]
+    assert len({c["background"] for c in cues.values()}) == len({c["decoration"] for c in cues.values()}) == 5
+    assert {c["line"] for c in cues.values()} == {"double"}  # still the cue's own shape
+    for stance, c in cues.items():
+        assert contrast(c["color"], c["bg"]) >= 4.5, (stance, c)  # WCAG AA for the cue's words
+        # not by colour alone: the sign after the cue, read out as the stance's name
+        sign = STANCE_SIGNS[stance]
+        assert (sign in c["sign"] and stance in c["sign"]) if sign else c["sign"] == "none", (stance, c["sign"])
+    # the tooltip names the stance in words
+    tip = browser.find_element(By.ID, "tip")
+    browser.execute_script(f"document.querySelector('#article-text mark.m-cue[data-a=\"{doubting['id']}\"]').focus()")
+    WebDriverWait(browser, 5).until(lambda d: tip.is_displayed() and "stance doubting" in tip.text)
+    # the legend shows each stance with its colour and sign, beside the roles
+    samples = browser.execute_script(CUE_STYLES, ".legend mark.m-cue.sample[data-stance]")
+    in_order = browser.execute_script(
+        "return [...document.querySelectorAll('.legend mark.m-cue.sample[data-stance]')].map(m => m.dataset.stance)")
+    assert in_order == list(STANCE_SIGNS) and set(samples) == set(STANCE_SIGNS)
+    assert all(samples[s]["background"] == cues[s]["background"] for s in STANCE_SIGNS)
+    assert all(samples[s]["text"] == s for s in STANCE_SIGNS)
+    for mark in browser.find_elements(By.CSS_SELECTOR, ".legend mark.m-cue.sample"):
+        assert mark.is_displayed()
+    browser.save_screenshot(str(artifacts / "analyse-stances.png"))
+
+
+def test_the_phone_layout_in_chromium(browser, analyse_url, example_article, artifacts):
+    submit_file(browser, analyse_url, EXAMPLE)
+    browser.set_window_size(390, 844)
+    layout = browser.execute_script("""
+        const root = document.documentElement, width = root.clientWidth;
+        const box = (el) => el.getBoundingClientRect();
+        const inside = (el) => { const r = box(el); return r.width > 0 && r.left >= 0 && r.right <= width; };
+        const rows = [...document.querySelectorAll('#attributions-table tbody tr')];
+        return {
+          overflow: root.scrollWidth - width,
+          head_shown: box(document.querySelector('#attributions-table thead')).height > 1,
+          cards: rows.map(tr => ({
+            id: tr.dataset.a, display: getComputedStyle(tr).display,
+            fields: [...tr.querySelectorAll('td[data-label]')].map(td =>
+              ({name: td.dataset.label, text: td.innerText, label: getComputedStyle(td, '::before').content,
+                inside: inside(td)}))})),
+          text_bottom: box(document.getElementById('article-text')).bottom,
+          panel_top: box(document.getElementById('sources-panel')).top,
+          first_card_top: box(rows[0]).top,
+          sources: [...document.querySelectorAll('#sources li.source')].map(li => ({
+            inside: inside(li), name: li.querySelector('.src-name').innerText,
+            type: li.querySelector('.badge').innerText, counts: li.querySelector('.src-counts').innerText})),
+        };""")
+    assert layout["overflow"] <= 0 and not layout["head_shown"]
+    by_id = {a.id: a for a in example_article.attributions}
+    assert [c["id"] for c in layout["cards"]] == list(by_id)
+    for card in layout["cards"]:  # one card each, every field on screen and labelled
+        a = by_id[card["id"]]
+        assert card["display"] == "block"
+        fields = {f["name"]: f for f in card["fields"]}
+        assert [f["name"] for f in card["fields"]] == ["source", "cue", "content", "kind", "stance"]
+        assert all(f["inside"] and f["label"] == f'"{f["name"]}"' for f in card["fields"]), card
+        assert fields["kind"]["text"].split()[-1] == a.kind
+        assert fields["stance"]["text"].split()[-1] == a.stance
+        assert fields["cue"]["text"].endswith(" … ".join(s.text for s in a.cue))
+    # the source cards come after the text and before the attribution cards, each whole on screen
+    assert layout["text_bottom"] <= layout["panel_top"] < layout["first_card_top"]
+    assert sorted(s["name"] for s in layout["sources"]) == sorted(s.name for s in example_article.sources)
+    assert all(s["inside"] and s["type"] and "attribution" in s["counts"] for s in layout["sources"])
+    # and one tap away from anywhere: the bar of links stays at the top and leads to them
+    browser.execute_script("window.scrollTo(0, document.getElementById('article-text').offsetTop + 600)")
+    bar = browser.find_element(By.CSS_SELECTOR, "nav.jump")
+    assert bar.is_displayed() and bar.rect["y"] <= browser.execute_script("return window.scrollY") + 1
+    bar.find_element(By.CSS_SELECTOR, 'a[href="#sources-panel"]').click()
+    WebDriverWait(browser, 5).until(lambda d: 0 <= d.execute_script(
+        "return document.getElementById('sources-panel').getBoundingClientRect().top") < 120)
+    browser.save_screenshot(str(artifacts / "analyse-phone-sources.png"))
+    browser.find_element(By.CSS_SELECTOR, 'nav.jump a[href="#attributions"]').click()
+    WebDriverWait(browser, 5).until(lambda d: 0 <= d.execute_script(
+        "return document.getElementById('attributions').getBoundingClientRect().top") < 120)
+    browser.save_screenshot(str(artifacts / "analyse-phone-cards.png"))
+    # on a wide screen the bar is not needed: the panel is beside the text
+    browser.set_window_size(1280, 1000)
+    assert not browser.find_element(By.CSS_SELECTOR, "nav.jump").is_displayed()
+
+
+def test_source_cards_link_to_the_corpus_only_when_it_holds_them(browser, corpus_url, artifacts):
+    from .test_web_view import TWO_SOURCES
+
+    browser.set_window_size(390, 844)
+    browser.get(corpus_url + "/")
+    browser.find_element(By.ID, "text").send_keys(TWO_SOURCES)
+    browser.find_element(By.ID, "analyse-button").click()
+    wait_for(browser, "#article-text")
+    links = {li.find_element(By.CSS_SELECTOR, ".src-name").text:
+             [a.get_attribute("href") for a in li.find_elements(By.CSS_SELECTOR, "a.src-link")]
+             for li in browser.find_elements(By.CSS_SELECTOR, "#sources li.source")}
+    assert links == {"Jane Doe": [f"{corpus_url}/sources/Jane%20Doe"], "Bob Smith": []}
+    browser.save_screenshot(str(artifacts / "source-cards-phone.png"))
+    browser.find_element(By.CSS_SELECTOR, "a.src-link").click()
+    WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.ID, "source-name"))
+    assert browser.find_element(By.ID, "source-name").text.startswith("Jane Doe")
+
+
+# Markup and script in every place an article's words reach: the text, a source's words (the tooltips,
+# the source cards, the attribution cards) and the title.
+HOSTILE_TEXT = ('“<img src=x onerror="window.pwned = 11">,” said <b onmouseover="window.pwned = 12">the minister</b>. '
+                '<svg onload="window.pwned = 13"></svg> <a href="javascript:window.pwned = 14">Officials</a> '
+                'claimed the <iframe srcdoc="<script>parent.pwned = 15</script>"></iframe> plan had failed. '
+                '"><script>window.pwned = 16</script> John "<x onfocus=window.pwned=17 autofocus>" Smith said.')
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_no_script_runs_from_article_text_in_chromium(browser, analyse_url, width):
+    browser.set_window_size(width, 900)
+    browser.get(analyse_url + "/")
+    browser.find_element(By.ID, "text").send_keys(HOSTILE_TEXT)
+    browser.find_element(By.ID, "analyse-button").click()
+    wait_for(browser, "#article-text")
+    marks = browser.find_elements(By.CSS_SELECTOR, "#article-text mark.m[data-tip]")
+    assert marks
+    for mark in marks:  # every tooltip shown, each written from the article's words
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", mark)
+        ActionChains(browser).move_to_element(mark).perform()
+        browser.execute_script("arguments[0].focus()", mark)
+    for link in browser.find_elements(By.CSS_SELECTOR, "nav.jump a"):
+        if link.is_displayed():
+            link.click()
+    time.sleep(0.5)  # any onload, onerror or autofocus handler would have run by now
+    assert browser.execute_script("return window.pwned === undefined")
+    injected = "#result img, #result svg, #result iframe, #result script, #result b, #result x, #result a[href^=java]"
+    assert browser.find_elements(By.CSS_SELECTOR, injected) == []
+    shown = browser.find_element(By.ID, "article-text").text
+    assert '<img src=x onerror="window.pwned = 11">' in shown and "<script>window.pwned = 16</script>" in shown
+    assert browser.find_element(By.ID, "tip").get_attribute("innerHTML").count("<") == 0

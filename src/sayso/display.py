@@ -54,6 +54,8 @@ STANCE_HELP = {
     "speculative": "suggested, believed, hinted",
     "emotive": "raged, condemned, slammed",
 }
+# (stance, examples): the legend's row of cue stances, in the web app and the notebook
+STANCE_LEGEND = [(s, STANCE_HELP[s]) for s in STANCES]
 
 
 @dataclass
@@ -173,8 +175,8 @@ def notebook_html(article: Article) -> str:
     app's own templates."""
     return environment().get_template("notebook.html").render(
         article=article, marked=marked_html(article, static=True), legend=LEGEND,
-        stance_legend=[(s, STANCE_HELP[s]) for s in STANCES], notebook=True)
+        stance_legend=STANCE_LEGEND, notebook=True)
 
 
-__all__ = ["LAYERS", "LEGEND", "ROLE_NAMES", "STANCE_HELP", "TEMPLATE_DIR", "Mark", "attribution_tip",
+__all__ = ["LAYERS", "LEGEND", "ROLE_NAMES", "STANCE_HELP", "STANCE_LEGEND", "TEMPLATE_DIR", "Mark", "attribution_tip",
            "environment", "marked_html", "marks_of", "notebook_html", "speaker_name"]

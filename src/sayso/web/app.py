@@ -208,7 +208,7 @@ def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, setti
         except SaysoError as exc:
             return page(request, "analyse.html", status=exc.http_status, article=None, text=text, error=str(exc))
         return page(request, "analyse.html", article=article, text=text, name=sub.name,
-                    **article_context(article))
+                    **article_context(article, corpus))
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_page(request: Request, q: str = "", page_no: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
@@ -253,7 +253,7 @@ def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, setti
         article = c.article(id)
         if article is None:
             raise HTTPException(404, f"no article with id {id!r} in the corpus")
-        return page(request, "article.html", article=article, **article_context(article))
+        return page(request, "article.html", article=article, **article_context(article, c))
 
     @app.get("/outlets", response_class=HTMLResponse, include_in_schema=False)
     def outlets_page(request: Request) -> HTMLResponse:
@@ -354,14 +354,17 @@ def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, setti
     return app
 
 
-def article_context(article: Article) -> dict[str, Any]:
+def article_context(article: Article, corpus: Corpus | None = None) -> dict[str, Any]:
+    """What _article.html shows; a source links to its corpus page only when `corpus` holds one of its name."""
+    in_corpus = corpus.stored_sources(s.name for s in article.sources) if corpus is not None else set()
     return {
         "marked": render.marked_html(article),
-        "sources": render.source_rows(article),
+        "sources": render.source_rows(article, in_corpus),
         "attributions": render.attribution_rows(article),
         "profile": render.profile_rows(article.profile),
         "stance_bar": render.stance_bar(article.profile.get("by_stance", {})),
         "legend": render.LEGEND,
+        "stance_legend": render.STANCE_LEGEND,
     }
 
 

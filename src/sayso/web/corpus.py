@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -206,6 +206,14 @@ class Corpus:
         summary = _summary(rows[0])
         self._add_stances([summary])
         return summary
+
+    def stored_sources(self, names: Iterable[str]) -> set[str]:
+        """Which of these source names the store holds (each has a source page)."""
+        wanted = list(dict.fromkeys(names))
+        if not wanted:
+            return set()
+        rows = self._rows("SELECT DISTINCT name FROM sources WHERE name IN (SELECT unnest(?::VARCHAR[]))", [wanted])
+        return {r["name"] for r in rows}
 
     def _add_stances(self, summaries: list[SourceSummary]) -> None:
         if not summaries:

@@ -9,10 +9,21 @@ here for the web app.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sayso.display import LAYERS, LEGEND, ROLE_NAMES, Mark, attribution_tip, marked_html, marks_of, speaker_name
+from sayso.display import (
+    LAYERS,
+    LEGEND,
+    ROLE_NAMES,
+    STANCE_LEGEND,
+    Mark,
+    attribution_tip,
+    marked_html,
+    marks_of,
+    speaker_name,
+)
 from sayso.record import KINDS, SOURCE_TYPES, STANCES, Article
 
 
@@ -27,9 +38,11 @@ class SourceRow:
     stances: list[str]
     attribution_ids: list[str]
     references: list[str]  # how the article refers to it, in order of first use: "Mr Petraeus ×2"
+    in_corpus: bool = False  # the store has a source of this name: its corpus page exists
 
 
-def source_rows(article: Article) -> list[SourceRow]:
+def source_rows(article: Article, in_corpus: Collection[str] = ()) -> list[SourceRow]:
+    """The article's sources, most attributions first; `in_corpus`: the names the open store holds."""
     rows = []
     for s in article.sources:
         own = [a for a in article.attributions if a.speaker == s.id]
@@ -38,7 +51,8 @@ def source_rows(article: Article) -> list[SourceRow]:
         rows.append(SourceRow(s.id, s.name, s.type, s.description, len(own), len(s.mentions),
                               [f"{k} {v}" if v > 1 else k for k, v in sorted(stances.items())],
                               [a.id for a in own],
-                              [f"{text} ×{n}" if n > 1 else text for text, n in said.items()]))
+                              [f"{text} ×{n}" if n > 1 else text for text, n in said.items()],
+                              s.name in in_corpus))
     rows.sort(key=lambda r: (-r.attributions, -r.mentions, r.name.lower()))
     return rows
 
@@ -81,5 +95,6 @@ def stance_bar(by_stance: dict[str, int]) -> list[tuple[str, int, float]]:
     return [(s, by_stance.get(s, 0), 100.0 * by_stance.get(s, 0) / total) for s in STANCES if by_stance.get(s, 0)]
 
 
-__all__ = ["KINDS", "LAYERS", "LEGEND", "ROLE_NAMES", "SOURCE_TYPES", "STANCES", "Mark", "attribution_rows",
-           "attribution_tip", "marked_html", "marks_of", "profile_rows", "source_rows", "stance_bar"]
+__all__ = ["KINDS", "LAYERS", "LEGEND", "ROLE_NAMES", "SOURCE_TYPES", "STANCES", "STANCE_LEGEND", "Mark",
+           "attribution_rows", "attribution_tip", "marked_html", "marks_of", "profile_rows", "source_rows",
+           "stance_bar"]
