@@ -19,7 +19,7 @@ from sayso.errors import ExportError
 
 FORMATS = ("jsonl", "parquet", "csv")
 _ORDER = {"documents": "seq", "attributions": "doc_id, position", "sources": "doc_id, position",
-          "errors": "input, record"}
+          "errors": "input, record", "entities": "id", "trails": "id"}
 
 
 

@@ -89,21 +89,39 @@ COLUMNS: dict[str, dict[str, str]] = {
         "cue_text": "VARCHAR", "source_text": "VARCHAR", "content_text": "VARCHAR",
         "cue_start": "INTEGER", "cue_end": "INTEGER", "source_start": "INTEGER", "source_end": "INTEGER",
         "content_start": "INTEGER", "content_end": "INTEGER",
-        "cue": "JSON", "source": "JSON", "content": "JSON",
+        "cue": "JSON", "source": "JSON", "content": "JSON", "trail_id": "BIGINT",
     },
     "sources": {
         "doc_id": "VARCHAR", "id": "VARCHAR", "position": "INTEGER", "name": "VARCHAR", "type": "VARCHAR",
         "description": "VARCHAR", "n_attributions": "INTEGER", "n_mentions": "INTEGER", "mentions": "JSON",
+        "entity_id": "BIGINT",
     },
     "errors": {"input": "VARCHAR", "record": "VARCHAR", "reason": "VARCHAR", "at": "TIMESTAMP"},
+    # Written by linking (sayso.corpus.entities, sayso.corpus.trails) after a run, not by `article_rows`.
+    "entities": {
+        "id": "BIGINT", "name": "VARCHAR", "type": "VARCHAR", "key": "VARCHAR", "aliases": "JSON",
+        "first_seen": "VARCHAR", "last_seen": "VARCHAR", "n_sources": "INTEGER", "n_documents": "INTEGER",
+        "n_attributions": "INTEGER", "kb_id": "VARCHAR", "description": "VARCHAR", "profile": "JSON",
+    },
+    "trails": {
+        "id": "BIGINT", "wording": "VARCHAR", "first_doc_id": "VARCHAR", "first_attribution_id": "VARCHAR",
+        "first_published": "VARCHAR", "first_outlet": "VARCHAR", "n_appearances": "INTEGER",
+        "n_documents": "INTEGER", "n_outlets": "INTEGER", "n_variants": "INTEGER", "altered": "BOOLEAN",
+        "drift": "BOOLEAN", "entities": "JSON", "variants": "JSON",
+    },
 }
 TABLES = tuple(COLUMNS)
+LINK_TABLES = ("entities", "trails")  # absent from stores written before linking existed
+# Columns added to a table after its first version: added to an older store when it is opened for writing.
+ADDED_COLUMNS = {"attributions": ("trail_id",), "sources": ("entity_id",)}
 META_COLUMNS = ("title", "url", "published", "outlet", "author", "language")
 
 _KEYS = {
     "documents": "PRIMARY KEY (id)",
     "attributions": "PRIMARY KEY (doc_id, id)",
     "sources": "PRIMARY KEY (doc_id, id)",
+    "entities": "PRIMARY KEY (id)",
+    "trails": "PRIMARY KEY (id)",
 }
 
 
@@ -133,6 +151,9 @@ def _create_sql() -> list[str]:
         if table in _KEYS:
             body.append(_KEYS[table])
         statements.append(f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(body)})")
+    for table, added in ADDED_COLUMNS.items():
+        statements += [f'ALTER TABLE {table} ADD COLUMN IF NOT EXISTS "{name}" {COLUMNS[table][name]}'
+                       for name in added]
     statements.append("CREATE TABLE IF NOT EXISTS info (key VARCHAR PRIMARY KEY, value VARCHAR)")
     return statements
 
@@ -208,7 +229,7 @@ def rollback(con: duckdb.DuckDBPyConnection) -> None:
 
 def _check_store(con: duckdb.DuckDBPyConnection, path: str) -> None:
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-    missing = [t for t in (*TABLES, "info") if t not in tables]
+    missing = [t for t in (*TABLES, "info") if t not in tables and t not in LINK_TABLES]
     if missing:
         raise StoreError(f"{path}: not a sayso corpus store (no table {missing[0]})")
 
@@ -272,7 +293,7 @@ def article_rows(
             "speaker": a.speaker,
             "source_name": speaker.name if speaker else None,
             "source_type": speaker.type if speaker else None,
-            "score": a_dict["score"],
+            "score": a_dict["score"], "trail_id": None,
         }
         for role in ("cue", "source", "content"):
             spans: list[Span] = getattr(a, role)
@@ -288,7 +309,7 @@ def article_rows(
         {
             "doc_id": article.id, "id": s.id, "position": position, "name": s.name, "type": s.type,
             "description": s.description, "n_attributions": by_speaker.get(s.id, 0),
-            "n_mentions": len(s.mentions), "mentions": _spans_json(s.mentions),
+            "n_mentions": len(s.mentions), "mentions": _spans_json(s.mentions), "entity_id": None,
         }
         for position, s in enumerate(article.sources)
     ]
@@ -319,7 +340,8 @@ def article_from_rows(
         "attributions": [attribution_record(a) for a in sorted(attributions, key=lambda r: r["position"])],
         "sources": [
             {"id": s["id"], "name": s["name"], "type": s["type"], "description": s["description"],
-             "mentions": _loads(s["mentions"])}
+             "mentions": _loads(s["mentions"]),
+             **({"entity": s["entity_id"]} if s.get("entity_id") is not None else {})}
             for s in sorted(sources, key=lambda r: r["position"])
         ],
         "hedges": _loads(document["hedges"]),
@@ -330,7 +352,7 @@ def article_from_rows(
     return article
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]]) -> None:
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]]) -> None:
     """Insert rows column-wise: one statement per table, not one per row."""
     if not rows:
         return
@@ -401,14 +423,14 @@ def write_articles(
                 tables[table].extend(table_rows)
             written.append(article.id)
         for table, table_rows in tables.items():
-            _insert(con, table, table_rows)
+            insert_rows(con, table, table_rows)
         settled = [(d["input"], d["record"]) for d in tables["documents"] if d["input"] is not None]
         settled += [(e.input, e.record) for e in error_rows]
         if settled:
             con.execute("DELETE FROM errors USING (SELECT unnest($1::VARCHAR[]) AS i, unnest($2::VARCHAR[]) AS r) s "
                         "WHERE errors.input = s.i AND errors.record = s.r",
                         [[s[0] for s in settled], [s[1] for s in settled]])
-        _insert(con, "errors", [{"input": e.input, "record": e.record, "reason": e.reason, "at": now}
+        insert_rows(con, "errors", [{"input": e.input, "record": e.record, "reason": e.reason, "at": now}
                                 for e in error_rows])
         con.commit()
     except duckdb.Error as exc:
@@ -527,6 +549,8 @@ _ORDERED = {
     **{table: f"SELECT t.* FROM {table} t LEFT JOIN documents d ON d.id = t.doc_id "
               "ORDER BY d.seq, t.doc_id, t.position" for table in ("attributions", "sources")},
     "errors": 'SELECT * FROM errors ORDER BY "at", input, record',
+    "entities": "SELECT * FROM entities ORDER BY id",
+    "trails": "SELECT * FROM trails ORDER BY id",
 }
 
 
