@@ -579,7 +579,54 @@ def add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     _add_model_options(p)
     p.add_argument("--min-score", type=float, default=0.0, metavar="X")
+    _add_entities_option(p)
     p.set_defaults(run=run_run)
+
+
+def _add_entities_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--entities", metavar="FILE",
+                   help="a knowledge base of people and organisations (CSV or JSON lines: id, name, aliases, "
+                   "description) that anchors the corpus entities to its ids")
+
+
+def _print_linking(entities: Any, trails: Any) -> None:
+    print(f"sayso link: {entities.linked} sources linked ({entities.new_entities} new entities, "
+          f"{entities.entities} in all); {trails.trails} quotation trails ({trails.new_trails} new, "
+          f"{trails.in_trails} quotations in them)")
+
+
+def add_link(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("link", help="link a store's sources to corpus entities and trace its quotations",
+                       description="Link every person and organisation source not linked yet to a "
+                       "corpus-wide entity, and trace the new quotations into trails (`sayso run` does this "
+                       "at its end; use this after `sayso import` or on an older store). Existing entities "
+                       "and trails keep their ids; a store with nothing new is left as it is.")
+    p.add_argument("--db", required=True, metavar="FILE", help="the corpus store")
+    _add_entities_option(p)
+    p.set_defaults(run=run_link)
+
+
+def _knowledge_base(path: str | None) -> list[Any]:
+    if not path:
+        return []
+    from sayso.corpus.entities import load_kb
+
+    return load_kb(path)
+
+
+def run_link(args: argparse.Namespace) -> int:
+    from sayso.corpus.run import link_corpus
+    from sayso.corpus.store import open_store
+
+    kb = _knowledge_base(args.entities)
+    if not os.path.isfile(args.db):
+        raise UsageError(f"{args.db}: no such corpus store (write one with `sayso run`)")
+    con = open_store(args.db)
+    try:
+        _print_linking(*link_corpus(con, kb))
+    finally:
+        con.close()
+    return EXIT_OK
 
 
 def run_run(args: argparse.Namespace) -> int:
@@ -592,15 +639,18 @@ def run_run(args: argparse.Namespace) -> int:
         if not glob.has_magic(spec) and not os.path.exists(spec):
             raise UsageError(f"{spec}: no such file or folder")
     _check_model(settings.model)
+    kb = _knowledge_base(args.entities)
     try:
         summary = run_corpus(args.inputs, args.db, settings,
-                             progress=None if args.quiet or not sys.stderr.isatty() else progress_bar())
+                             progress=None if args.quiet or not sys.stderr.isatty() else progress_bar(), entities=kb)
     except KeyboardInterrupt:
         _warn(f"interrupted: stored batches are kept; run the same command again to finish ({args.db})")
         return 130
     rate = summary.analysed / summary.seconds if summary.seconds else 0.0
     print(f"sayso run: {summary.analysed} analysed, {summary.skipped} skipped, {summary.failed} failed "
           f"in {summary.seconds:.1f} s ({rate:.2f} documents/s) → {args.db}")
+    if summary.entities and summary.trails:
+        _print_linking(summary.entities, summary.trails)
     if summary.failed:
         print(f"sayso run: why they failed: sayso query --db {args.db} --sql \"SELECT * FROM errors\"")
     return EXIT_OK
@@ -654,6 +704,10 @@ QUESTIONS = {
     "source": "every attribution by a source, its name matched loosely: sayso query source Petraeus",
     "content": "every attribution whose content contains a phrase: sayso query content 'no regrets'",
     "profile": "the sourcing profile of an outlet (of every outlet without one)",
+    "entity": "every attribution of a corpus entity, all its name variants (--by outlet|month): "
+              "sayso query entity Trump",
+    "trail": "the appearances of the quotation trails holding a phrase, with their changed words",
+    "trails": "the most-spread trails whose wording changed (--altered) or whose credit did (--drift)",
 }
 
 
@@ -662,11 +716,14 @@ def add_query(sub: argparse._SubParsersAction) -> None:
                        description="Questions: " + "; ".join(f"{k}: {v}" for k, v in QUESTIONS.items())
                        + "; or --sql 'SELECT …' for anything else (read-only).")
     p.add_argument("question", nargs="?", choices=tuple(QUESTIONS), help="what to ask")
-    p.add_argument("value", nargs="?", metavar="NAME|PHRASE|OUTLET", help="the source, phrase or outlet")
+    p.add_argument("value", nargs="?", metavar="NAME|PHRASE|OUTLET", help="the source, entity, phrase or outlet")
     p.add_argument("--db", required=True, metavar="FILE", help="the corpus store")
     p.add_argument("--sql", metavar="SELECT", help="one read-only SQL statement over the store's tables")
-    p.add_argument("--by", choices=("outlet", "month"), help="sources: the top sources per outlet or per month")
-    p.add_argument("--limit", type=int, default=10, metavar="N", help="sources: how many (per group)")
+    p.add_argument("--by", choices=("outlet", "month"),
+                   help="sources: the top sources per outlet or per month; entity: its attributions counted so")
+    p.add_argument("--limit", type=int, default=10, metavar="N", help="sources, trails: how many (per group)")
+    p.add_argument("--altered", action="store_true", help="trails: those whose wording changed along the way")
+    p.add_argument("--drift", action="store_true", help="trails: those credited to different sources")
     p.add_argument("--outlet", metavar="NAME", help="sources: only this outlet")
     p.add_argument("--types", default="person,organization", metavar="T,T|all",
                    help="sources: the source types counted (default: person,organization)")
@@ -691,8 +748,11 @@ def run_query(args: argparse.Namespace) -> int:
 
     if (args.sql is None) == (args.question is None):
         raise UsageError("ask one question (" + ", ".join(QUESTIONS) + ") or give --sql")
-    if args.question in ("source", "content") and not args.value:
-        raise UsageError(f"query {args.question} needs a {'name' if args.question == 'source' else 'phrase'}")
+    if args.question in ("source", "content", "entity", "trail") and not args.value:
+        raise UsageError(f"query {args.question} needs a "
+                         f"{'name' if args.question in ('source', 'entity') else 'phrase'}")
+    if args.question == "trails" and not (args.altered or args.drift):
+        raise UsageError("query trails needs --altered or --drift (or both)")
     types: tuple[str, ...] | None = None
     if args.types != "all":
         types = tuple(t.strip() for t in args.types.split(",") if t.strip())
@@ -711,6 +771,12 @@ def run_query(args: argparse.Namespace) -> int:
             return query.attributions_by_source(con, args.value, min_match=args.min_match)
         if args.question == "content":
             return query.search_content(con, args.value)
+        if args.question == "entity":
+            return query.entity_attributions(con, args.value, by=args.by, min_match=args.min_match)
+        if args.question == "trail":
+            return query.trail_appearances(con, args.value)
+        if args.question == "trails":
+            return query.changed_trails(con, altered=args.altered, drift=args.drift, limit=args.limit)
         return query.outlet_profile(con, args.value)
 
     try:
@@ -757,7 +823,7 @@ def print_result(result: Any, fmt: str, out: TextIO) -> None:
 
 # --- main ------------------------------------------------------------------------------
 
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_analyze, add_run, add_query, add_export,
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_analyze, add_run, add_link, add_query, add_export,
                                                                 add_serve, add_spark, add_import, add_train,
                                                                 add_eval]  # in the order of use
 

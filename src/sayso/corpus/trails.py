@@ -150,20 +150,36 @@ def same_quotation(a: Sequence[str], b: Sequence[str]) -> bool:
 
 def word_diff(earliest: str, variant: str) -> list[dict[str, str]]:
     """The word-level diff of a variant against the earliest wording: runs of
-    {"op": equal|replace|delete|insert, "from": words, "to": words}."""
+    {"op": equal|replace|delete|insert, "from": words, "to": words}, aligned
+    on the longest common word sequence (a delete next to an insert is one
+    replace)."""
     a, b = display_words(earliest), display_words(variant)
-    ops = Levenshtein.opcodes([w.lower().replace("’", "'") for w in a], [w.lower().replace("’", "'") for w in b])
-    return [{"op": op.tag, "from": " ".join(a[op.src_start:op.src_end]), "to": " ".join(b[op.dest_start:op.dest_end])}
-            for op in ops]
+    ops = Indel.opcodes([w.lower().replace("’", "'") for w in a], [w.lower().replace("’", "'") for w in b])
+    out: list[dict[str, str]] = []
+    for op in ops:
+        step = {"op": op.tag, "from": " ".join(a[op.src_start:op.src_end]),
+                "to": " ".join(b[op.dest_start:op.dest_end])}
+        if out and op.tag in ("insert", "delete") and out[-1]["op"] in ("insert", "delete") \
+                and out[-1]["op"] != op.tag:
+            last = out.pop()
+            step = {"op": "replace", "from": last["from"] or step["from"], "to": last["to"] or step["to"]}
+        out.append(step)
+    return out
+
+
+def inner_changes(diff: Sequence[dict[str, str]]) -> list[dict[str, str]]:
+    """The changes inside the shared part: between the first and the last run
+    of MIN_RUN or more equal words. Words missing or added at either end are
+    truncation or other quote boundaries, not alteration."""
+    anchors = [n for n, d in enumerate(diff) if d["op"] == "equal" and len(d["from"].split()) >= MIN_RUN]
+    if not anchors:
+        return []
+    return [d for d in diff[anchors[0]:anchors[-1] + 1] if d["op"] != "equal"]
 
 
 def is_altered(diff: Sequence[dict[str, str]]) -> bool:
-    """Words changed inside the shared part: a difference between two equal
-    runs. Words missing or added at either end are truncation, not alteration."""
-    equal = [n for n, d in enumerate(diff) if d["op"] == "equal"]
-    if not equal:
-        return False
-    return any(d["op"] != "equal" for d in diff[equal[0]:equal[-1] + 1])
+    """Words changed inside the shared part (see `inner_changes`)."""
+    return bool(inner_changes(diff))
 
 
 class _Clusters:
