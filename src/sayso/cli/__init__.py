@@ -120,10 +120,15 @@ def run_analyze(args: argparse.Namespace) -> int:
 def add_eval(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="score sayso against an annotated corpus",
                        description="Score sayso on a corpus with Citron's metric definitions.")
-    p.add_argument("corpus", choices=("polnear", "sources"),
+    p.add_argument("corpus", choices=("polnear", "sources", "corpus"),
                    help="polnear: attributions on a PolNeAR split; sources: speaker resolution and typing "
-                        "against a gold file of speakers (handmade paragraphs, or PolNeAR speakers with --corpus)")
-    p.add_argument("directory", metavar="PATH", help="the corpus folder (PolNeAR layout), or the gold speakers file")
+                        "against a gold file of speakers (handmade paragraphs, or PolNeAR speakers with --corpus); "
+                        "corpus: entity linking and quotation trails of a linked store (--gold-entities, "
+                        "--gold-trails)")
+    p.add_argument("directory", metavar="PATH",
+                   help="the corpus folder (PolNeAR layout), the gold speakers file, or the corpus store")
+    p.add_argument("--gold-entities", metavar="FILE", help="corpus: the gold entity mentions (JSON lines)")
+    p.add_argument("--gold-trails", metavar="FILE", help="corpus: the gold quotation trails (JSON lines)")
     p.add_argument("--corpus", dest="corpus_dir", metavar="DIR",
                    help="for `eval sources` on PolNeAR speaker annotations: the PolNeAR folder")
     p.add_argument("--split", choices=("train", "dev", "test"), default="dev")
@@ -147,6 +152,8 @@ def run_eval(args: argparse.Namespace) -> int:
         raise UsageError("--bootstrap works with `eval polnear` on a split, not with sources or --agreement")
     if args.corpus == "sources":
         return run_eval_sources(args)
+    if args.corpus == "corpus":
+        return run_eval_corpus(args)
     if args.agreement:
         return run_eval_agreement(args)
     import spacy
@@ -185,6 +192,31 @@ def run_eval(args: argparse.Namespace) -> int:
         print(json.dumps(result, indent=2))
     else:
         print_scores(result, sys.stdout)
+    return EXIT_OK
+
+
+def run_eval_corpus(args: argparse.Namespace) -> int:
+    """Entity linking and quotation trails of a linked store against gold sets, next to the baselines."""
+    from sayso.corpus.scoring import evaluate_corpus
+
+    if not (args.gold_entities and args.gold_trails):
+        raise UsageError("eval corpus needs --gold-entities FILE and --gold-trails FILE")
+    report = evaluate_corpus(args.directory, args.gold_entities, args.gold_trails)
+    if args.format == "json":
+        print(json.dumps(report, indent=2))
+        return EXIT_OK
+    e, t, syn = report["entities"], report["trails"], report["synthetic"]
+    print(f"entities: {e['mentions']} gold mentions in {e['documents']} articles, {e['gold_entities']} entities")
+    for key, label in (("pairwise", "pairwise"), ("pairwise_without_top2", "pairwise without the top two"),
+                       ("b_cubed", "B³")):
+        ours, base = e[key], e["baseline"].get(key, e["baseline"]["b_cubed"])
+        print(f"  {label:30} P {ours['precision']:.3f} R {ours['recall']:.3f} F1 {ours['f1']:.3f}"
+              f"   baseline (exact name) F1 {base['f1']:.3f}")
+    print(f"trails: {t['quotations']} quotations, {t['in_gold_trails']} in gold trails")
+    print(f"  {'pairwise':30} P {t['pairwise']['precision']:.3f} R {t['pairwise']['recall']:.3f} "
+          f"F1 {t['pairwise']['f1']:.3f}   baseline (identical wording) F1 {t['baseline']['pairwise']['f1']:.3f}")
+    print(f"synthetic: {syn['quotations']} quotations, trails pairwise F1 {syn['trails']['f1']:.3f}; "
+          f"altered flag F1 {syn['flags']['altered']['f1']:.3f}, drift flag F1 {syn['flags']['drift']['f1']:.3f}")
     return EXIT_OK
 
 

@@ -155,7 +155,9 @@ def parse_person(name: str) -> PersonName | None:
     if not surname or len(surname.replace(" ", "")) < 2:
         return None
     first = fold(words[0]).rstrip(".") if words else None
-    middle = tuple(fold(w).rstrip(".")[:1] for w in words[1:] if w.rstrip("."))
+    # "H.W." is two initials, "Rodham" one
+    middle = tuple(part[:1] for w in words[1:] for part in (
+        [p for p in fold(w).split(".") if p] if "." in w.rstrip(".") else [fold(w).rstrip(".")]) if part)
     if first is not None and "." in first:  # "H.W." as a first name: initials
         parts = [p for p in first.split(".") if p]
         first, middle = parts[0], tuple(p[:1] for p in parts[1:]) + middle

@@ -367,7 +367,7 @@ def changed_trails(con: duckdb.DuckDBPyConnection, altered: bool = False, drift:
     """).fetchall()
     out = []
     for id_, docs, outlets, published, outlet, is_altered, is_drift, wording, variants, entities in rows:
-        variant_changes = [changes(v["diff"]) for v in json.loads(variants) if v.get("altered")]
+        variant_changes = dict.fromkeys(changes(v["diff"]) for v in json.loads(variants) if v.get("altered"))
         credited = "; ".join(f"{c['name']} ({c['appearances']})" for c in json.loads(entities))
         out.append((id_, docs, outlets, published, outlet, is_altered, is_drift, wording,
                     " | ".join(variant_changes), credited))

@@ -293,7 +293,7 @@ def article_rows(
             "speaker": a.speaker,
             "source_name": speaker.name if speaker else None,
             "source_type": speaker.type if speaker else None,
-            "score": a_dict["score"], "trail_id": None,
+            "score": a_dict["score"],
         }
         for role in ("cue", "source", "content"):
             spans: list[Span] = getattr(a, role)
@@ -304,6 +304,7 @@ def article_rows(
             row[f"{role}_end"] = spans[-1].end if spans else None
         for role in ("cue", "source", "content"):
             row[role] = _spans_json(getattr(a, role))
+        row["trail_id"] = None  # set by linking (sayso.corpus.trails)
         attributions.append(row)
     sources = [
         {

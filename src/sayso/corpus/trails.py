@@ -38,7 +38,7 @@ from typing import Any
 import duckdb
 import numpy as np
 from datasketch import MinHash
-from rapidfuzz.distance import Indel, Levenshtein
+from rapidfuzz.distance import Indel
 
 NUM_PERM = 128
 BANDS, ROWS = 64, 2  # LSH: two quotations are candidates when they share the 2 minimums of any band
