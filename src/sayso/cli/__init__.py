@@ -509,6 +509,9 @@ def add_spark(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=16, metavar="N", help="texts per spaCy batch (default: 16)")
     _add_model_options(p)
     p.add_argument("--ui", action="store_true", help="start Spark's web UI (off by default)")
+    p.add_argument("--link", action="store_true",
+                   help="then link the whole output: corpus entities and quotation trails (loaded by `sayso import`)")
+    _add_entities_option(p)
     p.set_defaults(run=run_spark)
 
     pack = argparse.ArgumentParser(
@@ -547,7 +550,7 @@ def run_spark(args: argparse.Namespace) -> int:
     _check_model(settings.model)
     summary = spark_run(args.inputs, args.out, master=None if args.master == "submit" else args.master,
                         partitions=args.partitions, settings=settings, ui=args.ui, env=args.env,
-                        config=_conf_pairs(args.conf))
+                        config=_conf_pairs(args.conf), link=args.link, entities=_knowledge_base(args.entities))
     print(f"sayso: {summary.read} records read, {summary.analysed} analysed, {summary.skipped} skipped "
           f"(already in {args.out}), {summary.failed} failed (see {args.out}/errors); "
           f"{summary.seconds:.1f} s including {summary.startup_seconds:.1f} s Spark start-up", file=sys.stderr)

@@ -321,8 +321,11 @@ class Linker:
     def __init__(self, entities: Iterable[Entity] = (), kb: Sequence[KbEntry] = (), next_id: int | None = None):
         self.entities: dict[int, Entity] = {e.id: e for e in entities}
         self.by_block: dict[tuple[str, str], list[Entity]] = {}
+        self.by_first: dict[str, list[Entity]] = {}  # people by canonical first name
         for e in self.entities.values():
             self.by_block.setdefault((e.type, e.key), []).append(e)
+            if e.type == "person" and e.first:
+                self.by_first.setdefault(e.first, []).append(e)
         self.next_id = next_id if next_id is not None else max(self.entities, default=0) + 1
         self.acronyms: set[str] = {e.key for e in self.entities.values()
                                    if e.type == "organization" and " " not in e.key}
@@ -361,6 +364,8 @@ class Linker:
         self.next_id += 1
         self.entities[entity.id] = entity
         self.by_block.setdefault((type_, key), []).append(entity)
+        if type_ == "person" and entity.first:
+            self.by_first.setdefault(entity.first, []).append(entity)
         if person is not None and person.first_canonical:
             gender = self.genders.get(person.first or "")
             if gender:
@@ -525,7 +530,7 @@ class Linker:
         """The entity a lone given name means: the one that holds at least 80%
         of the sources of people with that first name."""
         first = NICKNAMES.get(word, word)
-        owners = [e for e in self.entities.values() if e.type == "person" and e.first == first and len(first) > 1]
+        owners = self.by_first.get(first, []) if len(first) > 1 else []
         if not owners:
             return None
         top = max(owners, key=lambda e: (e.n_sources, -e.id))
@@ -622,21 +627,29 @@ class LinkSummary:
     entities: int = 0  # in the store after it
 
 
-def unlinked_mentions(con: duckdb.DuckDBPyConnection, chunk: int = 500) -> list[Mention]:
-    """The person and organisation sources without an entity, with their
-    articles' context, in store order."""
-    rows = con.execute(f"""
-        SELECT s.doc_id, s.id, s.name, s.type, s.description, s.n_attributions, s.mentions,
-               d.seq, s.position, d.published
-        FROM sources s JOIN documents d ON d.id = s.doc_id
-        WHERE s.entity_id IS NULL AND s.type IN {LINKED_TYPES}
-        ORDER BY d.seq, s.position
-    """).fetchall()
+MENTION_SQL = f"""
+    SELECT s.doc_id, s.id, s.name, s.type, s.description, s.n_attributions, s.mentions, d.seq, s.position,
+           d.published
+    FROM sources s JOIN documents d ON d.id = s.doc_id
+    WHERE s.entity_id IS NULL AND s.type IN {LINKED_TYPES}
+    ORDER BY d.seq, s.position
+"""
+
+
+def mentions_of_rows(rows: Iterable[Sequence[Any]]) -> dict[str, list[Mention]]:
+    """Document id -> its mentions, from source rows as `MENTION_SQL` selects them."""
     by_doc: dict[str, list[Mention]] = {}
     for doc_id, sid, name, type_, description, n_att, spans, seq, position, published in rows:
         texts = tuple(s["text"] for s in json.loads(spans)) if spans else ()
         by_doc.setdefault(doc_id, []).append(Mention(doc_id, sid, name, type_, (seq, position), published,
                                                      description, texts, n_att or 0))
+    return by_doc
+
+
+def unlinked_mentions(con: duckdb.DuckDBPyConnection, chunk: int = 500) -> list[Mention]:
+    """The person and organisation sources without an entity, with their
+    articles' context, in store order."""
+    by_doc = mentions_of_rows(con.execute(MENTION_SQL).fetchall())
     # the co-mentioned sources and the texts, a chunk of documents at a time
     ids = list(by_doc)
     for start in range(0, len(ids), chunk):

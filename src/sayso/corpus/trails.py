@@ -8,7 +8,8 @@ even when truncated, re-spaced, cut at other boundaries or slightly reworded:
    dropped); identical wordings are one item from then on;
 2. MinHash signatures over word 3-shingles (datasketch) and LSH banding
    (`BANDS` bands of `ROWS` rows, sorted in numpy, never all pairs) give the
-   candidate pairs: any two sharing a band;
+   candidate pairs: rows sharing a band, each with the first and the previous
+   row of its group;
 3. each candidate pair is aligned word by word (rapidfuzz): a pair joins when
    the runs of two or more words they share cover `MIN_COVER` of the shorter
    quotation, and `MIN_WORDS` - 1 words or more;
@@ -31,7 +32,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +49,6 @@ SHINGLE = 3  # words per shingle
 MIN_WORDS = 6
 MIN_COVER = 0.7  # share of the shorter quotation's words found, in order and in runs, in the other
 MIN_RUN = 2  # a shared run shorter than this is chance ("I'm going to be … president")
-MAX_GROUP = 50  # a band group larger than this compares each member with its MAX_GROUP neighbours only
 QUOTED_KINDS = ("direct", "mixed")
 UNNAMED_CREDIT = ("group", "role", "unnamed", "anonymous")  # "officials", "a spokesman", "sources"
 _QUOTED = re.compile(r"[“\"]([^“”\"]+)[”\"]")
@@ -107,29 +107,42 @@ def signatures(word_lists: Sequence[Sequence[str]]) -> np.ndarray:
     return out
 
 
-def candidate_pairs(sigs: np.ndarray) -> Iterator[tuple[int, int]]:
-    """Pairs (i < j) of rows sharing a band, band by band: each band's rows
-    are hashed to one 64-bit value, sorted, and equal runs give the pairs."""
+def candidate_pairs(sigs: np.ndarray, bands_at_once: int = 8) -> np.ndarray:
+    """Pairs (i < j, as an array of shape (k, 2), sorted) of rows sharing a
+    band. Each band's rows are hashed to one 64-bit value and sorted; within a
+    run of equal values every row is paired with the run's first row and with
+    the row before it (2 pairs per row, not all pairs: a group of 40 copies
+    of one quotation costs 78 comparisons, not 780). All in numpy."""
     n = sigs.shape[0]
-    seen: set[tuple[int, int]] = set()
+    found: list[np.ndarray] = []
+    chunk: list[np.ndarray] = []
     for band in range(BANDS):
         block = sigs[:, band * ROWS:(band + 1) * ROWS].astype(np.uint64)
         keys = block[:, 0] * np.uint64(0x9E3779B97F4A7C15)
         for r in range(1, ROWS):
             keys = (keys ^ block[:, r]) * np.uint64(0xBF58476D1CE4E5B9)
-        order = np.argsort(keys, kind="stable")
+        order = np.argsort(keys, kind="stable")  # equal keys keep row order
         ordered = keys[order]
-        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-        ends = np.r_[starts[1:], n]
-        for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-            if e - s < 2:
-                continue
-            members = sorted(order[s:e].tolist())
-            for a_pos, a in enumerate(members):
-                for b in members[a_pos + 1:a_pos + 1 + MAX_GROUP]:
-                    if (a, b) not in seen:
-                        seen.add((a, b))
-                        yield a, b
+        same = np.flatnonzero(ordered[1:] == ordered[:-1]) + 1  # positions continuing a run
+        if same.size:
+            starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+            run_start = starts[np.searchsorted(starts, same, side="right") - 1]
+            firsts = np.stack([order[run_start], order[same]], axis=1)
+            prevs = np.stack([order[same - 1], order[same]], axis=1)
+            chunk += [firsts, prevs]
+        if len(chunk) >= 2 * bands_at_once or band == BANDS - 1:
+            if chunk:
+                found.append(_unique_pairs(np.concatenate(chunk), n))
+            chunk = []
+    if not found:
+        return np.empty((0, 2), dtype=np.int64)
+    return _unique_pairs(np.concatenate(found), n)
+
+
+def _unique_pairs(pairs: np.ndarray, n: int) -> np.ndarray:
+    low, high = np.minimum(pairs[:, 0], pairs[:, 1]), np.maximum(pairs[:, 0], pairs[:, 1])
+    codes = np.unique(low.astype(np.int64) * n + high.astype(np.int64))
+    return np.stack([codes // n, codes % n], axis=1)
 
 
 def shared_words(a: Sequence[str], b: Sequence[str]) -> int:
@@ -204,10 +217,12 @@ class _Clusters:
         self.parent[b] = a
 
 
-def cluster(quotes: Sequence[Quote], next_id: int = 1) -> dict[tuple[str, str], int]:
+def cluster(quotes: Sequence[Quote], next_id: int = 1,
+            sign: Callable[[list[list[str]]], np.ndarray] = signatures) -> dict[tuple[str, str], int]:
     """(doc id, attribution id) -> trail id for every quotation in a trail.
     Stored trails (`Quote.trail`) keep their ids; new trails are numbered from
-    `next_id` in the order of their earliest quotation."""
+    `next_id` in the order of their earliest quotation. `sign` gives the
+    MinHash signatures of wordings (Spark passes those its executors made)."""
     wordings: dict[tuple[str, ...], int] = {}
     item_of: list[int] = []
     for q in quotes:
@@ -233,8 +248,8 @@ def cluster(quotes: Sequence[Quote], next_id: int = 1) -> dict[tuple[str, str], 
     new_item = [any(quotes[m].new for m in members[i]) for i in range(len(items))]
     long_items = [i for i, w in enumerate(items) if len(w) >= MIN_WORDS]
     if any(new_item[i] for i in long_items) and len(long_items) > 1:
-        sigs = signatures([items[i] for i in long_items])
-        for x, y in candidate_pairs(sigs):
+        sigs = sign([items[i] for i in long_items])
+        for x, y in candidate_pairs(sigs).tolist():
             i, j = long_items[x], long_items[y]
             if (new_item[i] or new_item[j]) and clusters.find(i) != clusters.find(j) \
                     and same_quotation(items[i], items[j]):
@@ -305,6 +320,20 @@ def trail_row(trail_id: int, quotes: Sequence[Quote], entity_names: dict[int, st
     }
 
 
+def trace(quotes: Sequence[Quote], entity_names: dict[int, str], next_id: int = 1,
+          sign: Callable[[list[list[str]]], np.ndarray] = signatures) -> tuple[dict[tuple[str, str], int],
+                                                                             list[dict[str, Any]]]:
+    """The trails of these quotations (see `cluster`) and the `trails` rows
+    of those that are new or have new members, by id."""
+    assigned = cluster(quotes, next_id, sign)
+    by_trail: dict[int, list[Quote]] = {}
+    for q in quotes:
+        if q.key in assigned:
+            by_trail.setdefault(assigned[q.key], []).append(q)
+    changed = [t for t, qs in by_trail.items() if any(q.new or q.trail is None for q in qs)]
+    return assigned, [trail_row(t, by_trail[t], entity_names) for t in sorted(changed)]
+
+
 # --- the store ---------------------------------------------------------------
 
 LINKED_SEQ = "trails_linked_seq"  # info key: documents up to this seq have had their quotations traced
@@ -323,6 +352,12 @@ def stored_quotes(con: duckdb.DuckDBPyConnection) -> list[Quote]:
         WHERE a.kind IN ('direct', 'mixed')
         ORDER BY d.seq, a.position
     """).fetchall()
+    return quotes_of_rows(rows, linked_seq)
+
+
+def quotes_of_rows(rows: Sequence[Sequence[Any]], linked_seq: int = 0) -> list[Quote]:
+    """Quotations from attribution rows (doc id, id, kind, content text, seq,
+    position, published, outlet, entity, source, source type, trail)."""
     quotes = []
     for doc_id, aid, kind, content, seq, position, published, outlet, entity, source, stype, trail in rows:
         text = quotation_text(kind, content)
@@ -350,14 +385,9 @@ def trail_store(con: duckdb.DuckDBPyConnection) -> TrailSummary:
     max_seq = con.execute("SELECT coalesce(max(seq), 0) FROM documents").fetchone()[0]  # type: ignore[index]
     if any(q.new for q in quotes):
         next_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM trails").fetchone()[0]  # type: ignore[index]
-        assigned = cluster(quotes, next_id)
-        by_trail: dict[int, list[Quote]] = {}
-        for q in quotes:
-            if q.key in assigned:
-                by_trail.setdefault(assigned[q.key], []).append(q)
         names = dict(con.execute("SELECT id, name FROM entities").fetchall())
-        changed = [t for t, qs in by_trail.items() if any(q.new or q.trail is None for q in qs)]
-        rows = [trail_row(t, by_trail[t], names) for t in sorted(changed)]
+        assigned, rows = trace(quotes, names, next_id)
+        changed = [r["id"] for r in rows]
         updates = [(q.doc_id, q.attribution_id, assigned[q.key]) for q in quotes
                    if q.key in assigned and q.trail != assigned[q.key]]
         con.begin()
