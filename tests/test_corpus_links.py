@@ -51,7 +51,8 @@ def test_variants_join_and_namesakes_stay_apart():
     assert entity["d13"] == entity["d11"]  # "Mr." is Bill
 
 
-def _article(doc_id: str, quote: str, speaker: str, published: str, outlet: str = "paper") -> Article:
+def _article(doc_id: str, quote: str, speaker: str, published: str, outlet: str = "paper",
+             type_: str = "person") -> Article:
     text = f"{speaker} said: “{quote}” Later Mr. Smith disagreed."
     start = text.index("“")
     end = text.index("”") + 1
@@ -62,7 +63,7 @@ def _article(doc_id: str, quote: str, speaker: str, published: str, outlet: str 
               "language": "en"},
         attributions=[Attribution("a1", "direct", [Span.of(text, len(speaker) + 1, len(speaker) + 5)], [source],
                                   [Span.of(text, start, end)], speaker="s1")],
-        sources=[Source("s1", speaker, "person", None, [source])])
+        sources=[Source("s1", speaker, type_, None, [source])])
 
 
 QUOTE = "We are going to build a great wall and Mexico will pay for the wall"
