@@ -199,3 +199,32 @@ def test_corpus_linking_accuracy_gate(polnear_dir, tmp_path):
     coal = [r for r in altered.rows if "coal miners" in r[7]]
     assert coal and "companies" in coal[0][8] and "miners" in coal[0][8]
     con.close()
+
+
+def test_link_and_query_commands(tmp_path, capsys):
+    from sayso.cli import main
+
+    db = tmp_path / "c.duckdb"
+    con = open_store(db)
+    write_articles(con, [_article("a", QUOTE, "Donald Trump", "2016-01-02"),
+                         _article("b", QUOTE.replace("great", "big"), "Mr. Trump", "2016-01-01", "other")])
+    con.close()
+    assert main(["link", "--db", str(db)]) == 0
+    assert "2 sources linked (1 new entities" in capsys.readouterr().out
+    assert main(["link", "--db", str(db)]) == 0
+    assert "0 sources linked" in capsys.readouterr().out
+    assert main(["query", "entity", "Trump", "--db", str(db), "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["source"] for r in rows} == {"Donald Trump", "Mr. Trump"} and len({r["entity"] for r in rows}) == 1
+    assert main(["query", "trails", "--altered", "--db", str(db), "--format", "csv"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("trail,documents") and "big → great" in out[1]
+    assert main(["query", "trail", "Mexico will pay", "--db", str(db), "--format", "csv"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 3
+    assert main(["query", "trails", "--db", str(db)]) != 0
+    assert main(["link", "--db", str(tmp_path / "none.duckdb")]) != 0
+    bad = tmp_path / "kb.jsonl"
+    bad.write_text("not json\n")
+    assert main(["link", "--db", str(db), "--entities", str(bad)]) != 0
+    err = capsys.readouterr().err
+    assert "kb.jsonl:1: not a JSON object" in err and "Traceback" not in err
