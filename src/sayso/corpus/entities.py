@@ -184,6 +184,24 @@ def is_org_name(name: str) -> bool:
     return bool(words) and words[0][:1].isupper()
 
 
+_PARTY_STATE = re.compile(r"\((?:R|D|I)[-–.,\s]")  # "(R-Ky.)", "(D-N.Y.)"
+PERSON_TITLES = {"mr", "mrs", "ms", "dr", "sen", "senator", "rep", "representative", "gov", "governor",
+                 "president", "secretary", "speaker", "mayor", "judge", "gen"}
+
+
+def looks_like_person(name: str) -> bool:
+    """An organisation source that is a titled person ("Sen. Rand Paul (R-Ky.)",
+    "Senate Majority Leader Mitch McConnell"): a party-and-state tag, or a
+    personal title before two or more capitalised words."""
+    if _PARTY_STATE.search(name):
+        return parse_person(name) is not None
+    words = name.replace(".", " ").split()
+    if not words or fold(words[0]) not in PERSON_TITLES:
+        return False
+    person = parse_person(name)
+    return person is not None and person.full
+
+
 def org_key(name: str) -> str:
     """An organisation's normalised name: lower case, no accents, no leading
     "the", no possessive or punctuation ("The FBI's" -> "fbi")."""
@@ -347,14 +365,14 @@ class Linker:
         return org_key(name)
 
     def block_of(self, type_: str, name: str) -> tuple[str, str] | None:
-        if type_ == "person":
+        if type_ == "person" or looks_like_person(name):
             person = parse_person(name)
             return ("person", person.surname) if person else None
         key = org_key(name)
         if not key or not is_org_name(name):
             return None
         short = acronym(name)
-        if short and short in self.acronyms:
+        if short and len(short) >= 3 and short in self.acronyms:  # "hp" is too short to tell HuffPost from HP
             key = short
         return ("organization", key)
 
@@ -559,35 +577,55 @@ def mention_context(mentions: Sequence[Mention], text: str) -> None:
     honorifics' gender ("Mrs. Clinton"), and the other named sources."""
     keys = {}
     for m in mentions:
-        if m.type == "person":
+        if m.type == "person" or looks_like_person(m.name):
             person = parse_person(m.name)
-            keys[(m.doc_id, m.source_id)] = person.surname if person else None
+            keys[(m.doc_id, m.source_id)] = ("person", person.surname) if person else None
         else:
-            keys[(m.doc_id, m.source_id)] = org_key(m.name) or None
-    surnames = {k for (m, k) in zip(mentions, keys.values(), strict=True) if k and m.type == "person"}
+            keys[(m.doc_id, m.source_id)] = ("organization", org_key(m.name)) if org_key(m.name) else None
+    surnames = {k[1] for k in keys.values() if k and k[0] == "person"}
     found: dict[str, tuple[dict[str, int], dict[str, int]]] = {}
     for surname in surnames:
         firsts: Counter[str] = Counter()
         genders: Counter[str] = Counter()
-        pattern = re.compile(r"\b([A-Z][\w’'.-]*\.?(?:\s+[A-Z]\.)*(?:\s+[A-Z][a-z]+)?)\s+" + re.escape(surname)
-                             + r"\b", re.I)
-        for match in pattern.finditer(text):
-            words = match.group(1).split()
-            if not words[0][:1].isupper():
+        for match in re.finditer(r"\b" + re.escape(surname) + r"\b", text, re.I):
+            if not text[match.start()].isupper():
                 continue
-            head = fold(words[0]).rstrip(".")
-            if head in MALE_HONORIFICS:
-                genders["male"] += 1
-            elif head in FEMALE_HONORIFICS:
-                genders["female"] += 1
-            elif head not in TITLE_WORDS and len(head) > 1:
-                firsts[NICKNAMES.get(head, head)] += 1
+            tokens = _TOKEN.findall(text[max(0, match.start() - 60):match.start()])[-4:]
+            first, gender = _name_before(tokens)
+            if gender:
+                genders[gender] += 1
+            if first:
+                firsts[NICKNAMES.get(first, first)] += 1
         found[surname] = (dict(firsts), dict(genders))
     for m in mentions:
         own = keys[(m.doc_id, m.source_id)]
-        m.co_keys = tuple(sorted({k for k in keys.values() if k and k != own}))
-        if m.type == "person" and own in found:
-            m.text_firsts, m.text_gender = found[own]
+        m.co_keys = tuple(sorted({k[1] for k in keys.values() if k and k != own}))
+        if own and own[0] == "person" and own[1] in found:
+            m.text_firsts, m.text_gender = found[own[1]]
+
+
+def _name_before(tokens: list[str]) -> tuple[str | None, str | None]:
+    """The first name and the honorific's gender written just before a
+    surname: "Gov. Jeb" -> jeb; "George W." -> george; "Hillary Rodham" ->
+    hillary; "Mrs." -> female."""
+    words = [t for t in tokens if t != ","]
+    while words:
+        word = words.pop()
+        low = fold(word).rstrip(".")
+        if low in MALE_HONORIFICS:
+            return None, "male"
+        if low in FEMALE_HONORIFICS:
+            return None, "female"
+        if len(low) == 1 and word[:1].isupper():  # an initial: look further back
+            continue
+        if not word[:1].isupper() or low in TITLE_WORDS or len(low) < 2:
+            return None, None
+        earlier = words[-1] if words else ""
+        if earlier[:1].isupper() and fold(earlier).rstrip(".") not in TITLE_WORDS | MALE_HONORIFICS \
+                | FEMALE_HONORIFICS and len(fold(earlier).rstrip(".")) > 1:
+            return fold(earlier).rstrip("."), None  # "Hillary Rodham": the first of two names
+        return low, None
+    return None, None
 
 
 # --- the store ---------------------------------------------------------------
