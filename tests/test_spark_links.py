@@ -76,9 +76,9 @@ def test_spark_links_as_sayso_run_does(spark, tmp_path):
     for name in LINK_DATASETS:
         shutil.rmtree(unlinked / name)
     linked_here = tmp_path / "here.duckdb"
-    import_parquet(linked_here, unlinked)
+    import_parquet(linked_here, unlinked)  # without Spark's links, `sayso import` links as `sayso run` does
     con = open_store(linked_here)
-    link_corpus(con)
+    assert link_corpus(con)[0].linked == 0
     con.close()
     spark_links, here_links = _links(linked_on_spark), _links(linked_here)
     assert spark_links == here_links  # the same store, the same ids

@@ -928,9 +928,10 @@ def _parquet_glob(directory: Path, table: str) -> str | None:
 
 def import_parquet(db: str | os.PathLike[str], directory: str | os.PathLike[str]) -> dict[str, int]:
     """`sayso import`: load the Parquet output of `sayso spark` into a
-    DuckDB corpus store (created if absent), by `store.load_parquet`.
-    Returns the rows added per table."""
-    from sayso.corpus.store import load_parquet, open_store
+    DuckDB corpus store (created if absent), by `store.load_parquet`, and
+    link it (the links of `sayso spark --link`, or `run.link_corpus`).
+    Returns the rows added per table (entities and trails: linking's)."""
+    from sayso.corpus.store import counts, load_parquet, open_store
 
     folder = Path(directory)
     if not folder.is_dir():
@@ -939,11 +940,20 @@ def import_parquet(db: str | os.PathLike[str], directory: str | os.PathLike[str]
         raise SparkError(f"{directory}: no Parquet output of `sayso spark` (no documents/ or errors/ datasets)")
     con = open_store(db)
     try:
-        added = load_parquet(con, {t: pattern for t in TABLES if (pattern := _parquet_glob(folder, t))
-                                   if t not in LINK_DATASETS})
-        if all(_has_parquet(folder / name) for name in LINK_DATASETS):
+        before = counts(con)
+        load_parquet(con, {t: pattern for t in TABLES if (pattern := _parquet_glob(folder, t))
+                           if t not in LINK_DATASETS})
+        # The links `sayso spark --link` made go into a store that has none yet; a store already
+        # linked (or an output without them) is linked here, incrementally, as `sayso run` ends.
+        already = con.execute("SELECT count(*) FROM entities").fetchone()[0]  # type: ignore[index]
+        if not already and all(_has_parquet(folder / name) for name in LINK_DATASETS):
             load_links(con, {name: str(folder / name / "**" / "*.parquet") for name in LINK_DATASETS})
-        return added
+        else:
+            from sayso.corpus.run import link_corpus
+
+            link_corpus(con)
+        after = counts(con)
+        return {t: after[t] - before[t] for t in TABLES}
     finally:
         con.close()
 
