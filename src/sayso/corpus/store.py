@@ -36,6 +36,7 @@ attributions — one row per attribution
     cue_start, cue_end, source_start, source_end, content_start, content_end
                    INTEGER  first start and last end of the role's spans (NULL if none)
     cue, source, content  JSON  the role's exact spans
+    trail_id       BIGINT   its quotation trail (trails.id), set by linking; NULL if none
 
 sources — one row per resolved source
     doc_id, id     VARCHAR
@@ -44,6 +45,8 @@ sources — one row per resolved source
     n_attributions INTEGER  attributions whose speaker it is
     n_mentions     INTEGER
     mentions       JSON     the exact mention spans
+    entity_id      BIGINT   its corpus entity (entities.id), set by linking; NULL if not a named person
+                            or organisation
 
 errors — one row per input record that could not be analysed
     input          VARCHAR  the file or archive
@@ -51,7 +54,25 @@ errors — one row per input record that could not be analysed
     reason         VARCHAR  why, in one line
     at             TIMESTAMP
 
-info — key/value facts about the store (store_version).
+entities — one row per corpus entity (sayso.corpus.entities)
+    id             BIGINT   stable: a later linking never renumbers it
+    name, type, key  VARCHAR  its fullest common name, person/organization, its blocking key
+    aliases        JSON     {name as the articles write it: sources}
+    first_seen, last_seen  VARCHAR  the first and last published dates of its articles
+    n_sources, n_documents, n_attributions  INTEGER
+    kb_id, description  VARCHAR  from a knowledge base (`--entities FILE`), if anchored to one
+    profile        JSON     what linking knows of it (first name, gender, titles, co-mentions)
+
+trails — one row per quotation trail (sayso.corpus.trails)
+    id             BIGINT   stable
+    wording        VARCHAR  the earliest wording
+    first_doc_id, first_attribution_id, first_published, first_outlet  VARCHAR  its first appearance
+    n_appearances, n_documents, n_outlets, n_variants  INTEGER
+    altered, drift BOOLEAN  words changed inside the shared part; credited to different sources
+    entities       JSON     [{entity, name, type, appearances}] it is credited to
+    variants       JSON     [{wording, appearances, diff, altered, truncated}], diff against the earliest
+
+info — key/value facts about the store (store_version; trails_linked_seq, the documents traced).
 """
 
 from __future__ import annotations
