@@ -38,7 +38,6 @@ from typing import Any
 
 import duckdb
 import numpy as np
-from datasketch import MinHash
 from rapidfuzz.distance import Indel
 
 NUM_PERM = 128
@@ -99,6 +98,8 @@ class Quote:
 
 def signatures(word_lists: Sequence[Sequence[str]]) -> np.ndarray:
     """MinHash signatures (n × NUM_PERM, uint32) of the word 3-shingles."""
+    from datasketch import MinHash  # here: Spark executors that only analyse articles need not have it
+
     shingles = ([" ".join(words[i:i + SHINGLE]).encode("utf-8") for i in range(max(1, len(words) - SHINGLE + 1))]
                 for words in word_lists)
     out = np.empty((len(word_lists), NUM_PERM), dtype=np.uint32)
