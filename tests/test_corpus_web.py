@@ -73,7 +73,7 @@ def test_entity_and_trail_pages_in_chromium(linked, tmp_path):
 
     from .test_web_browser import FLAGS
 
-    entity, trail = _ids(linked)
+    _, trail = _ids(linked)
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in FLAGS:
