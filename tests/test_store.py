@@ -64,7 +64,8 @@ def test_write_read_and_skip_what_is_stored(tmp_path, example_article):
     # Stored ids are left alone; an error row for the same record is replaced, not repeated.
     assert write_articles(con, [other], [ErrorRow("bad.txt", "bad.txt", "not valid UTF-8")]) == []
     assert counts(con) == {"documents": 2, "attributions": 2 * len(example_article.attributions),
-                           "sources": 2 * len(example_article.sources), "errors": 1}
+                           "sources": 2 * len(example_article.sources), "errors": 1,
+                           "entities": 0, "trails": 0}
     assert con.execute("SELECT reason FROM errors").fetchall() == [("not valid UTF-8",)]
     assert stored_ids(con, ["copy", "nope"]) == {"copy"}
     assert len(stored_hashes(con, [con.execute("SELECT content_hash FROM documents LIMIT 1").fetchone()[0]])) == 1
@@ -162,7 +163,8 @@ def test_a_full_disk_is_a_store_error_with_its_cause_and_the_store_stays_whole(t
     assert message == f"cannot write to the corpus store ({NO_SPACE})" and raised.value.exit_status == 2
     if fail != "fatal":  # the connection goes on: nothing of the failed batch is there
         assert counts(con) == {"documents": 1, "attributions": len(example_article.attributions),
-                               "sources": len(example_article.sources), "errors": 0}
+                               "sources": len(example_article.sources), "errors": 0,
+                               "entities": 0, "trails": 0}
         assert write_articles(con, [other]) == ["other"]
     con.close()
     con = open_store(db, read_only=True)

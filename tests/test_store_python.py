@@ -49,7 +49,7 @@ def test_tables_as_pandas_and_arrow(db):
     rows = counts(con)
     con.close()
     with Store(db) as store:
-        assert store.tables == TABLES == ("documents", "attributions", "sources", "errors")
+        assert store.tables == TABLES == ("documents", "attributions", "sources", "errors", "entities", "trails")
         for table in store.tables:
             frame = store.df(table)
             arrow = store.arrow(table)

@@ -128,15 +128,19 @@ class Source:
     type: str
     description: str | None = None
     mentions: list[Span] = field(default_factory=list)
+    entity: int | None = None  # the corpus-wide entity, in a record read from a linked store
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "id": self.id,
             "name": self.name,
             "type": self.type,
             "description": self.description,
             "mentions": [m.to_dict() for m in self.mentions],
         }
+        if self.entity is not None:
+            out["entity"] = self.entity
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Source:
@@ -146,6 +150,7 @@ class Source:
             type=str(d["type"]),
             description=d.get("description"),
             mentions=_spans(d.get("mentions", [])),
+            entity=int(d["entity"]) if d.get("entity") is not None else None,
         )
 
 

@@ -120,10 +120,15 @@ def run_analyze(args: argparse.Namespace) -> int:
 def add_eval(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="score sayso against an annotated corpus",
                        description="Score sayso on a corpus with Citron's metric definitions.")
-    p.add_argument("corpus", choices=("polnear", "sources"),
+    p.add_argument("corpus", choices=("polnear", "sources", "corpus"),
                    help="polnear: attributions on a PolNeAR split; sources: speaker resolution and typing "
-                        "against a gold file of speakers (handmade paragraphs, or PolNeAR speakers with --corpus)")
-    p.add_argument("directory", metavar="PATH", help="the corpus folder (PolNeAR layout), or the gold speakers file")
+                        "against a gold file of speakers (handmade paragraphs, or PolNeAR speakers with --corpus); "
+                        "corpus: entity linking and quotation trails of a linked store (--gold-entities, "
+                        "--gold-trails)")
+    p.add_argument("directory", metavar="PATH",
+                   help="the corpus folder (PolNeAR layout), the gold speakers file, or the corpus store")
+    p.add_argument("--gold-entities", metavar="FILE", help="corpus: the gold entity mentions (JSON lines)")
+    p.add_argument("--gold-trails", metavar="FILE", help="corpus: the gold quotation trails (JSON lines)")
     p.add_argument("--corpus", dest="corpus_dir", metavar="DIR",
                    help="for `eval sources` on PolNeAR speaker annotations: the PolNeAR folder")
     p.add_argument("--split", choices=("train", "dev", "test"), default="dev")
@@ -156,6 +161,8 @@ def run_eval(args: argparse.Namespace) -> int:
         raise UsageError("--bootstrap works with `eval polnear` on a split, not with sources or --agreement")
     if args.corpus == "sources":
         return run_eval_sources(args)
+    if args.corpus == "corpus":
+        return run_eval_corpus(args)
     if args.by_outlet:
         return run_eval_outlets(args)
     if args.outlet or args.cache or args.taggers:
@@ -239,6 +246,31 @@ def run_eval_outlets(args: argparse.Namespace) -> int:
     lost = [o for o, won in result.wins().items() if not won]
     console.print("the model beats the rules on content token F1 and the mean exact F1 on "
                   + ("every outlet" if not lost else "every outlet but " + ", ".join(lost)))
+    return EXIT_OK
+
+
+def run_eval_corpus(args: argparse.Namespace) -> int:
+    """Entity linking and quotation trails of a linked store against gold sets, next to the baselines."""
+    from sayso.corpus.scoring import evaluate_corpus
+
+    if not (args.gold_entities and args.gold_trails):
+        raise UsageError("eval corpus needs --gold-entities FILE and --gold-trails FILE")
+    report = evaluate_corpus(args.directory, args.gold_entities, args.gold_trails)
+    if args.format == "json":
+        print(json.dumps(report, indent=2))
+        return EXIT_OK
+    e, t, syn = report["entities"], report["trails"], report["synthetic"]
+    print(f"entities: {e['mentions']} gold mentions in {e['documents']} articles, {e['gold_entities']} entities")
+    for key, label in (("pairwise", "pairwise"), ("pairwise_without_top2", "pairwise without the top two"),
+                       ("b_cubed", "B³")):
+        ours, base = e[key], e["baseline"].get(key, e["baseline"]["b_cubed"])
+        print(f"  {label:30} P {ours['precision']:.3f} R {ours['recall']:.3f} F1 {ours['f1']:.3f}"
+              f"   baseline (exact name) F1 {base['f1']:.3f}")
+    print(f"trails: {t['quotations']} quotations, {t['in_gold_trails']} in gold trails")
+    print(f"  {'pairwise':30} P {t['pairwise']['precision']:.3f} R {t['pairwise']['recall']:.3f} "
+          f"F1 {t['pairwise']['f1']:.3f}   baseline (identical wording) F1 {t['baseline']['pairwise']['f1']:.3f}")
+    print(f"synthetic: {syn['quotations']} quotations, trails pairwise F1 {syn['trails']['f1']:.3f}; "
+          f"altered flag F1 {syn['flags']['altered']['f1']:.3f}, drift flag F1 {syn['flags']['drift']['f1']:.3f}")
     return EXIT_OK
 
 
@@ -535,6 +567,9 @@ def add_spark(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=16, metavar="N", help="texts per spaCy batch (default: 16)")
     _add_model_options(p)
     p.add_argument("--ui", action="store_true", help="start Spark's web UI (off by default)")
+    p.add_argument("--link", action="store_true",
+                   help="then link the whole output: corpus entities and quotation trails (loaded by `sayso import`)")
+    _add_entities_option(p)
     p.set_defaults(run=run_spark)
 
     pack = argparse.ArgumentParser(
@@ -573,7 +608,7 @@ def run_spark(args: argparse.Namespace) -> int:
     _check_model(settings.model)
     summary = spark_run(args.inputs, args.out, master=None if args.master == "submit" else args.master,
                         partitions=args.partitions, settings=settings, ui=args.ui, env=args.env,
-                        config=_conf_pairs(args.conf))
+                        config=_conf_pairs(args.conf), link=args.link, entities=_knowledge_base(args.entities))
     print(f"sayso: {summary.read} records read, {summary.analysed} analysed, {summary.skipped} skipped "
           f"(already in {args.out}), {summary.failed} failed (see {args.out}/errors); "
           f"{summary.seconds:.1f} s including {summary.startup_seconds:.1f} s Spark start-up", file=sys.stderr)
@@ -637,7 +672,54 @@ def add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     _add_model_options(p)
     p.add_argument("--min-score", type=float, default=0.0, metavar="X")
+    _add_entities_option(p)
     p.set_defaults(run=run_run)
+
+
+def _add_entities_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--entities", metavar="FILE",
+                   help="a knowledge base of people and organisations (CSV or JSON lines: id, name, aliases, "
+                   "description) that anchors the corpus entities to its ids")
+
+
+def _print_linking(entities: Any, trails: Any) -> None:
+    print(f"sayso link: {entities.linked} sources linked ({entities.new_entities} new entities, "
+          f"{entities.entities} in all); {trails.trails} quotation trails ({trails.new_trails} new, "
+          f"{trails.in_trails} quotations in them)")
+
+
+def add_link(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("link", help="link a store's sources to corpus entities and trace its quotations",
+                       description="Link every person and organisation source not linked yet to a "
+                       "corpus-wide entity, and trace the new quotations into trails (`sayso run` does this "
+                       "at its end; use this after `sayso import` or on an older store). Existing entities "
+                       "and trails keep their ids; a store with nothing new is left as it is.")
+    p.add_argument("--db", required=True, metavar="FILE", help="the corpus store")
+    _add_entities_option(p)
+    p.set_defaults(run=run_link)
+
+
+def _knowledge_base(path: str | None) -> list[Any]:
+    if not path:
+        return []
+    from sayso.corpus.entities import load_kb
+
+    return load_kb(path)
+
+
+def run_link(args: argparse.Namespace) -> int:
+    from sayso.corpus.run import link_corpus
+    from sayso.corpus.store import open_store
+
+    kb = _knowledge_base(args.entities)
+    if not os.path.isfile(args.db):
+        raise UsageError(f"{args.db}: no such corpus store (write one with `sayso run`)")
+    con = open_store(args.db)
+    try:
+        _print_linking(*link_corpus(con, kb))
+    finally:
+        con.close()
+    return EXIT_OK
 
 
 def run_run(args: argparse.Namespace) -> int:
@@ -650,15 +732,18 @@ def run_run(args: argparse.Namespace) -> int:
         if not glob.has_magic(spec) and not os.path.exists(spec):
             raise UsageError(f"{spec}: no such file or folder")
     _check_model(settings.model)
+    kb = _knowledge_base(args.entities)
     try:
         summary = run_corpus(args.inputs, args.db, settings,
-                             progress=None if args.quiet or not sys.stderr.isatty() else progress_bar())
+                             progress=None if args.quiet or not sys.stderr.isatty() else progress_bar(), entities=kb)
     except KeyboardInterrupt:
         _warn(f"interrupted: stored batches are kept; run the same command again to finish ({args.db})")
         return 130
     rate = summary.analysed / summary.seconds if summary.seconds else 0.0
     print(f"sayso run: {summary.analysed} analysed, {summary.skipped} skipped, {summary.failed} failed "
           f"in {summary.seconds:.1f} s ({rate:.2f} documents/s) → {args.db}")
+    if summary.entities and summary.trails:
+        _print_linking(summary.entities, summary.trails)
     if summary.failed:
         print(f"sayso run: why they failed: sayso query --db {args.db} --sql \"SELECT * FROM errors\"")
     return EXIT_OK
@@ -712,6 +797,10 @@ QUESTIONS = {
     "source": "every attribution by a source, its name matched loosely: sayso query source Petraeus",
     "content": "every attribution whose content contains a phrase: sayso query content 'no regrets'",
     "profile": "the sourcing profile of an outlet (of every outlet without one)",
+    "entity": "every attribution of a corpus entity, all its name variants (--by outlet|month): "
+              "sayso query entity Trump",
+    "trail": "the appearances of the quotation trails holding a phrase, with their changed words",
+    "trails": "the most-spread trails whose wording changed (--altered) or whose credit did (--drift)",
 }
 
 
@@ -720,11 +809,14 @@ def add_query(sub: argparse._SubParsersAction) -> None:
                        description="Questions: " + "; ".join(f"{k}: {v}" for k, v in QUESTIONS.items())
                        + "; or --sql 'SELECT …' for anything else (read-only).")
     p.add_argument("question", nargs="?", choices=tuple(QUESTIONS), help="what to ask")
-    p.add_argument("value", nargs="?", metavar="NAME|PHRASE|OUTLET", help="the source, phrase or outlet")
+    p.add_argument("value", nargs="?", metavar="NAME|PHRASE|OUTLET", help="the source, entity, phrase or outlet")
     p.add_argument("--db", required=True, metavar="FILE", help="the corpus store")
     p.add_argument("--sql", metavar="SELECT", help="one read-only SQL statement over the store's tables")
-    p.add_argument("--by", choices=("outlet", "month"), help="sources: the top sources per outlet or per month")
-    p.add_argument("--limit", type=int, default=10, metavar="N", help="sources: how many (per group)")
+    p.add_argument("--by", choices=("outlet", "month"),
+                   help="sources: the top sources per outlet or per month; entity: its attributions counted so")
+    p.add_argument("--limit", type=int, default=10, metavar="N", help="sources, trails: how many (per group)")
+    p.add_argument("--altered", action="store_true", help="trails: those whose wording changed along the way")
+    p.add_argument("--drift", action="store_true", help="trails: those credited to different sources")
     p.add_argument("--outlet", metavar="NAME", help="sources: only this outlet")
     p.add_argument("--types", default="person,organization", metavar="T,T|all",
                    help="sources: the source types counted (default: person,organization)")
@@ -749,8 +841,11 @@ def run_query(args: argparse.Namespace) -> int:
 
     if (args.sql is None) == (args.question is None):
         raise UsageError("ask one question (" + ", ".join(QUESTIONS) + ") or give --sql")
-    if args.question in ("source", "content") and not args.value:
-        raise UsageError(f"query {args.question} needs a {'name' if args.question == 'source' else 'phrase'}")
+    if args.question in ("source", "content", "entity", "trail") and not args.value:
+        raise UsageError(f"query {args.question} needs a "
+                         f"{'name' if args.question in ('source', 'entity') else 'phrase'}")
+    if args.question == "trails" and not (args.altered or args.drift):
+        raise UsageError("query trails needs --altered or --drift (or both)")
     types: tuple[str, ...] | None = None
     if args.types != "all":
         types = tuple(t.strip() for t in args.types.split(",") if t.strip())
@@ -769,6 +864,12 @@ def run_query(args: argparse.Namespace) -> int:
             return query.attributions_by_source(con, args.value, min_match=args.min_match)
         if args.question == "content":
             return query.search_content(con, args.value)
+        if args.question == "entity":
+            return query.entity_attributions(con, args.value, by=args.by, min_match=args.min_match)
+        if args.question == "trail":
+            return query.trail_appearances(con, args.value)
+        if args.question == "trails":
+            return query.changed_trails(con, altered=args.altered, drift=args.drift, limit=args.limit)
         return query.outlet_profile(con, args.value)
 
     try:
@@ -815,7 +916,7 @@ def print_result(result: Any, fmt: str, out: TextIO) -> None:
 
 # --- main ------------------------------------------------------------------------------
 
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_analyze, add_run, add_query, add_export,
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_analyze, add_run, add_link, add_query, add_export,
                                                                 add_serve, add_spark, add_import, add_train,
                                                                 add_eval]  # in the order of use
 

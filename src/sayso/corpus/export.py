@@ -14,12 +14,12 @@ from typing import TextIO
 
 import duckdb
 
-from sayso.corpus.store import TABLES, first_line, iter_articles
+from sayso.corpus.store import LINK_TABLES, TABLES, first_line, iter_articles
 from sayso.errors import ExportError
 
 FORMATS = ("jsonl", "parquet", "csv")
 _ORDER = {"documents": "seq", "attributions": "doc_id, position", "sources": "doc_id, position",
-          "errors": "input, record"}
+          "errors": "input, record", "entities": "id", "trails": "id"}
 
 
 
@@ -56,7 +56,8 @@ def export_tables(con: duckdb.DuckDBPyConnection, folder: str | Path, fmt: str) 
     except OSError as exc:
         raise ExportError(f"{folder}: cannot create the folder ({exc.strerror or exc})") from None
     written = {}
-    for table in TABLES:
+    present = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    for table in (t for t in TABLES if t in present or t not in LINK_TABLES):  # a store from before linking
         path = folder / f"{table}.{fmt}"
         export_table(con, table, path, fmt)
         written[table] = path

@@ -7,6 +7,7 @@ read-only is enough) and returns a `Result`: column names and rows, which
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -257,3 +258,118 @@ def run_sql(con: duckdb.DuckDBPyConnection, sql: str, timeout: float | None = No
     return interruptible(con, select, timeout)
 
 
+
+
+# --- corpus entities and quotation trails --------------------------------------
+
+def _need_linked(con: duckdb.DuckDBPyConnection) -> None:
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if "entities" not in tables or "trails" not in tables:
+        raise QueryError("this store has no entities or trails yet (link it with `sayso link --db FILE`)")
+
+
+def find_entity(con: duckdb.DuckDBPyConnection, name: str, min_match: float = 85.0) -> tuple[int, str] | None:
+    """The entity a name means: one that has the name among its aliases (the
+    most-cited such), else the best loose match of its name or an alias."""
+    if not name.strip():
+        raise QueryError("give an entity name to look for")
+    _need_linked(con)
+    wanted = utils.default_process(name)
+    best: tuple[float, int, int, str] | None = None
+    for id_, entity_name, aliases, n in con.execute(
+            "SELECT id, name, aliases, n_sources FROM entities ORDER BY id").fetchall():
+        names = [entity_name, *json.loads(aliases or "{}")]
+        exact = any(utils.default_process(a) == wanted for a in names)
+        score = 101.0 if exact else max(name_match(name, a) for a in names)
+        if score >= min_match and (best is None or (score, n, -id_) > best[:3]):
+            best = (score, n, -id_, entity_name)
+    return (-best[2], best[3]) if best else None
+
+
+def entity_attributions(con: duckdb.DuckDBPyConnection, name: str, by: str | None = None,
+                        min_match: float = 85.0) -> Result:
+    """Every attribution of the entity `name` means (see `find_entity`) across
+    the store, in storage order, or counted per outlet or per month (`by`)."""
+    if by not in GROUPINGS:
+        raise QueryError(f"cannot group by {by!r}: use outlet or month")
+    found = find_entity(con, name, min_match)
+    if found is None:
+        raise QueryError(f"no entity matches {name!r}")
+    entity = {"entity": found[0]}
+    if by:
+        group = {"outlet": OUTLET_SQL, "month": MONTH_SQL}[by]
+        return _result(con.execute(f"""
+            SELECT {group} AS {by}, e.id AS entity, e.name AS entity_name, count(*) AS attributions,
+                   count(DISTINCT a.doc_id) AS documents, list(DISTINCT s.name ORDER BY s.name) AS names
+            FROM attributions a JOIN documents d ON d.id = a.doc_id
+            JOIN sources s ON s.doc_id = a.doc_id AND s.id = a.speaker JOIN entities e ON e.id = s.entity_id
+            WHERE e.id = $entity GROUP BY 1, 2, 3 ORDER BY 1
+        """, entity))
+    return _result(con.execute(f"""
+        SELECT e.id AS entity, e.name AS entity_name, a.doc_id, {OUTLET_SQL} AS outlet, {MONTH_SQL} AS month,
+               d.published, a.id AS attribution, s.name AS source, a.cue_text AS cue, a.kind, a.stance,
+               a.content_text AS content, a.trail_id AS trail
+        FROM attributions a JOIN documents d ON d.id = a.doc_id
+        JOIN sources s ON s.doc_id = a.doc_id AND s.id = a.speaker JOIN entities e ON e.id = s.entity_id
+        WHERE e.id = $entity ORDER BY d.seq, a.position
+    """, entity))
+
+
+def changes(diff: list[dict[str, str]]) -> str:
+    """The words a variant changed inside the shared part, "from → to; …"
+    (empty if none; truncation is not a change)."""
+    from sayso.corpus.trails import inner_changes
+
+    return "; ".join(f"{d['from'] or '∅'} → {d['to'] or '∅'}" for d in inner_changes(diff))
+
+
+def trail_appearances(con: duckdb.DuckDBPyConnection, phrase: str) -> Result:
+    """The appearances, first first, of every trail one of whose quotations
+    contains `phrase` (case-insensitive), with each one's changes against
+    the earliest wording."""
+    from sayso.corpus.trails import quotation_text, word_diff
+
+    if not phrase.strip():
+        raise QueryError("give a phrase to look for")
+    _need_linked(con)
+    rows = con.execute(f"""
+        WITH hit AS (SELECT DISTINCT trail_id FROM attributions
+                     WHERE trail_id IS NOT NULL AND contains(lower(content_text), lower($phrase)))
+        SELECT t.id, t.wording, d.published, {OUTLET_SQL}, a.doc_id, a.id, a.kind, a.content_text,
+               coalesce(e.name, a.source_name, a.source_text), e.id
+        FROM hit JOIN trails t ON t.id = hit.trail_id JOIN attributions a ON a.trail_id = t.id
+        JOIN documents d ON d.id = a.doc_id
+        LEFT JOIN sources s ON s.doc_id = a.doc_id AND s.id = a.speaker LEFT JOIN entities e ON e.id = s.entity_id
+        ORDER BY t.id, try_cast(left(d.published, 10) AS DATE) NULLS LAST, d.seq, a.position
+    """, {"phrase": phrase}).fetchall()
+    out = []
+    for trail, wording, published, outlet, doc_id, aid, kind, content, credited, entity in rows:
+        quoted = quotation_text(kind, content) or content
+        out.append((trail, published, outlet, doc_id, aid, credited, entity, quoted,
+                    changes(word_diff(wording, quoted))))
+    return Result(["trail", "published", "outlet", "doc_id", "attribution", "credited_to", "entity", "quotation",
+                   "changes"], out)
+
+
+def changed_trails(con: duckdb.DuckDBPyConnection, altered: bool = False, drift: bool = False,
+                   limit: int = 20) -> Result:
+    """The most-spread trails whose wording was altered (`altered`) or whose
+    words were credited to different sources (`drift`); both: either."""
+    if not (altered or drift):
+        raise QueryError("ask for --altered or --drift trails (or both)")
+    if limit < 1:
+        raise QueryError("the limit must be at least 1")
+    _need_linked(con)
+    flags = " OR ".join(f for f, on in (("altered", altered), ("drift", drift)) if on)
+    rows = con.execute(f"""
+        SELECT id, n_documents, n_outlets, first_published, first_outlet, altered, drift, wording, variants, entities
+        FROM trails WHERE {flags} ORDER BY n_documents DESC, n_outlets DESC, id LIMIT {int(limit)}
+    """).fetchall()
+    out = []
+    for id_, docs, outlets, published, outlet, is_altered, is_drift, wording, variants, entities in rows:
+        variant_changes = dict.fromkeys(changes(v["diff"]) for v in json.loads(variants) if v.get("altered"))
+        credited = "; ".join(f"{c['name']} ({c['appearances']})" for c in json.loads(entities))
+        out.append((id_, docs, outlets, published, outlet, is_altered, is_drift, wording,
+                    " | ".join(variant_changes), credited))
+    return Result(["trail", "documents", "outlets", "first_published", "first_outlet", "altered", "drift",
+                   "wording", "changes", "credited_to"], out)

@@ -20,16 +20,19 @@ from typing import Any, Protocol
 
 import duckdb
 
+from sayso.corpus.entities import KbEntry, LinkSummary, link_store
 from sayso.corpus.read import BadRecord, Document, check_inputs, count_records, read_corpus
 from sayso.corpus.store import (
     ErrorRow,
     Provenance,
     open_store,
+    rollback,
     store_failure,
     stored_documents,
     stored_hashes,
     write_articles,
 )
+from sayso.corpus.trails import TrailSummary, trail_store
 from sayso.errors import StoreError
 from sayso.pipeline import analyze_many
 from sayso.record import Article, text_id
@@ -47,6 +50,8 @@ class RunSummary:
     failed: int = 0  # unreadable or unanalysable: see the errors table
     seconds: float = 0.0
     startup_seconds: float = 0.0  # Spark: starting the session (included in `seconds`)
+    entities: LinkSummary | None = None  # linking at the end of the run
+    trails: TrailSummary | None = None
 
     @property
     def read(self) -> int:
@@ -105,8 +110,11 @@ def run_corpus(
     db: str | Path,
     settings: Settings = Settings(jobs=0),
     progress: Progress | None = None,
+    entities: Sequence[KbEntry] = (),
 ) -> RunSummary:
-    """Analyse the inputs into the store at `db`; `progress` hears how far it
+    """Analyse the inputs into the store at `db`, then link its sources to
+    corpus entities (anchored to the knowledge base `entities`, if given) and
+    trace its quotations (see `link_corpus`); `progress` hears how far it
     is. On KeyboardInterrupt the batches stored so far stay stored; so they do
     when the store cannot be written (a full disk): a StoreError says why, in
     one line, and the same run again finishes the job."""
@@ -119,6 +127,10 @@ def run_corpus(
         if progress:
             progress.start(count_records(inputs, settings))
         _run(con, read_corpus(inputs, settings), settings, summary, progress)
+        if progress:
+            progress.stop()
+            progress = None
+        summary.entities, summary.trails = link_corpus(con, entities)
         ok = True
     except StoreError as exc:
         raise StoreError(f"{db}: {exc}; {_resume(summary)}") from exc
@@ -135,6 +147,18 @@ def run_corpus(
                 raise StoreError(f"{db}: cannot close the corpus store ({store_failure(exc)}); "
                                  f"{_resume(summary)}") from exc
     return summary
+
+
+def link_corpus(con: duckdb.DuckDBPyConnection,
+                entities: Sequence[KbEntry] = ()) -> tuple[LinkSummary, TrailSummary]:
+    """Link the sources not linked yet to corpus entities, then trace the new
+    quotations into trails; each step is one transaction, and a store that
+    has nothing new is left as it is."""
+    try:
+        return link_store(con, entities), trail_store(con)
+    except duckdb.Error as exc:
+        rollback(con)
+        raise StoreError(f"cannot link the corpus store ({store_failure(exc)})") from exc
 
 
 def _resume(summary: RunSummary) -> str:

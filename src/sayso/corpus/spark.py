@@ -316,14 +316,15 @@ def _spark_type(duckdb_type: str) -> DataType:
     from pyspark.sql import types as T
 
     return {"VARCHAR": T.StringType(), "JSON": T.StringType(), "BIGINT": T.LongType(),
-            "INTEGER": T.IntegerType(), "DOUBLE": T.DoubleType(), "TIMESTAMP": T.TimestampNTZType()}[duckdb_type]
+            "INTEGER": T.IntegerType(), "DOUBLE": T.DoubleType(), "TIMESTAMP": T.TimestampNTZType(),
+            "BOOLEAN": T.BooleanType()}[duckdb_type]
 
 
 def _arrow_type(duckdb_type: str) -> pa.DataType:
     import pyarrow as pa
 
     return {"VARCHAR": pa.string(), "JSON": pa.string(), "BIGINT": pa.int64(), "INTEGER": pa.int32(),
-            "DOUBLE": pa.float64(), "TIMESTAMP": pa.timestamp("us")}[duckdb_type]
+            "DOUBLE": pa.float64(), "TIMESTAMP": pa.timestamp("us"), "BOOLEAN": pa.bool_()}[duckdb_type]
 
 
 def table_schema(table: str) -> StructType:
@@ -810,14 +811,16 @@ def _month(published: Any) -> Any:
 
 def run_spark(inputs: Sequence[str], out: str, *, master: str | None = "local[2]", partitions: int | None = None,
               settings: Settings = Settings(), ui: bool = False, env: str | None = None,
-              config: dict[str, str] | None = None, spark: SparkSession | None = None) -> RunSummary:
+              config: dict[str, str] | None = None, spark: SparkSession | None = None, link: bool = False,
+              entities: Sequence[Any] = ()) -> RunSummary:
     """`sayso spark`: analyse the inputs and add them to the Parquet datasets
     documents, attributions, sources (partitioned by the article's month) and
     errors under `out`, each row exactly once: documents whose id is already
     in `out/documents` are skipped, so re-running finishes an interrupted run,
     and a run's rows become visible together when it commits (see above).
     `env` and `config` go to `spark_session` (a packed environment for the
-    executors, Spark settings)."""
+    executors, Spark settings). With `link`, the whole output is then linked
+    (`link_outputs`, anchored to the knowledge base `entities`)."""
     _require_pyspark()
     from py4j.protocol import Py4JError
     from pyspark import StorageLevel
@@ -893,6 +896,8 @@ def run_spark(inputs: Sequence[str], out: str, *, master: str | None = "local[2]
             if not folder.create_new(f"{staged}/{COMMITTING}"):
                 raise SparkError(f"cannot commit {folder.uri(staged)}")
             _commit(folder, batch)
+        if link and folder.has_data("documents"):
+            link_outputs(spark, out_dir, entities)
     except (PySparkException, Py4JError) as exc:  # a failed job: one line, not a JVM stack trace
         raise SparkError(f"the Spark run failed: {root_cause(exc)}") from None
     finally:
@@ -923,9 +928,10 @@ def _parquet_glob(directory: Path, table: str) -> str | None:
 
 def import_parquet(db: str | os.PathLike[str], directory: str | os.PathLike[str]) -> dict[str, int]:
     """`sayso import`: load the Parquet output of `sayso spark` into a
-    DuckDB corpus store (created if absent), by `store.load_parquet`.
-    Returns the rows added per table."""
-    from sayso.corpus.store import load_parquet, open_store
+    DuckDB corpus store (created if absent), by `store.load_parquet`, and
+    link it (the links of `sayso spark --link`, or `run.link_corpus`).
+    Returns the rows added per table (entities and trails: linking's)."""
+    from sayso.corpus.store import counts, load_parquet, open_store
 
     folder = Path(directory)
     if not folder.is_dir():
@@ -934,6 +940,166 @@ def import_parquet(db: str | os.PathLike[str], directory: str | os.PathLike[str]
         raise SparkError(f"{directory}: no Parquet output of `sayso spark` (no documents/ or errors/ datasets)")
     con = open_store(db)
     try:
-        return load_parquet(con, {t: pattern for t in TABLES if (pattern := _parquet_glob(folder, t))})
+        before = counts(con)
+        load_parquet(con, {t: pattern for t in TABLES if (pattern := _parquet_glob(folder, t))
+                           if t not in LINK_DATASETS})
+        # The links `sayso spark --link` made go into a store that has none yet; a store already
+        # linked (or an output without them) is linked here, incrementally, as `sayso run` ends.
+        already = con.execute("SELECT count(*) FROM entities").fetchone()[0]  # type: ignore[index]
+        if not already and all(_has_parquet(folder / name) for name in LINK_DATASETS):
+            load_links(con, {name: str(folder / name / "**" / "*.parquet") for name in LINK_DATASETS})
+        else:
+            from sayso.corpus.run import link_corpus
+
+            link_corpus(con)
+        after = counts(con)
+        return {t: after[t] - before[t] for t in TABLES}
     finally:
         con.close()
+
+
+# --- corpus entities and quotation trails on Spark ---------------------------------------------
+#
+# `link_outputs` links the whole Parquet output of `sayso spark` with the functions `sayso run`
+# uses, so that the same input gives the same entities and trails: the executors do the work
+# that grows with the corpus's text (each article's mention context, each wording's MinHash
+# signature), the driver the clustering of the compact rows that come back (mentions without
+# texts; signatures, 512 bytes per distinct wording). Documents are ordered as `sayso import`
+# numbers them. Each call links the output afresh (the same output gives the same ids).
+
+LINK_DATASETS = ("entities", "trails", "source_entities", "attribution_trails")
+_ORDER_COLUMNS = ("input", "record_number", "record", "id")
+
+
+def _ordered_documents(spark: SparkSession, folder: OutputFolder) -> DataFrame:
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    docs = spark.read.parquet(folder.uri("documents")).select("id", "input", "record", "published", "outlet", "text")
+    docs = docs.withColumn("record_number", F.expr("try_cast(record AS BIGINT)"))
+    order = Window.orderBy(*(F.col(c).asc_nulls_last() for c in _ORDER_COLUMNS))  # as DuckDB sorts
+    return docs.withColumn("seq", F.row_number().over(order))
+
+
+def _mention_contexts(pdf: Any) -> Any:
+    """One document's linkable sources with their context (`entities.mention_context`), as JSON rows."""
+    import dataclasses
+
+    import pandas as pd
+
+    from sayso.corpus.entities import mention_context, mentions_of_rows
+
+    columns = ["doc_id", "id", "name", "type", "description", "n_attributions", "mentions", "seq", "position",
+               "published"]
+    rows = [tuple(None if pd.isna(v) else v for v in r) for r in pdf[columns].itertuples(index=False)]
+    out = []
+    for doc_mentions in mentions_of_rows(sorted(rows, key=lambda r: r[8])).values():
+        mention_context(doc_mentions, str(pdf["text"].iloc[0]))
+        out += [json.dumps(dataclasses.asdict(m), ensure_ascii=False) for m in doc_mentions]
+    return pd.DataFrame({"mention": out})
+
+
+def _signature_rows(batches: Iterable[Any]) -> Iterator[Any]:
+    import pandas as pd
+
+    from sayso.corpus.trails import signatures
+
+    for pdf in batches:
+        words = [w.split(" ") for w in pdf["wording"]]
+        sigs = signatures(words) if words else []
+        yield pd.DataFrame({"wording": pdf["wording"], "signature": [s.tolist() for s in sigs]})
+
+
+def link_outputs(spark: SparkSession, out: str, kb: Sequence[Any] = ()) -> dict[str, int]:
+    """Link the sources of the Parquet output of `sayso spark` to corpus
+    entities and trace its quotations into trails; writes the datasets
+    entities, trails, source_entities (doc_id, id, entity_id) and
+    attribution_trails (doc_id, id, trail_id) under `out` (replacing them),
+    which `sayso import` loads with the rest. Returns the rows of each."""
+    import numpy as np
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    from sayso.corpus.entities import LINKED_TYPES, Linker, Mention, entity_row
+    from sayso.corpus.trails import MIN_WORDS, quotes_of_rows, trace, words_of
+
+    folder = OutputFolder(spark, out.rstrip("/") or out)
+    if not folder.has_data("documents"):
+        raise SparkError(f"{out}: no documents dataset of `sayso spark` to link")
+    docs = _ordered_documents(spark, folder).persist()
+    try:
+        sources = spark.read.parquet(folder.uri("sources")).where(F.col("type").isin(*LINKED_TYPES))
+        joined = sources.join(docs.select(F.col("id").alias("doc_id"), "seq", "published", "text"), "doc_id")
+        contexts = joined.groupBy("doc_id").applyInPandas(_mention_contexts, "mention string")
+        mentions = []
+        for row in contexts.collect():
+            fields = json.loads(row["mention"])
+            fields["order"], fields["mention_texts"] = tuple(fields["order"]), tuple(fields["mention_texts"])
+            fields["co_keys"] = tuple(fields["co_keys"])
+            mentions.append(Mention(**fields))
+        linker = Linker(kb=kb)
+        assigned = linker.link(mentions)
+        entity_rows = [entity_row(e) for e in sorted(linker.entities.values(), key=lambda e: e.id)]
+
+        attributions = spark.read.parquet(folder.uri("attributions")).where(F.col("kind").isin("direct", "mixed"))
+        quote_rows = attributions.join(docs.select(F.col("id").alias("doc_id"), "seq", "published", "outlet"),
+                                       "doc_id").select(
+            "doc_id", "id", "kind", "content_text", "seq", "position", "published", "outlet", "speaker",
+            F.coalesce("source_name", "source_text").alias("source"), "source_type").collect()
+        rows = [(r["doc_id"], r["id"], r["kind"], r["content_text"], r["seq"], r["position"], r["published"],
+                 r["outlet"], assigned.get((r["doc_id"], r["speaker"])), r["source"], r["source_type"], None)
+                for r in sorted(quote_rows, key=lambda r: (r["seq"], r["position"]))]
+        quotes = quotes_of_rows(rows)
+        wordings = sorted({" ".join(w) for q in quotes if len(w := words_of(q.text)) >= MIN_WORDS})
+        frame = spark.createDataFrame([(w,) for w in wordings], "wording string")
+        signed = frame.mapInPandas(_signature_rows, "wording string, signature array<long>").collect()
+        by_wording = {r["wording"]: r["signature"] for r in signed}
+
+        def sign(word_lists: list[list[str]]) -> Any:
+            return np.array([by_wording[" ".join(w)] for w in word_lists], dtype=np.uint32)
+
+        names = {r["id"]: r["name"] for r in entity_rows}
+        trail_of, trail_rows = trace(quotes, names, 1, sign)
+        written = {"entities": entity_rows, "trails": trail_rows,
+                   "source_entities": [{"doc_id": k[0], "id": k[1], "entity_id": v} for k, v in assigned.items()],
+                   "attribution_trails": [{"doc_id": k[0], "id": k[1], "trail_id": v} for k, v in trail_of.items()]}
+        schemas = {"entities": table_schema("entities"), "trails": table_schema("trails"),
+                   "source_entities": T.StructType([T.StructField("doc_id", T.StringType()),
+                                                    T.StructField("id", T.StringType()),
+                                                    T.StructField("entity_id", T.LongType())]),
+                   "attribution_trails": T.StructType([T.StructField("doc_id", T.StringType()),
+                                                       T.StructField("id", T.StringType()),
+                                                       T.StructField("trail_id", T.LongType())])}
+        for name, table_rows in written.items():
+            columns = [f.name for f in schemas[name].fields]
+            spark.createDataFrame([tuple(r[c] for c in columns) for r in table_rows], schemas[name]) \
+                .write.mode("overwrite").parquet(folder.uri(name))
+    finally:
+        docs.unpersist()
+    return {name: len(table_rows) for name, table_rows in written.items()}
+
+
+def load_links(con: Any, patterns: dict[str, str]) -> None:
+    """Load the datasets of `link_outputs` into a store (one transaction):
+    its entities and trails tables replace the store's, and sources and
+    attributions get their entity and trail ids."""
+    from sayso.corpus.store import COLUMNS as STORE_COLUMNS
+    from sayso.corpus.trails import LINKED_SEQ
+
+    source = "read_parquet(?, hive_partitioning = false)"
+    con.begin()
+    try:
+        for table in ("entities", "trails"):
+            listed = ", ".join(f'"{c}"' for c in STORE_COLUMNS[table])
+            con.execute(f"DELETE FROM {table}")
+            con.execute(f"INSERT INTO {table} SELECT {listed} FROM {source}", [patterns[table]])
+        con.execute(f"UPDATE sources SET entity_id = l.entity_id FROM {source} l "
+                    "WHERE sources.doc_id = l.doc_id AND sources.id = l.id", [patterns["source_entities"]])
+        con.execute(f"UPDATE attributions SET trail_id = l.trail_id FROM {source} l "
+                    "WHERE attributions.doc_id = l.doc_id AND attributions.id = l.id", [patterns["attribution_trails"]])
+        con.execute("INSERT OR REPLACE INTO info SELECT ?, CAST(coalesce(max(seq), 0) AS VARCHAR) FROM documents",
+                    [LINKED_SEQ])
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise

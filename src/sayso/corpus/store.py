@@ -36,6 +36,7 @@ attributions — one row per attribution
     cue_start, cue_end, source_start, source_end, content_start, content_end
                    INTEGER  first start and last end of the role's spans (NULL if none)
     cue, source, content  JSON  the role's exact spans
+    trail_id       BIGINT   its quotation trail (trails.id), set by linking; NULL if none
 
 sources — one row per resolved source
     doc_id, id     VARCHAR
@@ -44,6 +45,8 @@ sources — one row per resolved source
     n_attributions INTEGER  attributions whose speaker it is
     n_mentions     INTEGER
     mentions       JSON     the exact mention spans
+    entity_id      BIGINT   its corpus entity (entities.id), set by linking; NULL if not a named person
+                            or organisation
 
 errors — one row per input record that could not be analysed
     input          VARCHAR  the file or archive
@@ -51,7 +54,25 @@ errors — one row per input record that could not be analysed
     reason         VARCHAR  why, in one line
     at             TIMESTAMP
 
-info — key/value facts about the store (store_version).
+entities — one row per corpus entity (sayso.corpus.entities)
+    id             BIGINT   stable: a later linking never renumbers it
+    name, type, key  VARCHAR  its fullest common name, person/organization, its blocking key
+    aliases        JSON     {name as the articles write it: sources}
+    first_seen, last_seen  VARCHAR  the first and last published dates of its articles
+    n_sources, n_documents, n_attributions  INTEGER
+    kb_id, description  VARCHAR  from a knowledge base (`--entities FILE`), if anchored to one
+    profile        JSON     what linking knows of it (first name, gender, titles, co-mentions)
+
+trails — one row per quotation trail (sayso.corpus.trails)
+    id             BIGINT   stable
+    wording        VARCHAR  the earliest wording
+    first_doc_id, first_attribution_id, first_published, first_outlet  VARCHAR  its first appearance
+    n_appearances, n_documents, n_outlets, n_variants  INTEGER
+    altered, drift BOOLEAN  words changed inside the shared part; credited to different sources
+    entities       JSON     [{entity, name, type, appearances}] it is credited to
+    variants       JSON     [{wording, appearances, diff, altered, truncated}], diff against the earliest
+
+info — key/value facts about the store (store_version; trails_linked_seq, the documents traced).
 """
 
 from __future__ import annotations
@@ -89,21 +110,39 @@ COLUMNS: dict[str, dict[str, str]] = {
         "cue_text": "VARCHAR", "source_text": "VARCHAR", "content_text": "VARCHAR",
         "cue_start": "INTEGER", "cue_end": "INTEGER", "source_start": "INTEGER", "source_end": "INTEGER",
         "content_start": "INTEGER", "content_end": "INTEGER",
-        "cue": "JSON", "source": "JSON", "content": "JSON",
+        "cue": "JSON", "source": "JSON", "content": "JSON", "trail_id": "BIGINT",
     },
     "sources": {
         "doc_id": "VARCHAR", "id": "VARCHAR", "position": "INTEGER", "name": "VARCHAR", "type": "VARCHAR",
         "description": "VARCHAR", "n_attributions": "INTEGER", "n_mentions": "INTEGER", "mentions": "JSON",
+        "entity_id": "BIGINT",
     },
     "errors": {"input": "VARCHAR", "record": "VARCHAR", "reason": "VARCHAR", "at": "TIMESTAMP"},
+    # Written by linking (sayso.corpus.entities, sayso.corpus.trails) after a run, not by `article_rows`.
+    "entities": {
+        "id": "BIGINT", "name": "VARCHAR", "type": "VARCHAR", "key": "VARCHAR", "aliases": "JSON",
+        "first_seen": "VARCHAR", "last_seen": "VARCHAR", "n_sources": "INTEGER", "n_documents": "INTEGER",
+        "n_attributions": "INTEGER", "kb_id": "VARCHAR", "description": "VARCHAR", "profile": "JSON",
+    },
+    "trails": {
+        "id": "BIGINT", "wording": "VARCHAR", "first_doc_id": "VARCHAR", "first_attribution_id": "VARCHAR",
+        "first_published": "VARCHAR", "first_outlet": "VARCHAR", "n_appearances": "INTEGER",
+        "n_documents": "INTEGER", "n_outlets": "INTEGER", "n_variants": "INTEGER", "altered": "BOOLEAN",
+        "drift": "BOOLEAN", "entities": "JSON", "variants": "JSON",
+    },
 }
 TABLES = tuple(COLUMNS)
+LINK_TABLES = ("entities", "trails")  # absent from stores written before linking existed
+# Columns added to a table after its first version: added to an older store when it is opened for writing.
+ADDED_COLUMNS = {"attributions": ("trail_id",), "sources": ("entity_id",)}
 META_COLUMNS = ("title", "url", "published", "outlet", "author", "language")
 
 _KEYS = {
     "documents": "PRIMARY KEY (id)",
     "attributions": "PRIMARY KEY (doc_id, id)",
     "sources": "PRIMARY KEY (doc_id, id)",
+    "entities": "PRIMARY KEY (id)",
+    "trails": "PRIMARY KEY (id)",
 }
 
 
@@ -133,6 +172,9 @@ def _create_sql() -> list[str]:
         if table in _KEYS:
             body.append(_KEYS[table])
         statements.append(f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(body)})")
+    for table, added in ADDED_COLUMNS.items():
+        statements += [f'ALTER TABLE {table} ADD COLUMN IF NOT EXISTS "{name}" {COLUMNS[table][name]}'
+                       for name in added]
     statements.append("CREATE TABLE IF NOT EXISTS info (key VARCHAR PRIMARY KEY, value VARCHAR)")
     return statements
 
@@ -208,7 +250,7 @@ def rollback(con: duckdb.DuckDBPyConnection) -> None:
 
 def _check_store(con: duckdb.DuckDBPyConnection, path: str) -> None:
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-    missing = [t for t in (*TABLES, "info") if t not in tables]
+    missing = [t for t in (*TABLES, "info") if t not in tables and t not in LINK_TABLES]
     if missing:
         raise StoreError(f"{path}: not a sayso corpus store (no table {missing[0]})")
 
@@ -283,12 +325,13 @@ def article_rows(
             row[f"{role}_end"] = spans[-1].end if spans else None
         for role in ("cue", "source", "content"):
             row[role] = _spans_json(getattr(a, role))
+        row["trail_id"] = None  # set by linking (sayso.corpus.trails)
         attributions.append(row)
     sources = [
         {
             "doc_id": article.id, "id": s.id, "position": position, "name": s.name, "type": s.type,
             "description": s.description, "n_attributions": by_speaker.get(s.id, 0),
-            "n_mentions": len(s.mentions), "mentions": _spans_json(s.mentions),
+            "n_mentions": len(s.mentions), "mentions": _spans_json(s.mentions), "entity_id": None,
         }
         for position, s in enumerate(article.sources)
     ]
@@ -319,7 +362,8 @@ def article_from_rows(
         "attributions": [attribution_record(a) for a in sorted(attributions, key=lambda r: r["position"])],
         "sources": [
             {"id": s["id"], "name": s["name"], "type": s["type"], "description": s["description"],
-             "mentions": _loads(s["mentions"])}
+             "mentions": _loads(s["mentions"]),
+             **({"entity": s["entity_id"]} if s.get("entity_id") is not None else {})}
             for s in sorted(sources, key=lambda r: r["position"])
         ],
         "hedges": _loads(document["hedges"]),
@@ -330,7 +374,7 @@ def article_from_rows(
     return article
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]]) -> None:
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]]) -> None:
     """Insert rows column-wise: one statement per table, not one per row."""
     if not rows:
         return
@@ -401,14 +445,14 @@ def write_articles(
                 tables[table].extend(table_rows)
             written.append(article.id)
         for table, table_rows in tables.items():
-            _insert(con, table, table_rows)
+            insert_rows(con, table, table_rows)
         settled = [(d["input"], d["record"]) for d in tables["documents"] if d["input"] is not None]
         settled += [(e.input, e.record) for e in error_rows]
         if settled:
             con.execute("DELETE FROM errors USING (SELECT unnest($1::VARCHAR[]) AS i, unnest($2::VARCHAR[]) AS r) s "
                         "WHERE errors.input = s.i AND errors.record = s.r",
                         [[s[0] for s in settled], [s[1] for s in settled]])
-        _insert(con, "errors", [{"input": e.input, "record": e.record, "reason": e.reason, "at": now}
+        insert_rows(con, "errors", [{"input": e.input, "record": e.record, "reason": e.reason, "at": now}
                                 for e in error_rows])
         con.commit()
     except duckdb.Error as exc:
@@ -527,6 +571,8 @@ _ORDERED = {
     **{table: f"SELECT t.* FROM {table} t LEFT JOIN documents d ON d.id = t.doc_id "
               "ORDER BY d.seq, t.doc_id, t.position" for table in ("attributions", "sources")},
     "errors": 'SELECT * FROM errors ORDER BY "at", input, record',
+    "entities": "SELECT * FROM entities ORDER BY id",
+    "trails": "SELECT * FROM trails ORDER BY id",
 }
 
 

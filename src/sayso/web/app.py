@@ -29,7 +29,7 @@ from sayso.errors import InputError, SaysoError
 from sayso.record import STANCES, Article
 from sayso.settings import Settings
 from sayso.web import render
-from sayso.web.corpus import Corpus, Found
+from sayso.web.corpus import Corpus, Found, add_link_routes
 from sayso.web.headers import HeadersMiddleware
 from sayso.web.inputs import Submitted, from_json, from_text, from_upload
 from sayso.web.limits import DEFAULT_MAX_BODY, BodyLimitMiddleware, human_size
@@ -122,6 +122,8 @@ def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, setti
         if corpus is None:
             raise HTTPException(404, NO_CORPUS)
         return corpus
+
+    add_link_routes(app, need_corpus, page)  # entity and trail pages (sayso.web.corpus)
 
     # --- errors: JSON under /api, a page elsewhere -------------------------------------
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+from fastapi import HTTPException, Request
+from fastapi.responses import HTMLResponse
 
 from sayso.corpus.query import DATE_SQL as DATE
 from sayso.corpus.store import attribution_record, open_store, read_article
@@ -281,3 +283,181 @@ def _attribution(row: dict[str, Any]) -> Attribution:
 def _summary(row: dict[str, Any]) -> SourceSummary:
     return SourceSummary(row["name"], row["type"], row["description"], int(row["articles"]),
                          int(row["attributions"] or 0), int(row["mentions"] or 0))
+
+
+# --- corpus entities and quotation trails: queries, pages and API routes ------------------------
+
+@dataclass
+class EntityView:
+    """A corpus entity with its attributions by month and by outlet, and the latest of them."""
+
+    id: int
+    name: str
+    type: str
+    aliases: dict[str, int]
+    first_seen: str | None
+    last_seen: str | None
+    sources: int
+    documents: int
+    attributions: int
+    kb_id: str | None
+    by_month: list[tuple[str, int]] = field(default_factory=list)
+    by_outlet: list[tuple[str, int]] = field(default_factory=list)
+    latest: list[Found] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "type": self.type, "aliases": self.aliases,
+                "first_seen": self.first_seen, "last_seen": self.last_seen, "sources": self.sources,
+                "documents": self.documents, "attributions": self.attributions, "kb_id": self.kb_id,
+                "by_month": [{"month": m, "attributions": n} for m, n in self.by_month],
+                "by_outlet": [{"outlet": o, "attributions": n} for o, n in self.by_outlet],
+                "latest": [f.to_dict() for f in self.latest]}
+
+
+@dataclass
+class Appearance:
+    """One appearance of a trail's quotation, with its changes against the earliest wording."""
+
+    article: ArticleRef
+    attribution: str
+    quotation: str
+    credited_to: str | None
+    entity: int | None
+    diff: list[dict[str, str]]
+    altered: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"article": self.article.to_dict(), "attribution": self.attribution, "quotation": self.quotation,
+                "credited_to": self.credited_to, "entity": self.entity, "diff": self.diff, "altered": self.altered}
+
+
+@dataclass
+class TrailView:
+    id: int
+    wording: str
+    altered: bool
+    drift: bool
+    documents: int
+    outlets: int
+    credits: list[dict[str, Any]]
+    appearances: list[Appearance]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "wording": self.wording, "altered": self.altered, "drift": self.drift,
+                "documents": self.documents, "outlets": self.outlets, "credited_to": self.credits,
+                "appearances": [a.to_dict() for a in self.appearances]}
+
+
+NOT_LINKED = "this corpus has no entities or trails (link it with `sayso link --db FILE`)"
+
+
+def _linked(corpus: Corpus) -> bool:
+    tables = {r["table_name"] for r in corpus._rows("SELECT table_name FROM information_schema.tables")}
+    return {"entities", "trails"} <= tables
+
+
+def entity_view(corpus: Corpus, id: int, latest: int = 20) -> EntityView | None:
+    rows = corpus._rows("SELECT * FROM entities WHERE id = ?", [id])
+    if not rows:
+        return None
+    e = rows[0]
+    joined = ("FROM attributions a JOIN documents d ON d.id = a.doc_id "
+              "JOIN sources s ON s.doc_id = a.doc_id AND s.id = a.speaker WHERE s.entity_id = ?")
+    months = corpus._rows(f"SELECT coalesce(strftime({DATE}, '%Y-%m'), '{UNDATED}') AS m, count(*) AS n {joined} "
+                          "GROUP BY m ORDER BY m = 'undated', m", [id])
+    outlets = corpus._rows(f"SELECT coalesce(d.outlet, '(unknown)') AS o, count(*) AS n {joined} "
+                           "GROUP BY o ORDER BY n DESC, o", [id])
+    found = corpus._rows(f"SELECT a.*, d.title, d.published, d.outlet, d.url {joined} "
+                         f"ORDER BY {NEWEST_FIRST}, a.position LIMIT ?", [id, latest])
+    return EntityView(
+        e["id"], e["name"], e["type"], json.loads(e["aliases"] or "{}"), e["first_seen"], e["last_seen"],
+        int(e["n_sources"]), int(e["n_documents"]), int(e["n_attributions"]), e["kb_id"],
+        [(r["m"], int(r["n"])) for r in months], [(r["o"], int(r["n"])) for r in outlets],
+        [Found(_ref(r, id_key="doc_id"), _attribution(r), r["source_name"], r["source_type"]) for r in found])
+
+
+def trail_view(corpus: Corpus, id: int) -> TrailView | None:
+    from sayso.corpus.trails import is_altered, quotation_text, word_diff
+
+    rows = corpus._rows("SELECT * FROM trails WHERE id = ?", [id])
+    if not rows:
+        return None
+    t = rows[0]
+    found = corpus._rows(f"""
+        SELECT a.doc_id, a.id AS attribution, a.kind, a.content_text, d.title, d.published, d.outlet, d.url,
+               coalesce(e.name, a.source_name, a.source_text) AS credited, e.id AS entity
+        FROM attributions a JOIN documents d ON d.id = a.doc_id
+        LEFT JOIN sources s ON s.doc_id = a.doc_id AND s.id = a.speaker LEFT JOIN entities e ON e.id = s.entity_id
+        WHERE a.trail_id = ? ORDER BY {DATE} NULLS LAST, d.seq, a.position""", [id])
+    appearances = []
+    for r in found:
+        quoted = quotation_text(r["kind"], r["content_text"]) or r["content_text"]
+        diff = word_diff(t["wording"], quoted)
+        appearances.append(Appearance(_ref(r, id_key="doc_id"), r["attribution"], quoted, r["credited"],
+                                      r["entity"], diff, is_altered(diff)))
+    return TrailView(t["id"], t["wording"], bool(t["altered"]), bool(t["drift"]), int(t["n_documents"]),
+                     int(t["n_outlets"]), json.loads(t["entities"] or "[]"), appearances)
+
+
+def timeline_svg(by_month: list[tuple[str, int]]) -> Any:
+    """Attributions per month as a small SVG bar chart (labels escaped; the page lists the same numbers)."""
+    from markupsafe import Markup, escape
+
+    width, height, left, bottom, top = 640, 180, 36, 40, 12
+    n = max(1, len(by_month))
+    peak = max((v for _, v in by_month), default=1) or 1
+    slot = (width - left - 8) / n
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+             'aria-labelledby="timeline-title" class="timeline" font-family="system-ui, sans-serif" font-size="10">',
+             '<title id="timeline-title">Attributions per month</title>']
+    plot = height - top - bottom
+    for k, (month, value) in enumerate(by_month):
+        h = plot * value / peak
+        x = left + k * slot + slot * 0.15
+        parts.append(f'<rect x="{x:.1f}" y="{top + plot - h:.1f}" width="{slot * 0.7:.1f}" height="{h:.1f}" '
+                     f'fill="#0072B2"><title>{escape(month)}: {value}</title></rect>')
+        parts.append(f'<text x="{x + slot * 0.35:.1f}" y="{height - bottom + 14}" text-anchor="middle" '
+                     f'transform="rotate(45 {x + slot * 0.35:.1f} {height - bottom + 14})">{escape(month)}</text>')
+    parts.append(f'<text x="{left - 4}" y="{top + 8}" text-anchor="end">{peak}</text></svg>')
+    return Markup("".join(parts))
+
+
+def add_link_routes(app: Any, need_corpus: Any, page: Any) -> None:
+    """The entity and trail pages and their API routes, on the app of `create_app`."""
+
+    def linked_corpus() -> Corpus:
+        corpus = need_corpus()
+        if not _linked(corpus):
+            raise HTTPException(404, NOT_LINKED)
+        return corpus
+
+    def entity_or_404(id: int) -> EntityView:
+        found = entity_view(linked_corpus(), id)
+        if found is None:
+            raise HTTPException(404, f"no entity {id} in the corpus")
+        return found
+
+    def trail_or_404(id: int) -> TrailView:
+        found = trail_view(linked_corpus(), id)
+        if found is None:
+            raise HTTPException(404, f"no trail {id} in the corpus")
+        return found
+
+    @app.get("/entities/{id}", response_class=HTMLResponse, include_in_schema=False)
+    def entity_page(request: Request, id: int) -> HTMLResponse:
+        entity = entity_or_404(id)
+        return page(request, "entity.html", entity=entity, timeline=timeline_svg(entity.by_month))
+
+    @app.get("/trails/{id}", response_class=HTMLResponse, include_in_schema=False)
+    def trail_page(request: Request, id: int) -> HTMLResponse:
+        return page(request, "trail.html", trail=trail_or_404(id))
+
+    @app.get("/api/entities/{id}", tags=["corpus"],
+             summary="A corpus entity: its names, its attributions by month and outlet, the latest of them")
+    def entity_api(id: int) -> dict[str, Any]:
+        return entity_or_404(id).to_dict()
+
+    @app.get("/api/trails/{id}", tags=["corpus"],
+             summary="A quotation trail: its appearances first to last, each with its word changes")
+    def trail_api(id: int) -> dict[str, Any]:
+        return trail_or_404(id).to_dict()
