@@ -21,13 +21,13 @@ import json
 import math
 import multiprocessing
 import os
-import queue
+import signal
 import sys
 import threading
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any, Literal
@@ -94,6 +94,9 @@ def worker_main(conn: Connection, settings: Settings, parent: int) -> None:
         os._exit(1)
 
     threading.Thread(target=watch_parent, daemon=True).start()
+    # Ctrl-C in a terminal reaches the whole process group: the server shuts down and ends the workers,
+    # which must not die on it first (and be replaced, mid-shutdown)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     from sayso.pipeline import Analyzer
 
     analyzer = Analyzer(settings)
@@ -116,6 +119,14 @@ def outcome_of(article: Article, want: Want) -> Outcome:
         return Outcome(json.dumps(article.to_dict(), ensure_ascii=False, allow_nan=False,
                                   separators=(",", ":")).encode("utf-8"), None)
     return Outcome(article.to_dict(), None)
+
+
+@dataclass
+class _Turn:
+    """An analysis's place in the line for a worker."""
+
+    ready: threading.Event = field(default_factory=threading.Event)
+    worker: _Worker | None = None
 
 
 class _Worker:
@@ -149,7 +160,8 @@ class AnalysisPool:
         self.capacity = workers + queue_size
         self.timeout = timeout
         self._ctx = multiprocessing.get_context("spawn")
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._idle: list[_Worker] = []  # loaded and free
+        self._waiting: deque[_Turn] = deque()  # analyses waiting for a worker, first come first served
         self._all: set[_Worker] = set()  # started, loading or ready
         self._lock = threading.Lock()
         self._admitted = 0
@@ -204,12 +216,12 @@ class AnalysisPool:
             self._closed = True
             workers = list(self._all)
             self._all.clear()
-        idle = set()
-        while True:
-            try:
-                idle.add(self._idle.get_nowait())
-            except queue.Empty:
-                break
+            idle = set(self._idle)
+            self._idle.clear()
+            waiting = list(self._waiting)
+            self._waiting.clear()
+        for turn in waiting:  # no worker will come
+            turn.ready.set()
         for w in workers:
             w.end(grace=2.0 if w in idle else 0.0)
         self._threads.shutdown(wait=False, cancel_futures=True)
@@ -245,7 +257,7 @@ class AnalysisPool:
                     self._start_error = (f"an analysis worker could not load the model "
                                          f"(exit code {worker.process.exitcode})")
         if loaded and not closed:
-            self._idle.put(worker)
+            self._release(worker)
         else:
             worker.end()
 
@@ -285,16 +297,7 @@ class AnalysisPool:
 
     def _run(self, job: Job) -> Outcome:
         """In a thread: wait for an idle worker, hand it the job, wait at most `timeout` for the answer."""
-        while True:
-            if self._closed:
-                raise WorkerLost("the server is shutting down")
-            if self._start_error and self.ready == 0:
-                raise WorkerLost(self._start_error)
-            try:
-                worker = self._idle.get(timeout=0.5)
-                break
-            except queue.Empty:
-                continue
+        worker = self._acquire()
         began = time.monotonic()
         try:
             worker.conn.send(job)
@@ -315,8 +318,39 @@ class AnalysisPool:
                           "send a shorter text, or start the server with a larger --timeout")
         with self._lock:
             self._durations.append(time.monotonic() - began)
-        self._idle.put(worker)
+        self._release(worker)
         return outcome
+
+    def _acquire(self) -> _Worker:
+        """A free worker: at once if one is free and nobody waits, else when the turn comes (in order:
+        a thread pool's waiters are woken in no fair order, which left some requests waiting far longer)."""
+        with self._lock:
+            if self._idle and not self._waiting:
+                return self._idle.pop()
+            turn = _Turn()
+            self._waiting.append(turn)
+        while not turn.ready.wait(0.5):
+            with self._lock:
+                lost = self._start_error if self._start_error and not self._all else None
+                if lost:
+                    self._waiting.remove(turn)
+            if lost:
+                raise WorkerLost(lost)
+        if turn.worker is None:
+            raise WorkerLost("the server is shutting down")
+        return turn.worker
+
+    def _release(self, worker: _Worker) -> None:
+        """Give a free worker to the analysis waiting longest, or keep it for the next."""
+        with self._lock:
+            if self._closed:
+                return
+            if self._waiting:
+                turn = self._waiting.popleft()
+                turn.worker = worker
+                turn.ready.set()
+            else:
+                self._idle.append(worker)
 
 
 class InProcess:
