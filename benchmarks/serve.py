@@ -4,7 +4,9 @@ Both servers run at once on loopback (each idle while the other is measured) and
 are driven in alternating rounds, so a busy machine slows both alike. In each
 round CLIENTS threads each POST `--requests` 700-word articles to /api/analyze,
 one after the other (closed loop), bounded by `--max-seconds`; throughput is
-the answers per second of the round, latencies are per request. Then, on the
+the answers per second of the round, latencies are per request, and `cores`
+the CPU time the server and its workers used per second of the round (how much
+of the machine they got). Then, on the
 2-worker server, one 800k-character analysis is started and, while it runs,
 a few clients send short requests for `--big-seconds`: 700-word analyses and
 page reads (the analyse page, the API status); their p95 is printed. The
@@ -75,6 +77,16 @@ def long_text(texts: list[str], chars: int) -> str:
     return "\n\n".join(parts)[:chars]
 
 
+def autogroup() -> str:
+    """Linux's autogroup gives each session one share of the CPU however many processes it runs: on a
+    busy machine that caps the servers started here (one session) whatever their --workers."""
+    try:
+        on = Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1"
+    except OSError:
+        return ""
+    return "; autogroup on (this session shares one session's part of the CPU)" if on else ""
+
+
 class Server:
     """`sayso serve --workers N` on a free loopback port."""
 
@@ -101,6 +113,19 @@ class Server:
             time.sleep(0.2)
         sys.exit(f"benchmarks/serve.py: {self.workers} workers not ready in {seconds:.0f} s")
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the server and its live workers (from /proc; 0 where there is none)."""
+        total = 0.0
+        for entry in Path("/proc").iterdir():
+            try:
+                stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split() if stat else []
+            if fields and (int(entry.name) == self.proc.pid or int(fields[1]) == self.proc.pid):
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -116,6 +141,7 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     seconds: float = 0.0
+    cpu: float = 0.0  # CPU seconds the server and its workers used meanwhile
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, status: int, latency: float) -> None:
@@ -171,14 +197,14 @@ def drive(url: str, texts: list[str], clients: int, per_client: int, max_seconds
     return tally
 
 
-HEADER = f"{'':<14}{'ok':>6}{'other':>12}{'s':>8}{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}"
+HEADER = f"{'':<14}{'ok':>6}{'other':>12}{'s':>8}{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}{'cores':>7}"
 
 
 def line(label: str, t: Tally) -> str:
     other = {k: v for k, v in t.statuses.items() if k != 200}
     return (f"{label:<14}{t.ok:>6}{other or '-'!s:>12}{t.seconds:>8.1f}{t.ok / t.seconds:>8.2f}"
             f"{percentile(t.latencies, 50):>8.2f}{percentile(t.latencies, 95):>8.2f}"
-            f"{percentile(t.latencies, 99):>8.2f}")
+            f"{percentile(t.latencies, 99):>8.2f}{t.cpu / t.seconds:>7.2f}")
 
 
 def main() -> None:
@@ -196,7 +222,7 @@ def main() -> None:
     batch = articles(texts, args.clients * args.requests)
     words = statistics.mean(len(a.split()) for a in batch)
     print(f"{len(batch)} articles of {words:.0f} words on average; {args.clients} clients; "
-          f"{os.cpu_count()} cores; load average before {os.getloadavg()[0]:.2f}", flush=True)
+          f"{os.cpu_count()} cores; load average before {os.getloadavg()[0]:.2f}{autogroup()}", flush=True)
 
     servers = {w: Server(w) for w in (1, 2)}
     try:
@@ -208,7 +234,10 @@ def main() -> None:
         print("\n" + HEADER)
         for r in range(args.rounds):
             for w, s in servers.items():
+                cpu = s.cpu_seconds()
                 t = drive(s.url, batch, args.clients, args.requests, args.max_seconds)
+                t.cpu = s.cpu_seconds() - cpu
+                totals[w].cpu += t.cpu
                 print(line(f"round {r + 1} w={w}", t), flush=True)
                 totals[w].latencies += t.latencies
                 totals[w].seconds += t.seconds

@@ -4,6 +4,7 @@ analysis, and no worker outlives the server."""
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -163,6 +164,25 @@ def test_full_queue_503_at_once_reads_go_on_and_a_slow_analysis_504_with_its_wor
     assert after != before
     again = httpx.post(f"{server.url}/api/analyze", json={"text": SHORT}, timeout=60)
     assert again.status_code == 200 and again.json()["text"] == SHORT
+
+
+def test_a_worker_killed_under_an_analysis_gives_503_and_is_replaced(server):
+    wait_for(lambda: server.ready(1), 300, "the worker is ready")
+    (before,) = server.workers()
+    answers: dict[str, httpx.Response] = {}
+    thread = threading.Thread(target=lambda: answers.update(long=httpx.post(
+        f"{server.url}/api/analyze", json={"text": long_text()}, timeout=120)))
+    thread.start()
+    wait_for(lambda: server.status()["analyses"] == 1, 30, "the long analysis was admitted")
+    time.sleep(0.5)  # the text is in the worker
+    os.kill(before, signal.SIGKILL)  # as the kernel's out-of-memory killer would
+    thread.join(60)
+    lost = answers["long"]
+    assert lost.status_code == 503 and "retry-after" in lost.headers
+    assert "worker process ended" in lost.json()["detail"]
+    wait_for(lambda: server.ready(1), 300, "a new worker loaded the model")
+    assert server.workers() != {before}
+    assert httpx.post(f"{server.url}/api/analyze", json={"text": SHORT}, timeout=60).status_code == 200
 
 
 def test_the_server_ends_its_workers_when_stopped_one_per_core_by_default():

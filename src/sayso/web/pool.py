@@ -183,30 +183,10 @@ class AnalysisPool:
         for _ in range(self.workers):
             self._spawn()
 
-    def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
-        """Block until every worker has loaded the model; SaysoError if one could not."""
-        deadline = time.monotonic() + timeout
-        while self.ready < self.workers:
-            if self._start_error:
-                raise WorkerLost(self._start_error)
-            if time.monotonic() > deadline:
-                raise WorkerLost(f"the analysis workers did not load the model in {timeout:.0f} s")
-            time.sleep(0.05)
-
-    @property
-    def ready(self) -> int:
-        """Workers that have loaded the model and are alive (busy or idle)."""
-        with self._lock:
-            return sum(1 for w in self._all if w.loaded)
-
     def status(self) -> dict[str, int]:
         with self._lock:
             return {"workers": self.workers, "ready": sum(1 for w in self._all if w.loaded),
                     "analyses": self._admitted, "capacity": self.capacity}
-
-    def pids(self) -> list[int]:
-        with self._lock:
-            return [w.process.pid for w in self._all if w.process.pid is not None]
 
     def close(self) -> None:
         """End every worker (idle ones asked, busy ones killed) and wait for them; idempotent."""
@@ -279,6 +259,7 @@ class AnalysisPool:
 
     async def analyze(self, job: Job) -> Outcome:
         """The job's outcome, from the first free worker. Busy at once when the queue is full."""
+        self.start()  # in case no lifespan started the pool
         with self._lock:
             if self._closed:
                 raise WorkerLost("the server is shutting down")
@@ -289,11 +270,23 @@ class AnalysisPool:
             raise Busy(f"the server is busy: {self.capacity} analyses running or waiting; try again in a few "
                        "seconds", self.retry_after())
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._threads, self._run, job)
-        finally:
-            with self._lock:
-                self._admitted -= 1
+            running = asyncio.get_running_loop().run_in_executor(self._threads, self._admitted_run, job)
+        except RuntimeError:  # the threads were shut down by close()
+            self._done()
+            raise WorkerLost("the server is shutting down") from None
+        return await running
 
+    def _done(self) -> None:
+        with self._lock:
+            self._admitted -= 1
+
+    def _admitted_run(self, job: Job) -> Outcome:
+        """The analysis counts as admitted until its thread is done with it, even when the request that
+        asked for it has gone (its worker is busy all the same)."""
+        try:
+            return self._run(job)
+        finally:
+            self._done()
 
     def _run(self, job: Job) -> Outcome:
         """In a thread: wait for an idle worker, hand it the job, wait at most `timeout` for the answer."""
