@@ -197,6 +197,19 @@ def test_the_server_ends_its_workers_when_stopped_one_per_core_by_default():
     wait_for(lambda: not any(alive(p) for p in started), 10, "no process of the server outlives it")
 
 
+def test_stopping_the_server_does_not_wait_for_a_long_analysis():
+    with Serve("--workers", "1") as s:
+        wait_for(lambda: s.ready(1), 300, "the worker loaded the model")
+        started = children(s.proc.pid)
+        thread = threading.Thread(target=lambda: httpx.post(
+            f"{s.url}/api/analyze", json={"text": long_text() * 3}, timeout=300), daemon=True)
+        thread.start()
+        wait_for(lambda: s.status()["analyses"] == 1, 30, "the long analysis was admitted")
+        s.proc.send_signal(signal.SIGTERM)
+        s.proc.wait(60)  # the analysis alone would take minutes
+    wait_for(lambda: not any(alive(p) for p in started), 10, "no process of the server outlives it")
+
+
 def test_workers_end_when_the_server_is_killed_outright():
     with Serve("--workers", "1") as s:
         wait_for(lambda: s.ready(1), 300, "the worker loaded the model")

@@ -436,7 +436,8 @@ def run_serve(args: argparse.Namespace) -> int:
           + (f" with the corpus {args.db}" if args.db else "")
           + f", {workers} analysis worker{'s' if workers > 1 else ''}", file=sys.stderr)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+        # stopping waits at most 5 s for open requests: a long analysis is ended with its worker, not awaited
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=5)
     finally:  # the app's lifespan ends the workers; this too when uvicorn stops before running it
         app.state.analyses.close()
     return EXIT_OK
