@@ -57,7 +57,8 @@ def test_read_text_file_and_its_refusals(tmp_path):
     good = tmp_path / "story.txt"
     good.write_text("\ufeffThe mayor said the bridge would reopen.", encoding="utf-8")
     read = read_text_file(str(good))
-    assert (read.id, read.text) == ("story", "The mayor said the bridge would reopen.")
+    # the byte order mark is kept: offsets index the text as in the file
+    assert (read.id, read.text) == ("story", "\ufeffThe mayor said the bridge would reopen.")
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"caf\xe9 au lait")
     with pytest.raises(InputError, match=r"bad.txt: not valid UTF-8 \(byte 3\)"):

@@ -49,7 +49,7 @@ class Analyzer:
     def analyze_batch(self, items: Iterable[Item]) -> list[Article]:
         """Analyse a batch: bad items come back as error records, in place."""
         prepared: list[tuple[str, str, dict[str, Any]] | Article] = [_prepare(it) for it in items]
-        good = [(p[0], i) for i, p in enumerate(prepared) if not isinstance(p, Article)]
+        good = [(parseable(p[0]), i) for i, p in enumerate(prepared) if not isinstance(p, Article)]
         results: list[Article] = [p if isinstance(p, Article) else None for p in prepared]  # type: ignore[misc]
         docs = self.nlp.pipe(good, as_tuples=True, batch_size=self.settings.batch_size)
         while True:
@@ -59,8 +59,8 @@ class Analyzer:
                 break
             except Exception:  # a bug must not lose the records: the rest of the batch one by one
                 return self._one_by_one(prepared, results)
-            _, id_, meta = prepared[i]  # type: ignore[misc]
-            results[i] = Article.from_doc(doc, id_, meta)
+            text, id_, meta = prepared[i]  # type: ignore[misc]
+            results[i] = as_sent(Article.from_doc(doc, id_, meta), text)
         return results
 
     def _one_by_one(self, prepared: list[Any], results: list[Article]) -> list[Article]:
@@ -70,10 +70,38 @@ class Analyzer:
                 continue
             text, id_, meta = p
             try:
-                results[i] = Article.from_doc(self.nlp(text), id_, meta)
+                results[i] = as_sent(Article.from_doc(self.nlp(parseable(text)), id_, meta), text)
             except Exception as err:
                 results[i] = Article(id=id_, text=text, meta=meta, error=f"analysis failed: {err}")
         return results
+
+
+def parseable(text: str) -> str:
+    """The text the parser reads: a leading byte order mark (kept in the record, so that offsets index
+    the text as sent) read as a space, since glued to the first word it spoils that word's analysis.
+    Same length, so every offset holds."""
+    return " " + text[1:] if text.startswith("\ufeff") else text
+
+
+def as_sent(article: Article, text: str) -> Article:
+    """The record of a text parsed as `parseable(text)`, with the text as sent and spans cut from it."""
+    if article.text == text:
+        return article
+
+    def recut(value: Any) -> None:
+        if isinstance(value, dict):
+            if isinstance(value.get("start"), int) and isinstance(value.get("end"), int) and "text" in value:
+                value["text"] = text[value["start"]:value["end"]]
+            for v in value.values():
+                recut(v)
+        elif isinstance(value, list):
+            for v in value:
+                recut(v)
+
+    record = article.to_dict()
+    record["text"] = text
+    recut({k: v for k, v in record.items() if k != "text"})
+    return Article.from_dict(record)
 
 
 def _prepare(item: Item) -> tuple[str, str, dict[str, Any]] | Article:

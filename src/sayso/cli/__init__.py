@@ -484,6 +484,13 @@ def add_serve(sub: argparse._SubParsersAction) -> None:
                    help="refuse request bodies over BYTES with 413 (default: 2 MB)")
     p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
                    help="also answer requests for this Host name (repeatable); others are refused with 400")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="analyse in N worker processes, each loading the model once (default: one per core)")
+    p.add_argument("--queue", type=int, default=32, metavar="N",
+                   help="at most N analyses wait for a worker; past that the server answers 503 with "
+                        "Retry-After (default: 32)")
+    p.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
+                   help="an analysis taking longer gets 504 and its worker is replaced (default: 300)")
     _add_model_options(p)
     p.set_defaults(run=run_serve)
 
@@ -495,20 +502,34 @@ def run_serve(args: argparse.Namespace) -> int:
         raise UsageError(f"--port {args.port}: not a port number")
     if args.max_body <= 0:
         raise UsageError("--max-body must be a positive number of bytes")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    if args.queue < 0:
+        raise UsageError("--queue must be 0 or more")
+    if not args.timeout > 0:
+        raise UsageError("--timeout must be a positive number of seconds")
     _check_model(args.model)
     import uvicorn
 
+    from sayso.settings import cores
     from sayso.web.app import create_app
     from sayso.web.headers import LOOPBACK, host_names
 
+    workers = args.workers or cores()
     app = create_app(args.db, max_body=args.max_body, settings=Settings.from_args(args),
-                     hosts=host_names(args.host, args.allow_host))
+                     hosts=host_names(args.host, args.allow_host), workers=workers, queue=args.queue,
+                     timeout=args.timeout)
     if args.host not in LOOPBACK:
         _warn(f"listening on {args.host}: anyone who can reach this machine can use the app "
               "(requests must name this address or an --allow-host)")
     print(f"sayso: serving on http://{'[' + args.host + ']' if ':' in args.host else args.host}:{args.port}/"
-          + (f" with the corpus {args.db}" if args.db else ""), file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+          + (f" with the corpus {args.db}" if args.db else "")
+          + f", {workers} analysis worker{'s' if workers > 1 else ''}", file=sys.stderr)
+    try:
+        # stopping waits at most 5 s for open requests: a long analysis is ended with its worker, not awaited
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=5)
+    finally:  # the app's lifespan ends the workers; this too when uvicorn stops before running it
+        app.state.analyses.close()
     return EXIT_OK
 
 

@@ -46,6 +46,7 @@ def read_text_file(path: str) -> TextInput:
         p = Path(path)
         name = path
         if not p.exists():
+            refuse_address(path, path)
             raise InputError(f"{path}: no such file")
         if p.is_dir():
             raise InputError(f"{path}: is a directory, not a text file")
@@ -59,7 +60,36 @@ def read_text_file(path: str) -> TextInput:
         if isinstance(page, BadRecord):
             raise InputError(f"{name}: {page.reason}")
         return TextInput(page.text, id_, name, page.meta)
-    return TextInput(decode_text(data, name), id_, name)
+    return TextInput(refuse_address(decode_text(data, name), name), id_, name)
+
+
+_ADDRESS = re.compile(r"\s*(?:https?://|www\.)\S+\s*", re.I)
+
+
+def refuse_address(text: str, name: str) -> str:
+    """`text` unless it is nothing but a web address: sayso reads no pages from the network, and
+    analysing the address as an article would only give a puzzling result."""
+    if len(text) < 4096 and _ADDRESS.fullmatch(text):
+        raise InputError(f"{name}: {text.strip()[:100]!r} is a web address, and sayso reads no pages from the "
+                         "network: save the page and give its .html file, or paste the article's text")
+    return text
+
+
+# the tags of a page's text (blocks, links), not the ones a text about scripts or images may quote
+_MARKUP = re.compile(r"</?(?:p|div|br|h[1-6]|article|section|li|ul|ol|blockquote|span|a|figure|figcaption|"
+                     r"header|footer|main|nav|table|tr|td)\b[^<>]*>", re.I)
+
+
+def looks_like_markup(text: str) -> bool:
+    """Pasted text that is HTML: a whole page, or markup from its first character (a fragment copied
+    from a page's source), or text with several HTML tags in its first few thousand characters."""
+    head = text[:4096]
+    if looks_like_html(head.encode("utf-8", "surrogatepass")):
+        return True
+    stripped = head.lstrip("\ufeff \t\r\n")
+    if stripped.startswith("<") and _MARKUP.match(stripped):
+        return True
+    return len(_MARKUP.findall(head)) >= 3
 
 
 _HTML_START = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.I | re.S)
@@ -81,7 +111,8 @@ def decode_text(data: bytes, name: str, max_chars: int = MAX_CHARS) -> str:
 
 
 def decode(data: bytes, max_chars: int = MAX_CHARS) -> str:
-    """UTF-8 text of an article; ValueError says why the bytes are not one."""
+    """UTF-8 text of an article, exactly as the bytes say (a byte order mark and CRLF line ends kept:
+    the record's offsets index the text as sent); ValueError says why the bytes are not one."""
     if not data.strip():
         raise ValueError("empty file")
     if b"\x00" in data[:8192]:
@@ -90,11 +121,9 @@ def decode(data: bytes, max_chars: int = MAX_CHARS) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValueError(f"not valid UTF-8 (byte {exc.start})") from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
     if len(text) > max_chars:
         raise ValueError(f"too long ({len(text)} characters, limit {max_chars})")
-    if not text.strip():
+    if not text.lstrip("\ufeff").strip():
         raise ValueError("empty file")
     return text
 
@@ -454,14 +483,14 @@ def text_document(data: bytes, *, id_: str, input: str, record: str, settings: S
     return Document(text, id_, full_meta, input, record)
 
 
-def html_document(data: bytes, *, id_: str, input: str, record: str, settings: Settings,
+def html_document(data: bytes | str, *, id_: str, input: str, record: str, settings: Settings,
                   url: str | None = None) -> Document | BadRecord:
-    """The main text and metadata of an HTML page, taken by trafilatura."""
+    """The main text and metadata of an HTML page (its bytes, or pasted markup), taken by trafilatura."""
     trafilatura = need("trafilatura", "HTML input")
 
     if not data.strip():
         return BadRecord(input, record, "empty page")
-    if b"\x00" in data[:8192]:
+    if ("\x00" if isinstance(data, str) else b"\x00") in data[:8192]:
         return BadRecord(input, record, "binary content, not an HTML page")
     try:
         page = trafilatura.bare_extraction(data, url=url, with_metadata=True, include_comments=False,

@@ -7,8 +7,8 @@ opened read-only.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any
@@ -33,6 +33,7 @@ from sayso.web.corpus import Corpus, Found, add_link_routes
 from sayso.web.headers import HeadersMiddleware
 from sayso.web.inputs import Submitted, from_json, from_text, from_upload
 from sayso.web.limits import DEFAULT_MAX_BODY, BodyLimitMiddleware, human_size
+from sayso.web.pool import DEFAULT_QUEUE, DEFAULT_TIMEOUT, AnalysisPool, InProcess, Job, Want
 
 WEB_DIR = Path(str(files("sayso.web")))
 PAGE_SIZE = 20
@@ -41,26 +42,6 @@ SEARCH_FIELDS = ("any", "source", "content")
 MAX_PAGE = 10_000_000  # past these a page number or offset is refused (422), never handed to DuckDB
 MAX_OFFSET = 1_000_000_000
 NO_CORPUS = "no corpus is open: start the server with `sayso serve --db FILE`"
-
-
-class Analysis:
-    """One loaded pipeline shared by the requests, used one at a time."""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self._lock = threading.Lock()
-        self._analyzer: Any = None
-
-    def __call__(self, sub: Submitted) -> Article:
-        from sayso.pipeline import Analyzer
-
-        with self._lock:
-            if self._analyzer is None:
-                self._analyzer = Analyzer(self.settings)
-            (article,) = self._analyzer.analyze_batch([(sub.text, sub.id, sub.meta)])
-        if article.error:
-            raise InputError(f"{sub.name}: {article.error}")
-        return article
 
 
 def _templates() -> Jinja2Templates:
@@ -74,16 +55,29 @@ def _templates() -> Jinja2Templates:
 
 
 def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, settings: Settings = Settings(),
-               page_size: int = PAGE_SIZE, hosts: frozenset[str] | None = None) -> FastAPI:
+               page_size: int = PAGE_SIZE, hosts: frozenset[str] | None = None, workers: int = 0,
+               queue: int = DEFAULT_QUEUE, timeout: float = DEFAULT_TIMEOUT) -> FastAPI:
     """The web app; `db` is a store written by `sayso run`, opened read-only; lists show `page_size` rows a
-    page; with `hosts`, requests naming any other Host are refused (`sayso serve` passes its own)."""
+    page; with `hosts`, requests naming any other Host are refused (`sayso serve` passes its own). With
+    `workers`, analyses run in that many worker processes (at most `queue` more waiting, each at most
+    `timeout` seconds), started and ended with the app; without, in this process one at a time."""
     corpus = Corpus(db) if db is not None else None
+    analyses = AnalysisPool(settings, workers, queue, timeout) if workers else InProcess(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        analyses.start()
+        try:
+            yield
+        finally:
+            analyses.close()
+
     app = FastAPI(title="sayso", version=__version__,
                   description="Who says so? Attributions, sources and sourcing profiles of news articles. "
                               "Every article comes back as a `sayso.article/1` record.",
-                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan)
     app.state.corpus = corpus
-    app.state.analysis = Analysis(settings.replace(jobs=1))
+    app.state.analyses = analyses
     app.state.max_body = max_body
     app.add_middleware(BodyLimitMiddleware, max_body=max_body)
     app.add_middleware(HeadersMiddleware, hosts=hosts)  # added last: outermost, so every answer has them
@@ -136,9 +130,12 @@ def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, setti
 
     @app.exception_handler(SaysoError)  # sayso's own: a bad input, an unreadable store, a refused query
     async def sayso_error(request: Request, exc: SaysoError) -> Response:
+        headers = getattr(exc, "headers", None)  # Retry-After of a busy server
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": str(exc)}, status_code=exc.http_status)
-        return page(request, "error.html", status=exc.http_status, message=str(exc), status_code=exc.http_status)
+            return JSONResponse({"detail": str(exc)}, status_code=exc.http_status, headers=headers)
+        answer = page(request, "error.html", status=exc.http_status, message=str(exc), status_code=exc.http_status)
+        answer.headers.update(headers or {})
+        return answer
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -186,8 +183,12 @@ def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, setti
         raise HTTPException(415, f"unsupported content type {ctype!r}: send JSON {{\"text\": ...}}, "
                                  "a form with a text field or a file, or text/plain")
 
-    def run_analysis(sub: Submitted) -> Article:
-        return app.state.analysis(sub)
+    async def analysed(sub: Submitted, want: Want) -> bytes | dict[str, Any]:
+        """The record of the text sent, from a worker (JSON bytes or a dict); InputError if it has none."""
+        outcome = await analyses.analyze(Job(sub.text, sub.id, sub.meta, want))
+        if outcome.error or outcome.record is None:
+            raise InputError(f"{sub.name}: {outcome.error}")
+        return outcome.record
 
     # --- pages --------------------------------------------------------------------------
 
@@ -197,20 +198,27 @@ def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, setti
 
     @app.post("/analyze", response_class=HTMLResponse, include_in_schema=False)
     async def analyse_submit(request: Request) -> HTMLResponse:
+        from starlette.concurrency import run_in_threadpool
+
         text = ""
         try:
             sub = await submitted(request)
             text = sub.text
-            from starlette.concurrency import run_in_threadpool
-
-            article = await run_in_threadpool(run_analysis, sub)
+            record = await analysed(sub, "record")
         except HTTPException as exc:  # the form again, with the text sent and why it was refused
             return page(request, "analyse.html", status=exc.status_code, article=None, text=text,
                         error=str(exc.detail))
         except SaysoError as exc:
-            return page(request, "analyse.html", status=exc.http_status, article=None, text=text, error=str(exc))
-        return page(request, "analyse.html", article=article, text=text, name=sub.name,
-                    **article_context(article, corpus))
+            answer = page(request, "analyse.html", status=exc.http_status, article=None, text=text, error=str(exc))
+            answer.headers.update(getattr(exc, "headers", None) or {})  # Retry-After of a busy server
+            return answer
+
+        def result_page() -> HTMLResponse:  # in a thread: a long article's page takes a while to render
+            article = Article.from_dict(record)  # type: ignore[arg-type]
+            return page(request, "analyse.html", article=article, text=text, name=sub.name,
+                        **article_context(article, corpus))
+
+        return await run_in_threadpool(result_page)
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_page(request: Request, q: str = "", page_no: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
@@ -295,17 +303,22 @@ def create_app(db: str | None = None, *, max_body: int = DEFAULT_MAX_BODY, setti
         },
         "responses": {"400": {"description": "empty, binary, not UTF-8, malformed or unreadable input"},
                       "413": {"description": f"request body over {human_size(max_body)}"},
-                      "415": {"description": "unsupported content type"}},
+                      "415": {"description": "unsupported content type"},
+                      "503": {"description": "every analysis worker busy and the queue full: retry after "
+                                             "the `Retry-After` header's seconds"},
+                      "504": {"description": "the analysis passed the server's time limit (`--timeout`)"}},
     }
 
     @app.post("/api/analyze", tags=["analysis"], openapi_extra=analyze_body,
               summary="Analyse one article; returns its sayso.article/1 record")
-    async def api_analyze(request: Request) -> dict[str, Any]:
-        from starlette.concurrency import run_in_threadpool
-
+    async def api_analyze(request: Request) -> Response:
         sub = await submitted(request)
-        article = await run_in_threadpool(run_analysis, sub)
-        return article.to_dict()
+        record = await analysed(sub, "json")
+        return Response(record, media_type="application/json")  # type: ignore[arg-type]
+
+    @app.get("/api/status", tags=["analysis"], summary="The analysis workers: how many, loaded, analyses in hand")
+    def api_status() -> dict[str, int]:
+        return analyses.status()
 
     @app.get("/api/sources", tags=["corpus"], summary="Sources of the corpus, most cited first")
     def api_sources(q: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50,

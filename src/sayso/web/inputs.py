@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from sayso.corpus.read import decode_text, looks_like_html
-from sayso.errors import InputError, need
+from sayso.corpus.read import BadRecord, decode_text, html_document, looks_like_html, looks_like_markup, refuse_address
+from sayso.errors import InputError
 from sayso.schema import META_FIELDS
+from sayso.settings import Settings
 
 TEXT_SUFFIXES = (".txt", ".text", ".md")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -26,11 +27,15 @@ class Submitted:
 
 
 def from_text(text: str, name: str = "pasted text") -> Submitted:
+    """Pasted text, kept exactly as sent (CRLF line ends and all: the record's offsets index it); pasted
+    HTML goes through the HTML reader, and a lone web address is refused with a hint."""
     if len(text.strip()) == 0:
         raise InputError(f"{name}: empty text: paste an article or choose a file")
     if "\x00" in text:
         raise InputError(f"{name}: binary content (NUL characters), not text")
-    return Submitted(text.replace("\r\n", "\n"), name)
+    if looks_like_markup(text):
+        return from_html(text, name)
+    return Submitted(refuse_address(text, name), name)
 
 
 def from_json(payload: Any) -> Submitted:
@@ -82,27 +87,18 @@ def from_upload(data: bytes, filename: str | None, content_type: str | None = No
     lower = name.lower()
     text = decode_text(data, name)
     is_html = lower.endswith(HTML_SUFFIXES) or (content_type or "").startswith(("text/html", "application/xhtml"))
-    if not is_html and not lower.endswith(TEXT_SUFFIXES) and looks_like_html(data):
-        is_html = True
-    sub = from_html(text, name) if is_html else Submitted(text.replace("\r\n", "\n"), name)
+    if not is_html and not lower.endswith(TEXT_SUFFIXES):
+        # a raw body (no file name) is pasted text: markup in it is HTML as in the form's text box
+        is_html = looks_like_html(data) or (filename is None and looks_like_markup(text))
+    sub = from_html(data, name) if is_html else Submitted(refuse_address(text, name), name)
     sub.id = file_id(filename) if filename else None
     return sub
 
 
-def from_html(html: str, name: str) -> Submitted:
-    """The main text of an HTML page (trafilatura), with its title, date and site."""
-    trafilatura = need("trafilatura", "HTML input")
-    try:
-        doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
-                                          include_tables=False)
-    except Exception as exc:  # a malformed page is the user's input, not our crash
-        raise InputError(f"{name}: could not read the HTML ({type(exc).__name__})") from None
-    if doc is None:
-        raise InputError(f"{name}: no article text found in the HTML page")
-    d = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
-    text = (d.get("text") or "").strip()
-    if not text:
-        raise InputError(f"{name}: no article text found in the HTML page")
-    meta = {"title": d.get("title"), "published": d.get("date"), "outlet": d.get("sitename") or d.get("hostname"),
-            "author": d.get("author"), "url": d.get("url")}
-    return Submitted(text, name, {k: v for k, v in meta.items() if v})
+def from_html(html: bytes | str, name: str) -> Submitted:
+    """The main text of an HTML page or pasted markup, with its title, date and site: the HTML reader of
+    `sayso analyze` and `sayso run` (trafilatura)."""
+    page = html_document(html, id_="", input=name, record=name, settings=Settings())
+    if isinstance(page, BadRecord):
+        raise InputError(f"{name}: {page.reason}")
+    return Submitted(page.text, name, {k: v for k, v in page.meta.items() if v})
