@@ -104,6 +104,17 @@ def test_html_page_main_text_and_metadata(tmp_path):
     assert broken.record == "broken.html" and "no article text" in broken.reason
 
 
+def test_html_date_not_from_a_copyright_footer(tmp_path):
+    page = ("<html><head><title>Minister resigns</title></head><body><article><h1>Minister resigns</h1>"
+            "<p>The minister said on Monday that she would resign, according to a statement released by her "
+            "office late in the evening.</p><p>Officials said the decision had been expected for weeks and that a "
+            "successor would be named soon.</p></article><footer><p>Copyright 2024 Example News. All rights "
+            "reserved.</p></footer></body></html>")
+    (tmp_path / "story.html").write_text(page, encoding="utf-8")
+    story = next(r for r in read_corpus([str(tmp_path)]) if isinstance(r, Document))
+    assert story.meta["published"] is None
+
+
 def test_json_lines_fields_meta_and_bad_lines(tmp_path):
     lines = [
         json.dumps({"doc": "n1", "body": "The mayor said the bridge would reopen.", "title": "Bridge",

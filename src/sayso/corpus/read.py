@@ -493,8 +493,9 @@ def html_document(data: bytes | str, *, id_: str, input: str, record: str, setti
     if ("\x00" if isinstance(data, str) else b"\x00") in data[:8192]:
         return BadRecord(input, record, "binary content, not an HTML page")
     try:
+        # no extensive date search: it takes a "Copyright 2024" footer for the publication date
         page = trafilatura.bare_extraction(data, url=url, with_metadata=True, include_comments=False,
-                                           include_tables=False)
+                                           include_tables=False, date_extraction_params=HTML_DATES)
     except Exception as exc:  # the extractor's failure on one page must not end the run
         return BadRecord(input, record, f"HTML could not be read ({type(exc).__name__}: {exc})")
     text = getattr(page, "text", None) if page is not None else None
@@ -512,6 +513,8 @@ def html_document(data: bytes | str, *, id_: str, input: str, record: str, setti
                  "outlet": page.sitename or page.hostname, "author": page.author})  # type: ignore[union-attr]
     return Document(text, id_, meta, input, record)
 
+
+HTML_DATES = {"original_date": True, "extensive_search": False}
 
 # Sentences of a consent, cookie, paywall or sign-up box, which trafilatura can take
 # for the main text of a page that has nothing else. Each is matched against one
