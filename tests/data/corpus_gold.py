@@ -26,6 +26,7 @@ from sayso.corpus.entities import is_org_name, org_key, parse_person
 from sayso.corpus.trails import quotation_text, words_of
 
 HERE = Path(__file__).parent
+PRONOUNS = {"he", "she", "him", "her", "they", "them", "i", "we", "me", "us", "you", "it", "who", "his", "hers"}
 NOT_FIRST = ("mr", "mrs", "ms", "the", "president", "sen", "gov", "former", "secretary", "and", "by", "of", "said",
              "that", "with", "for", "but", "in", "on", "as", "at", "to", "from", "when", "while", "told", "says")
 
@@ -124,7 +125,12 @@ def entity_gold(con: duckdb.DuckDBPyConnection) -> list[dict]:
         for name, type_, mentions in con.execute(
                 "SELECT name, type, mentions FROM sources WHERE doc_id = ? AND type IN ('person', 'organization') "
                 "ORDER BY position", [doc_id]).fetchall():
-            first = json.loads(mentions)[0]
+            # keyed on the first mention that names the source: a pronoun's antecedent is the resolver's
+            # guess, not a hand decision
+            named = [m for m in json.loads(mentions) if m["text"].strip().lower() not in PRONOUNS]
+            if not named:
+                continue
+            first = named[0]
             if type_ == "person":
                 person = parse_person(name)
                 if person is None:

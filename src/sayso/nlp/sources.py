@@ -264,7 +264,8 @@ class _ArticlePeople:
             if titled_name:
                 tokens = titled_name  # "Minister of Health Karen Holt" read as one ORG
             seen.update(t.i for t in tokens)
-            before = doc[tokens[0].i - 1] if tokens[0].i > 0 else None
+            first = tokens[0].i if titled_name else ent.start  # the word before the name or the entity
+            before = doc[first - 1] if first > 0 else None
             # "Mr Petraeus" may come out as ORG: a personal title makes a person
             titled = before is not None and (before.lower_.rstrip(".") in _BARE_HONORIFICS or _office_before(before)
                                              or _party_after(doc, tokens[-1].i))
