@@ -112,10 +112,38 @@ ORG = {  # organisation sources: the same body under another name, a person type
     "independent": None, "hill": "the hill", "pac": None, "hp": "hewlett-packard",
 }
 
-REJECT = {(714,5016),(949,1678),(191,389),(1134,3571),(1207,4752),(5067,6284)}
-HAND = {(1405,3099),(1405,1410),(3856,5490),(2863,3578),(198,3378),(198,3379),(1491,1501),(3477,3484),(3933,3961),
-      (5866,6303),(3998,4003),(3922,3950),(3611,4791),(3612,4791),(3609,4771),(3610,4771),(830,3966),(358,375),
-      (202,942),(202,4775),(202,4776),(4668,4705)}
+REJECT = {  # pairs of quotations, each (article, content start, content end)
+    (('breitbart_2016-02-08_the-latest-nh-towns-cast-first-v', 6623, 6714), ('breitbart_2016-03-29_liberal-oscar-winner-sarandon-no', 2044, 2119)),
+    (('breitbart_2016-08-15_biden-stumping-for-clinton-trash', 918, 1013), ('wash-post_2016-07-22_republican-assails-elites-as-he-', 3714, 3973)),
+    (('huff-post_2016-02-07_the-latest-gop-debate-kicked-off', 14084, 14235), ('nyt_2016-02-09_rubio-is-tested-as-republican-ri', 4280, 4417)),
+    (('huff-post_2016-05-12_george-zimmerman-auctioning-off-', 2586, 2746), ('usa-today_2016-05-13_auction-of-gun-used-to-kill-tray', 2807, 2956)),
+    (('huff-post_2016-06-09_clinton-and-sanders-aren-t-butti', 1720, 2151), ('wash-post_2016-06-09_game-over-will-sanders-come-down', 4243, 4443)),
+    (('wash-post_2016-08-10_philippine-lawmaker-wants-trump-', 725, 957), ('west-journal_2016-09-12_obama-seeks-more-muslim-refugees', 1949, 2081)),
+}
+HAND = {  # pairs of quotations, each (article, content start, content end)
+    (('breitbart_2016-02-08_the-latest-nh-towns-cast-first-v', 7973, 8023), ('usa-today_2016-02-04_clinton-and-sanders-face-the-vot', 442, 499)),
+    (('breitbart_2016-02-08_the-latest-nh-towns-cast-first-v', 7973, 8023), ('usa-today_2016-02-04_clinton-and-sanders-face-the-vot', 442, 593)),
+    (('breitbart_2016-02-08_the-latest-nh-towns-cast-first-v', 8722, 8801), ('huff-post_2016-02-07_the-latest-gop-debate-kicked-off', 9938, 10214)),
+    (('breitbart_2016-02-08_the-latest-nh-towns-cast-first-v', 8722, 8801), ('wash-post_2016-06-13_responses-are-in-keeping-with-ca', 1672, 1907)),
+    (('breitbart_2016-02-08_the-latest-nh-towns-cast-first-v', 8722, 8801), ('wash-post_2016-06-13_responses-are-in-keeping-with-ca', 1798, 2004)),
+    (('breitbart_2016-03-15_the-latest-kasich-scores-all-del', 2058, 2101), ('breitbart_2016-03-15_the-latest-sanders-declares-revo', 4792, 4835)),
+    (('huff-post_2015-12-20_hillary-clinton-s-claim-that-don', 350, 530), ('wash-post_2015-12-20_democratic-candidates-pivot-shar', 1255, 1294)),
+    (('huff-post_2016-08-11_donald-trump-is-now-calling-obam', 1944, 2207), ('huff-post_2016-08-12_isis-truther-donald-trump-is-lik', 622, 661)),
+    (('huff-post_2016-08-11_donald-trump-is-now-calling-obam', 1944, 2207), ('politico_2016-08-11_pence-blames-media-for-trump-s-o', 1448, 1567)),
+    (('huff-post_2016-09-20_hillary-clinton-speaks-directly-', 420, 515), ('west-journal_2016-09-21_chris-christie-calls-hillary-cli', 858, 1034)),
+    (('nyt_2015-11-25_golf-courses-forced-to-reach-int', 6071, 6112), ('nyt_2015-11-26_with-fewer-golfers-in-u-s-course', 5331, 5372)),
+    (('politico_2016-06-10_afl-cio-to-endorse-clinton', 1771, 1902), ('usa-today_2016-05-18_in-kentucky-democrats-battling-i', 3112, 3283)),
+    (('usa-today_2016-04-06_sanders-says-he-s-riding-momentu', 2882, 2919), ('usa-today_2016-04-06_sanders-winning-streak-continues', 2656, 2693)),
+    (('usa-today_2016-06-14_donald-trump-at-just-the-way-he-', 1959, 2048), ('wash-post_2016-06-13_responses-are-in-keeping-with-ca', 661, 704)),
+    (('usa-today_2016-06-14_donald-trump-at-just-the-way-he-', 1977, 2048), ('wash-post_2016-06-13_responses-are-in-keeping-with-ca', 661, 704)),
+    (('usa-today_2016-06-14_donald-trump-at-just-the-way-he-', 2807, 2844), ('wash-post_2016-06-14_trump-is-still-waging-a-primary-', 865, 897)),
+    (('usa-today_2016-06-14_donald-trump-at-just-the-way-he-', 2812, 2905), ('wash-post_2016-06-14_trump-is-still-waging-a-primary-', 865, 897)),
+    (('wash-post_2015-11-16_clinton-s-missteps-at-debate-arm', 5267, 5331), ('west-journal_2016-05-02_newly-released-document-reveals-', 2850, 2900)),
+    (('wash-post_2015-12-12_misinformation-enters-mainstream', 1013, 1091), ('wash-post_2015-12-13_misinformation-enters-mainstream', 1012, 1090)),
+    (('wash-post_2015-12-12_misinformation-enters-mainstream', 7524, 7697), ('wash-post_2015-12-13_misinformation-enters-mainstream', 7544, 7717)),
+    (('wash-post_2015-12-22_as-spotlight-shines-on-trump-and', 4144, 4184), ('wash-post_2015-12-23_as-spotlight-shines-on-trump-and', 4144, 4184)),
+    (('wash-post_2016-05-29_internal-trump-university-record', 1014, 1149), ('wash-post_2016-06-02_not-just-another-trump-vendetta', 4570, 4793)),
+}
 
 
 def entity_gold(con: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -151,6 +179,23 @@ def entity_gold(con: duckdb.DuckDBPyConnection) -> list[dict]:
     return out
 
 
+def _find(qs: list, key: tuple[str, int, int]) -> int | None:
+    """The quotation of the store a hand decision is about: same article, overlapping content
+    (the decisions name quotations by place, so that a model reading other bounds keeps them)."""
+    doc, start, end = key
+    exact = [n for n, (d, _, _, s, e) in enumerate(qs) if (d, s, e) == key]
+    if exact:
+        return exact[0]
+    best = [(min(e, end) - max(s, start), n) for n, (d, _, _, s, e) in enumerate(qs)
+            if d == doc and s < end and start < e]
+    return max(best)[1] if best else None
+
+
+def _pair(qs: list, a: tuple[str, int, int], b: tuple[str, int, int]) -> tuple[int, int] | None:
+    x, y = _find(qs, a), _find(qs, b)
+    return (min(x, y), max(x, y)) if x is not None and y is not None and x != y else None
+
+
 def trail_gold(con: duckdb.DuckDBPyConnection) -> list[dict]:
     rows = con.execute("SELECT a.doc_id, a.id, a.kind, a.content_text, a.content_start, a.content_end "
                        "FROM attributions a JOIN documents d ON d.id = a.doc_id "
@@ -165,12 +210,13 @@ def trail_gold(con: duckdb.DuckDBPyConnection) -> list[dict]:
     for ns in index.values():
         if len(ns) <= 40:
             candidates |= {(a, b) for a in ns for b in ns if a < b and qs[a][0] != qs[b][0]}
-    accepted = set(HAND)
+    accepted = {pair for pair in (_pair(qs, a, b) for a, b in HAND) if pair}
+    rejected = {pair for pair in (_pair(qs, a, b) for a, b in REJECT) if pair}
     for a, b in sorted(candidates):
         m = SequenceMatcher(None, words[a], words[b], autojunk=False)
         run = max(x.size for x in m.get_matching_blocks())
         cover = sum(x.size for x in m.get_matching_blocks() if x.size >= 2) / min(len(words[a]), len(words[b]))
-        if run >= 8 and cover >= 0.5 and (a, b) not in REJECT:
+        if run >= 8 and cover >= 0.5 and (a, b) not in rejected:
             accepted.add((a, b))
     parent = list(range(len(qs)))
 
