@@ -127,6 +127,9 @@ class QuoteIndex:
     def __init__(self, quotes: list[Quote]):
         self.quotes = quotes
         self._starts = [q.start for q in quotes]
+        self._groups: dict[int, list[Quote]] = {}
+        for q in quotes:
+            self._groups.setdefault(q.group, []).append(q)
 
     def containing(self, start: int, end: int) -> Quote | None:
         """The quotation that holds [start, end), if any."""
@@ -154,7 +157,12 @@ class QuoteIndex:
         return total
 
     def group(self, group: int) -> list[Quote]:
-        return [q for q in self.quotes if q.group == group]
+        return list(self._groups.get(group, ()))
+
+    def first_from(self, at: int) -> Quote | None:
+        """The first quotation that starts at `at` or after."""
+        i = bisect.bisect_left(self._starts, at)
+        return self.quotes[i] if i < len(self.quotes) else None
 
 
 def kind_of(content: Sequence[Span], quotes: QuoteIndex) -> str:
