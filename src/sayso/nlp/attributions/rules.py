@@ -13,6 +13,7 @@ speaker labels) is read in `layout`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
 from spacy.tokens import Doc, Token
@@ -59,10 +60,14 @@ VERB_TAGS = {"VB", "VBD", "VBG", "VBN", "VBP", "VBZ"}
 def _verb_lemma(tok: Token) -> str:
     """The verb lemma of a token, also when the tagger took it for a noun or
     adjective ("The audio details how…", "The former general highlighted…")."""
-    lemma = tok.lemma_.lower()
+    return _verb_lemma_of(tok.lemma_, tok.lower_)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _verb_lemma_of(lemma_: str, low: str) -> str:  # asked for every token: once per word is enough
+    lemma = lemma_.lower()
     if lemma in cue_verbs():
         return lemma
-    low = tok.lower_
     for suffix, repl in (("ied", "y"), ("ies", "y"), ("ed", ""), ("ed", "e"), ("es", ""),
                          ("s", ""), ("d", "")):
         if low.endswith(suffix) and low[: -len(suffix)] + repl in cue_verbs():
