@@ -69,20 +69,17 @@ class DocFeatures:
         cols = array.T.tolist()
         heads = array[:, 5].astype("int64").tolist()  # HEAD is a signed offset stored unsigned
         strings = doc.vocab.strings
-        names: dict[int, str] = {}
 
-        def name(h: int) -> str:
-            got = names.get(h)
-            if got is None:
-                got = names[h] = strings[h]
-            return got
+        def names(column: list[int], lower: bool = False) -> list[str]:
+            # each distinct string looked up once, then a C-level map over the column
+            table = {h: (strings[h].lower() if lower else strings[h]) for h in set(column)}
+            return list(map(table.__getitem__, column))
 
-        lower_of: dict[int, str] = {}
-        self.lower = [name(h) for h in cols[0]]
-        self.lemma = [lower_of.get(h) or lower_of.setdefault(h, name(h).lower()) for h in cols[1]]
-        self.pos = [name(h) for h in cols[2]]
-        self.tag = [name(h) for h in cols[3]]
-        self.dep = [name(h) for h in cols[4]]
+        self.lower = names(cols[0])
+        self.lemma = names(cols[1], lower=True)
+        self.pos = names(cols[2])
+        self.tag = names(cols[3])
+        self.dep = names(cols[4])
         self.head = [i + off for i, off in enumerate(heads)]
         self.space = [bool(x) for x in cols[6]]
         self.idx = cols[7]
@@ -91,7 +88,7 @@ class DocFeatures:
         text_ = self.text
         # more than one character, all in capitals ("WALLACE", "CNN")
         self.upper = [e - s > 1 and text_[s:e].isupper() for s, e in zip(self.idx, self.end, strict=True)]
-        self.ent = [name(h) for h in cols[10]]
+        self.ent = names(cols[10])
         self.children: list[list[int]] = [[] for _ in range(n)]
         for i, h in enumerate(self.head):
             if h != i:
