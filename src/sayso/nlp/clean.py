@@ -56,7 +56,13 @@ def detect_language(text: str) -> str:
     import py3langid
 
     sample = text[:4000]
-    if sum(ch.isalpha() for ch in sample) < 20:
+    letters = 0
+    for ch in sample:  # stop at the 20th letter: most texts reach it in a line
+        if ch.isalpha():
+            letters += 1
+            if letters == 20:
+                break
+    else:
         return "en"  # too little to judge: assume the pipeline's language
     lang, _score = py3langid.classify(sample)
     return str(lang)

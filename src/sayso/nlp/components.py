@@ -148,7 +148,8 @@ class ProfileBuilder:
         self.name = name
 
     def __call__(self, doc: Doc) -> Doc:
-        sentences = [(s.start_char, s.end_char) for s in doc.sents if s.text.strip()]
+        text = text_of(doc)  # a sentence's text is this slice of it; Span.text would rebuild it
+        sentences = [(s.start_char, s.end_char) for s in doc.sents if text[s.start_char:s.end_char].strip()]
         doc._.profile = build_profile(doc._.attributions or [], doc._.sources or [], sentences,
                                       boilerplate_of(doc))
         return doc

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from sayso.nlp.ranges import Ranges
 from sayso.record import KINDS, SOURCE_TYPES, STANCES, Attribution, Boilerplate, Source
 
 NAMED_TYPES = {"person", "organization", "document"}
@@ -24,10 +25,10 @@ def build_profile(
     by_stance = Counter(a.stance for a in attributions)
     type_of = {s.id: s.type for s in sources}
     by_type = Counter(type_of.get(a.speaker, "none") if a.speaker else "none" for a in attributions)
-    furniture = [(b.start, b.end) for b in boilerplate]
-    body = [s for s in sentences if not any(b0 < s[1] and s[0] < b1 for b0, b1 in furniture)]
-    spans = [(sp.start, sp.end) for a in attributions for sp in (*a.cue, *a.source, *a.content)]
-    unattributed = sum(1 for s0, s1 in body if not any(a0 < s1 and s0 < a1 for a0, a1 in spans))
+    furniture = Ranges((b.start, b.end) for b in boilerplate)
+    body = [s for s in sentences if not furniture.overlaps(*s)]
+    spans = Ranges((sp.start, sp.end) for a in attributions for sp in (*a.cue, *a.source, *a.content))
+    unattributed = sum(1 for s in body if not spans.overlaps(*s))
     counts = Counter(a.speaker for a in attributions if a.speaker)
     named = sum(1 for s in sources if s.type in NAMED_TYPES)
     unnamed = sum(1 for s in sources if s.type in UNNAMED_TYPES)

@@ -10,6 +10,7 @@ paragraph that reopens it, is one quotation.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -41,14 +42,18 @@ class Quote:
 def _paragraphs(text: str) -> list[tuple[int, int]]:
     bounds = []
     start = 0
-    for i, ch in enumerate(text):
-        if ch == "\n":
-            if i > start:
-                bounds.append((start, i))
-            start = i + 1
+    while (i := text.find("\n", start)) >= 0:
+        if i > start:
+            bounds.append((start, i))
+        start = i + 1
     if start < len(text):
         bounds.append((start, len(text)))
     return bounds
+
+
+# every character the scan below reacts to: the rest of a paragraph it can skip
+_MARKS = re.compile("[" + re.escape(DOUBLE_OPEN + DOUBLE_CLOSE + SINGLE_OPEN + SINGLE_CLOSE
+                                    + STRAIGHT_DOUBLE + STRAIGHT_SINGLE) + "]")
 
 
 def _is_word(ch: str) -> bool:
@@ -78,10 +83,10 @@ def _quotes_in_paragraph(para: str, offset: int) -> tuple[list[tuple[int, int, b
     the paragraph ends inside a double quotation."""
     found: list[tuple[int, int, bool, bool]] = []
     n = len(para)
-    i = 0
     open_at: int | None = None
     open_kind = ""
-    while i < n:
+    for mark in _MARKS.finditer(para):
+        i = mark.start()
         ch = para[i]
         prev = para[i - 1] if i else " "
         nxt = para[i + 1] if i + 1 < n else " "
@@ -111,7 +116,6 @@ def _quotes_in_paragraph(para: str, offset: int) -> tuple[list[tuple[int, int, b
             elif closes:
                 found.append((offset + open_at, offset + i + 1, True, open_kind.endswith("single")))
                 open_at = None
-        i += 1
     still_open = False
     # an unclosed single mark was an apostrophe or a slip: ignore it
     if open_at is not None and open_kind in ("curly", "straight"):
@@ -127,6 +131,9 @@ class QuoteIndex:
     def __init__(self, quotes: list[Quote]):
         self.quotes = quotes
         self._starts = [q.start for q in quotes]
+        self._groups: dict[int, list[Quote]] = {}
+        for q in quotes:
+            self._groups.setdefault(q.group, []).append(q)
 
     def containing(self, start: int, end: int) -> Quote | None:
         """The quotation that holds [start, end), if any."""
@@ -154,20 +161,23 @@ class QuoteIndex:
         return total
 
     def group(self, group: int) -> list[Quote]:
-        return [q for q in self.quotes if q.group == group]
+        return list(self._groups.get(group, ()))
+
+    def first_from(self, at: int) -> Quote | None:
+        """The first quotation that starts at `at` or after."""
+        i = bisect.bisect_left(self._starts, at)
+        return self.quotes[i] if i < len(self.quotes) else None
 
 
 def kind_of(content: Sequence[Span], quotes: QuoteIndex) -> str:
     """direct: all of the content is quoted; mixed: part; indirect: none."""
     quoted = total = 0
     for span in content:
-        inside = [(max(span.start, q.start), min(span.end, q.end))
-                  for q in quotes.overlapping(span.start, span.end)]
-        for i, ch in enumerate(span.text, start=span.start):
-            if ch.isalnum():
-                total += 1
-                if any(s <= i < e for s, e in inside):
-                    quoted += 1
+        text, start = span.text, span.start
+        total += sum(map(str.isalnum, text))
+        # quotations do not overlap, so each quoted character is counted once
+        for q in quotes.overlapping(span.start, span.end):
+            quoted += sum(map(str.isalnum, text[max(q.start, start) - start:min(q.end, span.end) - start]))
     if total and quoted == total:
         return "direct"
     if quoted:

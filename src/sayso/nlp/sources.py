@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc
@@ -151,7 +151,7 @@ CONTINUATION_CHARS = 400
 _WORD = re.compile(r"[\w’'.-]+")
 
 
-@dataclass
+@dataclass(eq=False)  # one speaker is one object: `sp in recent` compares identities, not every field
 class _Speaker:
     id: str
     name: str
@@ -211,12 +211,45 @@ def _name_chain(last) -> list:
         if t.pos_ != "PROPN" or t.dep_ != "compound" or t.lower_.rstrip(".") in _BARE_HONORIFICS or (
                 t.lower_ in ROLE_NOUNS or t.is_punct or t.ent_type_ == "NORP" or t.lower_ in PARTY_WORDS):
             break
-        ent = next((e for e in doc.ents if e.start <= i < e.end), None)
+        ent = _entity_at(doc, i)
         if ent is not None and len(ent) > 1 and not (ent.start <= last.i < ent.end):
             break  # part of another name: "Wells Fargo" in "Wells Fargo CEO John Stumpf"
         chain.insert(0, t)
         i -= 1
     return chain
+
+
+def _entity_at(doc: Doc, i: int) -> DocSpan | None:
+    """The entity holding token i, read from the tokens around it (`doc.ents`
+    builds every entity of the text on each call: quadratic over a long text)."""
+    if doc[i].ent_iob not in (1, 3):  # 1: inside an entity, 3: its first token
+        return None
+    start = i
+    while start > 0 and doc[start].ent_iob == 1:
+        start -= 1
+    return _entity_from(doc, start)
+
+
+def _entity_from(doc: Doc, start: int) -> DocSpan | None:
+    """The entity that begins at token `start`, if one does."""
+    first = doc[start]
+    if first.ent_iob != 3 or not first.ent_type:
+        return None
+    end = start + 1
+    while end < len(doc) and doc[end].ent_iob == 1:
+        end += 1
+    return DocSpan(doc, start, end, label=first.ent_type)
+
+
+def _ents_in(span: DocSpan) -> list[DocSpan]:
+    """`span.ents` (the entities wholly inside it), reading only its own tokens:
+    spaCy's reads every entity of the text."""
+    out = []
+    for i in range(span.start, span.end):
+        ent = _entity_from(span.doc, i)
+        if ent is not None and ent.end <= span.end:
+            out.append(ent)
+    return out
 
 
 def _role_words(tokens) -> set[str]:
@@ -298,6 +331,19 @@ class _ArticlePeople:
         for people in self.by_surname.values():
             for person in people:
                 person.positions.sort()
+        # the mentions filed by what the resolution asks of them (kind and gender, a role, a
+        # word of an organisation's name): the nearest earlier one is a bisection, not a scan
+        self.starts = [start for start, _ in self.mentions]
+        self.index = _MentionIndex()
+        for k, (start, person) in enumerate(self.mentions):
+            self.index.add(("kind", person.label, person.gender), start, k)
+            if person.label == "ORG":
+                self.index.add(("label", "ORG"), start, k)
+                for word in set(person.name.lower().split()):
+                    self.index.add(("org-word", word), start, k)
+            else:
+                for role in person.roles:
+                    self.index.add(("role", role), start, k)
 
     def _person(self, tokens: Sequence, start: int) -> _Person:
         name = " ".join(t.text for t in tokens)
@@ -374,10 +420,44 @@ class _ArticlePeople:
     def nearest_before(self, offset: int) -> list[_Person]:
         """Named people mentioned before `offset`, nearest first."""
         seen: list[_Person] = []
+        known: set[int] = set()
         for start, person in reversed(self.mentions):
-            if start < offset and person not in seen:
+            if start < offset and id(person) not in known:
+                known.add(id(person))
                 seen.append(person)
         return seen
+
+    def mentioned_between(self, low: int, high: int) -> list[tuple[int, _Person]]:
+        """The mentions of named people that start after `low` and before `high`."""
+        return self.mentions[bisect.bisect_right(self.starts, low):bisect.bisect_left(self.starts, high)]
+
+    def nearest(self, offset: int, keys: Sequence[Hashable]) -> _Person | None:
+        """The person mentioned last before `offset` among those filed under any of `keys`."""
+        k = self.index.last_before(offset, keys)
+        return self.mentions[k][1] if k >= 0 else None
+
+    def nearest_with(self, key: Hashable, offset: int) -> Iterator[_Person]:
+        """The people filed under `key` mentioned before `offset`, nearest first
+        (as `nearest_before`, lazily, so a caller that finds one early stops)."""
+        known: set[int] = set()
+        for k in self.index.back_from(offset, key):
+            person = self.mentions[k][1]
+            if id(person) not in known:
+                known.add(id(person))
+                yield person
+
+    def nearest_compatible(self, pronoun: str, offset: int) -> list[tuple[int, _Person]]:
+        """What `_resolve_pronoun` can choose among the people mentioned before
+        `offset` (the nearest wins, within a gender if one is preferred): the
+        nearest compatible person, and the nearest of each gender, with the
+        offset of their last mention before `offset`."""
+        kinds = [("kind", label, gender) for label in ("PERSON", "ORG") for gender in (None, "male", "female")
+                 if _compatible(pronoun, "person" if label == "PERSON" else "organization", False, gender)]
+        found = {self.index.last_before(offset, kinds)}
+        for gender in ("male", "female"):
+            found.add(self.index.last_before(offset, [kind for kind in kinds if kind[2] == gender]))
+        # nearest first, as `nearest_before` orders them
+        return [self.mentions[k] for k in sorted(found - {-1}, reverse=True)]
 
     def lookup(self, tokens: Sequence, offset: int) -> _Person | None:
         """The person or organisation a name refers to: the full name, or a
@@ -516,12 +596,39 @@ def _titled_person(mention: DocSpan) -> list | None:
     head = _head(mention)
     if head.pos_ != "PROPN" or head.lower_ not in OFFICE_NOUNS:
         return None
-    people = [e for e in mention.ents if e.label_ in ("PERSON", "ORG") and e.start > head.i]
+    people = [e for e in _ents_in(mention) if e.label_ in ("PERSON", "ORG") and e.start > head.i]
     if not people:
         return None
     ent = people[0]
     tokens = _name_tokens(ent)
     return _name_after_title(mention.doc, ent, tokens) or (list(tokens) if ent.label_ == "PERSON" else None)
+
+
+class _MentionIndex:
+    """Mention numbers (their order in the text) filed under keys, with their offsets."""
+
+    def __init__(self) -> None:
+        self.starts: dict[Hashable, list[int]] = {}
+        self.numbers: dict[Hashable, list[int]] = {}
+
+    def add(self, key: Hashable, start: int, number: int) -> None:
+        self.starts.setdefault(key, []).append(start)
+        self.numbers.setdefault(key, []).append(number)
+
+    def last_before(self, offset: int, keys: Sequence[Hashable]) -> int:
+        """The number of the last mention before `offset` filed under any of `keys`; -1: none."""
+        best = -1
+        for key in keys:
+            n = bisect.bisect_left(self.starts.get(key, ()), offset)
+            if n:
+                best = max(best, self.numbers[key][n - 1])
+        return best
+
+    def back_from(self, offset: int, key: Hashable) -> Iterator[int]:
+        """The numbers of the mentions filed under `key` before `offset`, last first."""
+        numbers = self.numbers.get(key, [])
+        for n in range(bisect.bisect_left(self.starts.get(key, ()), offset) - 1, -1, -1):
+            yield numbers[n]
 
 
 def _head(mention: DocSpan):
@@ -544,7 +651,7 @@ def _mention_type(mention: DocSpan, person: _Person | None) -> str:
     words = _words(text)
     head = _head(mention)
     head_low = head.lower_
-    ents = {e.label_ for e in mention.ents}
+    ents = {e.label_ for e in _ents_in(mention)}
     if ANONYMOUS.search(text) or (head_low in ("source", "sources") and not ents & {"PERSON", "ORG"}):
         return "anonymous"
     # "The New York Post" and "the Post" are publishers, not documents
@@ -682,7 +789,7 @@ def _named(mention: DocSpan, people: _ArticlePeople, offset: int) -> _Person | N
             found = people.lookup(_name_chain(child), offset)
             if found is not None:  # not a party and state "(D-Nev.)"
                 return found
-    ent = next((e for e in mention.ents if e.start <= head.i < e.end), None)
+    ent = next((e for e in _ents_in(mention) if e.start <= head.i < e.end), None)
     if ent is not None:
         return people.lookup(list(ent), offset)
     if head.pos_ != "PROPN" or head.lower_ in DOCUMENT_NOUNS:
@@ -701,10 +808,11 @@ def _is_courtesy_title(token) -> bool:
 def _description(mention: DocSpan) -> str | None:
     """The words a mention puts before or beside the name: "Retired US army general",
     "nonpartisan" ("the nonpartisan Congressional Budget Office"), "a lawyer for the family"."""
-    if not mention.ents:
+    ents = _ents_in(mention)
+    if not ents:
         return None
     head = _head(mention)
-    ent = next((e for e in mention.ents if e.start <= head.i < e.end), mention.ents[-1])
+    ent = next((e for e in ents if e.start <= head.i < e.end), ents[-1])
     before = list(mention.doc[mention.start:ent.start])
     # a bare title or article is no description ("Mr.", "the", "Gov."); "general" is one
     while before and (before[-1].is_punct or (len(before) > 1 and _is_courtesy_title(before[-1]))):
@@ -733,12 +841,11 @@ def _definite_organization(mention: DocSpan, offset: int, people: _ArticlePeople
     if mention[0].lower_ not in ("the", "this", "that") or len(mention) > 3:
         return None
     head = _head(mention).lower_
-    earlier = [p for p in people.nearest_before(offset) if p.label == "ORG"]
-    for org in earlier:
-        if head in org.name.lower().split():
-            return org
-    if head in GENERIC_ORGANIZATION_NOUNS and earlier:
-        return earlier[0]
+    org = people.nearest(offset, [("org-word", head)])
+    if org is not None:
+        return org
+    if head in GENERIC_ORGANIZATION_NOUNS:
+        return people.nearest(offset, [("label", "ORG")])
     return None
 
 
@@ -786,9 +893,9 @@ def _resolve_pronoun(pronoun: str, offset: int, recent: list[_Speaker], people: 
         near = offset - max(m.start for m in last.mentions) <= CONTINUATION_CHARS
         if near and _compatible(pronoun, last.type, last.plural, last.gender) and (
                 last.gender is not None or pronoun not in MALE | FEMALE):
-            between = [p for p in people.nearest_before(offset)
-                       if max(q for q in p.positions if q < offset) > max(m.start for m in last.mentions)
-                       and not _inside_any(max(q for q in p.positions if q < offset), contents)]
+            # people named since the last speaker, outside what was said, who could take the pronoun
+            between = [p for at, p in people.mentioned_between(max(m.start for m in last.mentions), offset)
+                       if not _inside_any(at, contents)]
             if not any(_compatible(pronoun, "person" if p.label == "PERSON" else "organization", False, p.gender)
                        for p in between):
                 return last
@@ -796,11 +903,8 @@ def _resolve_pronoun(pronoun: str, offset: int, recent: list[_Speaker], people: 
     for sp in recent:
         if _compatible(pronoun, sp.type, sp.plural, sp.gender):
             candidates.append((max(m.start for m in sp.mentions), sp, sp.gender))
-    for person in people.nearest_before(offset):
-        type_ = "person" if person.label == "PERSON" else "organization"
-        if _compatible(pronoun, type_, False, person.gender):
-            at = max(p for p in person.positions if p < offset)
-            candidates.append((at, person, person.gender))
+    for at, person in people.nearest_compatible(pronoun, offset):
+        candidates.append((at, person, person.gender))
     if not candidates:
         return None
     if pronoun in MALE | FEMALE:
@@ -837,8 +941,9 @@ def _resolve_role(mention: DocSpan, offset: int, people: _ArticlePeople, person_
     head = _head(mention)
     words = {t.lower_ for t in mention if not t.is_punct} - DETERMINERS - TIME_MODIFIERS
     capitalised = {t.lower_ for t in mention if t.is_title and t.i != mention.start and t.i != head.i}
-    candidates = [p for p in people.nearest_before(offset) if head.lower_ in p.roles and p.label == "PERSON"]
-    for person in candidates:
+    candidates = []
+    for person in people.nearest_with(("role", head.lower_), offset):  # (PERSON only)
+        candidates.append(person)
         if words <= person.roles | {head.lower_}:
             return person_speaker(person)
     for person in candidates:

@@ -11,6 +11,7 @@ from functools import lru_cache
 from spacy.tokens import Doc
 
 from sayso.nlp.lexicon import cue_lexicon, hedge_lexicon
+from sayso.nlp.ranges import Ranges
 from sayso.record import Attribution, Boilerplate, Hedge
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
@@ -87,11 +88,12 @@ def find_hedges(
     others.extend(quoted)
     for a in attributions:
         others.extend((s.start, s.end) for s in a.content)
+    elsewhere = Ranges(others)
     kinds = hedge_lexicon()
     hedges = []
     for m in _hedge_pattern().finditer(text):
         start, end = m.span()
-        if any(s < end and start < e for s, e in others):
+        if elsewhere.overlaps(start, end):
             continue
         phrase = " ".join(m.group(0).lower().split())
         if doc is not None and " " not in phrase:

@@ -39,6 +39,22 @@ def _dist_bucket(d: int) -> str:
     return "26+"
 
 
+# the cue features' strings that take few values, made once
+_IN_QUOTE = ("q=False", "q=True")
+_SENT_QUOTED = ("sq=False", "sq=True")
+_PREV_IN_QUOTE = ("pq=False", "pq=True")
+_PREV_UPPER = ("pu=False", "pu=True")
+_PARA_POS = ["pp=" + _dist_bucket(d) for d in range(27)]  # 26 and beyond: one bucket
+_PREV_PARA_POS = ["ppp=" + _dist_bucket(d) for d in range(27)]
+_SENT_DISTANCE = [f"ds={d}" for d in range(-2, 3)]
+_SAME_QUOTE = ("sq=False", "sq=True")
+_SIDE_DISTANCE = {side: ["sd=" + side + _dist_bucket(d) for d in range(27)] for side in "LR"}
+_QUOTE_MARK_NEAR = [(off, "qm" + str(off)) for off in (-3, -2, -1, 1, 2, 3)]
+# neighbour offset -> prefixes of its lemma, POS, "no neighbour" (and for ±1: rule role, lexicon)
+_NEIGHBOURS = [(off, (f"{off}l=", f"{off}p=", f"{off}edge") + ((f"{off}rr=", f"{off}lex=") if off in (-1, 1) else ()))
+               for off in (-2, -1, 1, 2)]
+
+
 class DocFeatures:
     """Per-token arrays of one parsed article, computed once."""
 
@@ -53,26 +69,26 @@ class DocFeatures:
         cols = array.T.tolist()
         heads = array[:, 5].astype("int64").tolist()  # HEAD is a signed offset stored unsigned
         strings = doc.vocab.strings
-        names: dict[int, str] = {}
 
-        def name(h: int) -> str:
-            got = names.get(h)
-            if got is None:
-                got = names[h] = strings[h]
-            return got
+        def names(column: list[int], lower: bool = False) -> list[str]:
+            # each distinct string looked up once, then a C-level map over the column
+            table = {h: (strings[h].lower() if lower else strings[h]) for h in set(column)}
+            return list(map(table.__getitem__, column))
 
-        lower_of: dict[int, str] = {}
-        self.lower = [name(h) for h in cols[0]]
-        self.lemma = [lower_of.get(h) or lower_of.setdefault(h, name(h).lower()) for h in cols[1]]
-        self.pos = [name(h) for h in cols[2]]
-        self.tag = [name(h) for h in cols[3]]
-        self.dep = [name(h) for h in cols[4]]
+        self.lower = names(cols[0])
+        self.lemma = names(cols[1], lower=True)
+        self.pos = names(cols[2])
+        self.tag = names(cols[3])
+        self.dep = names(cols[4])
         self.head = [i + off for i, off in enumerate(heads)]
         self.space = [bool(x) for x in cols[6]]
         self.idx = cols[7]
         self.end = [i + n_ for i, n_ in zip(cols[7], cols[8], strict=True)]
         self.title = [bool(x) for x in cols[9]]
-        self.ent = [name(h) for h in cols[10]]
+        text_ = self.text
+        # more than one character, all in capitals ("WALLACE", "CNN")
+        self.upper = [e - s > 1 and text_[s:e].isupper() for s, e in zip(self.idx, self.end, strict=True)]
+        self.ent = names(cols[10])
         self.children: list[list[int]] = [[] for _ in range(n)]
         for i, h in enumerate(self.head):
             if h != i:
@@ -167,74 +183,85 @@ class DocFeatures:
     # --- the cue tagger's features --------------------------------------------------
 
     def cue_features(self, i: int) -> list[str]:
-        lower, lemma, pos, tag, dep = self.lower, self.lemma, self.pos, self.tag, self.dep
-        h = self.head[i]
-        feats = [
-            "b", "w=" + lower[i], "l=" + lemma[i], "p=" + pos[i], "t=" + tag[i], "d=" + dep[i],
-            "hl=" + lemma[h], "hp=" + pos[h], "ld=" + lemma[i] + "|" + dep[i],
-            "lp=" + lemma[i] + "|" + pos[i], "hld=" + lemma[h] + "|" + dep[i],
-            "lex=" + self.lex[i], "hlex=" + self.lex[h], "q=" + str(self.inq[i] >= 0),
-            "rr=" + self.rule_role[i], "e=" + self.ent[i], "sq=" + str(self.sent_quoted[self.sent[i]]),
-            # "WALLACE: …", "Poll: …": a speaker's name and a colon open transcripts and headlines
-            "pp=" + _dist_bucket(self.para_pos[i]),
-        ]
-        word = self.word(i)
-        if len(word) > 1 and word.isupper():
-            feats.append("upper")
-        if self.title[i]:
-            feats.append("title")
-        if self.qmark[i]:
-            feats.append("qmark")
-        lem = lemma[i]
-        feats += ["hd=" + dep[h], "hdl=" + lemma[h] + "|" + dep[h] + "|" + pos[i],
-                  "gl=" + lemma[self.head[h]], "suf=" + lower[i][-3:]]
-        clause = ""
-        for c in self.children[i]:
-            d = dep[c]
-            if d in CHILD_DEPS:
-                feats.append("c=" + d)
-                # the word with its dependents: "warn|mark", "point|prep|to", "fear|nsubj|PERSON"
-                feats.append("lcd=" + lem + "|" + d)
-                if d == "mark" or d == "prep" or d == "prt":
-                    feats.append("cw=" + lower[c])
-                    feats.append("lcw=" + lem + "|" + lower[c])
-                elif d == "nsubj" or d == "nsubjpass":
-                    # who the subject is: a person, an organisation, a pronoun
-                    who = self.ent[c] or pos[c]
-                    feats.append("se=" + who)
-                    feats.append("lse=" + lem + "|" + who)
-                    feats.append("lsl=" + lem + "|" + lemma[c])
-                elif d == "ccomp" or d == "xcomp":
-                    clause = d
-        feats.append("lc=" + lem + "|" + clause)
+        return self.cue_sequence([i])[0]
+
+    def cue_sequence(self, tokens: Sequence[int]) -> list[list[str]]:
+        """The cue tagger's features of each of these tokens (a sentence's words).
+        One call per sentence with the arrays bound to locals: this runs for every
+        word of every text, so interpreter overhead per feature is most of its cost."""
+        lower, lemma, pos, tag, dep, head = self.lower, self.lemma, self.pos, self.tag, self.dep, self.head
+        lex, inq, rule_role, ent, sent = self.lex, self.inq, self.rule_role, self.ent, self.sent
+        para_pos, sent_quoted, title, qmark = self.para_pos, self.sent_quoted, self.title, self.qmark
+        children, space, upper = self.children, self.space, self.upper
         n = self.n
-        # quotation marks close by: cues sit next to quotations
-        for off in (-3, -2, -1, 1, 2, 3):
-            j = i + off
-            if 0 <= j < n and self.qmark[j]:
-                feats.append("qm" + str(off))
-        if (word == ":" or word in DASHES) and i > 0:
-            # a label or a signature before a colon or a dash: "WALLACE:", "— Paul Ryan"
-            p = i - 1
-            pword = self.word(p)
-            feats += ["pu=" + str(len(pword) > 1 and pword.isupper()), "pe=" + self.ent[p],
-                      "pq=" + str(self.inq[p] >= 0), "ppp=" + _dist_bucket(self.para_pos[p])]
-        for off in (-2, -1, 1, 2):
-            j = i + off
-            if 0 <= j < n and not self.space[j] and self.sent[j] == self.sent[i]:
-                o = str(off)
-                feats.append(o + "l=" + lemma[j])
-                feats.append(o + "p=" + pos[j])
-                if off in (-1, 1):
-                    feats.append(o + "rr=" + self.rule_role[j])
-                    feats.append(o + "lex=" + self.lex[j])
-            else:
-                feats.append(str(off) + "edge")
-        if i > 0:
-            feats.append("bi=" + lemma[i - 1] + "|" + lemma[i])
-        if i + 1 < n:
-            feats.append("bi+=" + lemma[i] + "|" + lemma[i + 1])
-        return feats
+        out = []
+        for i in tokens:
+            h = head[i]
+            lem, lh, di, pi = lemma[i], lemma[h], dep[i], pos[i]
+            feats = [
+                "b", "w=" + lower[i], "l=" + lem, "p=" + pi, "t=" + tag[i], "d=" + di,
+                "hl=" + lh, "hp=" + pos[h], "ld=" + lem + "|" + di,
+                "lp=" + lem + "|" + pi, "hld=" + lh + "|" + di,
+                "lex=" + lex[i], "hlex=" + lex[h], _IN_QUOTE[inq[i] >= 0],
+                "rr=" + rule_role[i], "e=" + ent[i], _SENT_QUOTED[sent_quoted[sent[i]]],
+                # "WALLACE: …", "Poll: …": a speaker's name and a colon open transcripts and headlines
+                _PARA_POS[min(para_pos[i], 26)],
+            ]
+            if upper[i]:
+                feats.append("upper")
+            if title[i]:
+                feats.append("title")
+            if qmark[i]:
+                feats.append("qmark")
+            dh = dep[h]
+            feats += ["hd=" + dh, "hdl=" + lh + "|" + dh + "|" + pi, "gl=" + lemma[head[h]], "suf=" + lower[i][-3:]]
+            clause = ""
+            for c in children[i]:
+                d = dep[c]
+                if d in CHILD_DEPS:
+                    feats.append("c=" + d)
+                    # the word with its dependents: "warn|mark", "point|prep|to", "fear|nsubj|PERSON"
+                    feats.append("lcd=" + lem + "|" + d)
+                    if d == "mark" or d == "prep" or d == "prt":
+                        feats.append("cw=" + lower[c])
+                        feats.append("lcw=" + lem + "|" + lower[c])
+                    elif d == "nsubj" or d == "nsubjpass":
+                        # who the subject is: a person, an organisation, a pronoun
+                        who = ent[c] or pos[c]
+                        feats.append("se=" + who)
+                        feats.append("lse=" + lem + "|" + who)
+                        feats.append("lsl=" + lem + "|" + lemma[c])
+                    elif d == "ccomp" or d == "xcomp":
+                        clause = d
+            feats.append("lc=" + lem + "|" + clause)
+            # quotation marks close by: cues sit next to quotations
+            for off, name in _QUOTE_MARK_NEAR:
+                j = i + off
+                if 0 <= j < n and qmark[j]:
+                    feats.append(name)
+            word = lower[i]  # as written, for these marks
+            if (word == ":" or word in DASHES) and i > 0:
+                # a label or a signature before a colon or a dash: "WALLACE:", "— Paul Ryan"
+                p = i - 1
+                feats += [_PREV_UPPER[upper[p]], "pe=" + ent[p], _PREV_IN_QUOTE[inq[p] >= 0],
+                          _PREV_PARA_POS[min(para_pos[p], 26)]]
+            k = sent[i]
+            for off, names in _NEIGHBOURS:
+                j = i + off
+                if 0 <= j < n and not space[j] and sent[j] == k:
+                    feats.append(names[0] + lemma[j])
+                    feats.append(names[1] + pos[j])
+                    if len(names) > 3:
+                        feats.append(names[3] + rule_role[j])
+                        feats.append(names[4] + lex[j])
+                else:
+                    feats.append(names[2])
+            if i > 0:
+                feats.append("bi=" + lemma[i - 1] + "|" + lem)
+            if i + 1 < n:
+                feats.append("bi+=" + lem + "|" + lemma[i + 1])
+            out.append(feats)
+        return out
 
     # --- the role tagger's features -------------------------------------------------
 
@@ -333,31 +360,42 @@ class DocFeatures:
             return label, x
 
         seq: list[list[str]] = []
+        base, sent, inq, pos, dep, lower = self.base, self.sent, self.inq, self.pos, self.dep, self.lower
+        rule_attr, rule_role = self.rule_attr, self.rule_role
+        first_cue, last_cue = cue[0], cue[-1]
+        # the strings that depend only on the side, the distance or the attachment, made once per cue
+        by_side = {side: ("s=" + side, _SIDE_DISTANCE[side], "cl=" + cue_lemma + "|" + side,
+                          ("qs=False" + side, "qs=True" + side)) for side in "LR"}
+        by_attachment: dict[str, tuple[str, str, str, str, str]] = {}
         for i in window:
-            feats = list(self.base(i))
+            feats = list(base(i))
             if i in cue_set:
                 feats.append("iscue")
                 seq.append(feats)
                 continue
             side = "L" if i < ch else "R"
-            d = _dist_bucket(abs(i - ch) if i < cue[0] or i > cue[-1] else 0)
+            side_name, distances, cue_side, quoted = by_side[side]
             at, top = attachment(i)
-            ds = self.sent[i] - cue_sent
-            same_q = cq >= 0 and self.inq[i] == cq
+            names = by_attachment.get(at)
+            if names is None:
+                names = by_attachment[at] = ("at=" + at, "ats=" + at + "|L", "ats=" + at + "|R", "atp=" + at + "|",
+                                             "cla=" + cue_lemma + "|" + at)
+            ds = sent[i] - cue_sent
+            qi = inq[i]
             feats += [
-                "s=" + side, "sd=" + side + d, "at=" + at, "ats=" + at + "|" + side,
-                "atp=" + at + "|" + self.pos[i], "ds=" + str(max(-2, min(2, ds))),
-                "cl=" + cue_lemma + "|" + side, "cla=" + cue_lemma + "|" + at,
-                "qs=" + str(self.inq[i] >= 0) + side, "sq=" + str(same_q),
+                side_name, distances[min(abs(i - ch), 26) if i < first_cue or i > last_cue else 0], names[0],
+                names[1] if side == "L" else names[2], names[3] + pos[i], _SENT_DISTANCE[max(-2, min(2, ds)) + 2],
+                cue_side, names[4], quoted[qi >= 0], _SAME_QUOTE[cq >= 0 and qi == cq],
             ]
             if top == i:
                 feats.append("top")  # the dependent itself: where a span tends to start
-            if self.dep[top] in VIA_DEPS:
-                feats.append("atw=" + at + "|" + self.lower[top])  # "c:prep|on": at a rally, on Twitter
-            if rule >= 0 and self.rule_attr[i] == rule:
-                feats.append("r=" + self.rule_role[i])
-            elif self.rule_role[i]:
-                feats.append("ro=" + self.rule_role[i])
+            if dep[top] in VIA_DEPS:
+                feats.append("atw=" + at + "|" + lower[top])  # "c:prep|on": at a rally, on Twitter
+            role = rule_role[i]
+            if rule >= 0 and rule_attr[i] == rule:
+                feats.append("r=" + role)
+            elif role:
+                feats.append("ro=" + role)
             seq.append(feats)
         return seq
 

@@ -12,6 +12,7 @@ from spacy.tokens import Doc
 
 from sayso.nlp.attributions.candidates import Candidate, line_bounds, tokens_in, trim
 from sayso.nlp.quotes import Quote, QuoteIndex
+from sayso.nlp.ranges import Ranges
 
 SIGNATURE_RULES = frozenset({"signature", "speaker-label"})
 _GAP = r"[^\S\n]"  # a space within a line; web text often has no-break spaces ("” ―\xa0Name")
@@ -158,5 +159,5 @@ def drop_inside_signatures(candidates: list[Candidate], doc: Doc) -> list[Candid
     framed = [r for c in candidates if c.rule in SIGNATURE_RULES for r in c.content]
     if not framed:
         return candidates
-    return [c for c in candidates if c.rule in SIGNATURE_RULES
-            or not any(s <= doc[c.cue[0]].idx < e for s, e in framed)]
+    inside = Ranges(framed)
+    return [c for c in candidates if c.rule in SIGNATURE_RULES or not inside.holds(doc[c.cue[0]].idx)]

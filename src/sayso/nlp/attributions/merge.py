@@ -40,6 +40,10 @@ def merge_rules(found: list[Attribution], f: DocFeatures, mode: str = "cue") -> 
         return found
     tokens = f.words_of
     model_cues = [tokens(a.cue) for a in found]
+    cues_of: dict[int, list[int]] = {}  # token -> the model cues that have it
+    for n, mc in enumerate(model_cues):
+        for i in mc:
+            cues_of.setdefault(i, []).append(n)
     used = set().union(*(tokens(a.cue) | tokens(a.source) | tokens(a.content) for a in found)) if found else set()
     out = list(found)
     for r, name in zip(f.rules, f.rule_names, strict=True):
@@ -49,7 +53,7 @@ def merge_rules(found: list[Attribution], f: DocFeatures, mode: str = "cue") -> 
         if mode == "none":
             continue
         rc = tokens(r.cue)
-        clash = [n for n, mc in enumerate(model_cues) if mc & rc]
+        clash = sorted({n for i in rc for n in cues_of.get(i, ())})
         if clash:
             # the rules' reading replaces the model's when the model cannot express it (a cue in two
             # pieces), or when the model's cue runs on into a noun phrase the rules read as content

@@ -13,6 +13,7 @@ speaker labels) is read in `layout`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
 from spacy.tokens import Doc, Token
@@ -22,6 +23,7 @@ from sayso.nlp.attributions.candidates import Candidate, trim
 from sayso.nlp.attributions.layout import SIGNATURE_RULES, drop_inside_signatures, signature_candidates
 from sayso.nlp.lexicon import cue_nouns, cue_verbs
 from sayso.nlp.quotes import Quote, QuoteIndex, kind_of, quotes_of, text_of
+from sayso.nlp.ranges import Ranges
 from sayso.record import Attribution, Boilerplate, Span
 
 SUBJECTS = {"nsubj", "nsubjpass", "csubj"}
@@ -58,10 +60,14 @@ VERB_TAGS = {"VB", "VBD", "VBG", "VBN", "VBP", "VBZ"}
 def _verb_lemma(tok: Token) -> str:
     """The verb lemma of a token, also when the tagger took it for a noun or
     adjective ("The audio details how…", "The former general highlighted…")."""
-    lemma = tok.lemma_.lower()
+    return _verb_lemma_of(tok.lemma_, tok.lower_)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _verb_lemma_of(lemma_: str, low: str) -> str:  # asked for every token: once per word is enough
+    lemma = lemma_.lower()
     if lemma in cue_verbs():
         return lemma
-    low = tok.lower_
     for suffix, repl in (("ied", "y"), ("ies", "y"), ("ed", ""), ("ed", "e"), ("es", ""),
                          ("s", ""), ("d", "")):
         if low.endswith(suffix) and low[: -len(suffix)] + repl in cue_verbs():
@@ -229,10 +235,8 @@ def rule_attributions(doc: Doc, boilerplate: Sequence[Boilerplate] = ()) -> list
     name those marked by layout, which the learned model defers to)."""
     text = text_of(doc)
     quotes = quotes_of(doc)
-    blocked = [(b.start, b.end) for b in boilerplate]
-
-    def in_boilerplate(start: int, end: int) -> bool:
-        return any(s < end and start < e for s, e in blocked)
+    blocked = Ranges((b.start, b.end) for b in boilerplate)
+    in_boilerplate = blocked.overlaps
 
     candidates: list[Candidate] = []
     used_quotes: set[int] = set()
@@ -321,11 +325,9 @@ def _adjacent_quote_before(start_char: int, sent, quotes: QuoteIndex) -> Quote |
 
 def _adjacent_quote_after(end_char: int, sent, quotes: QuoteIndex) -> Quote | None:
     text = text_of(sent.doc)
-    for q in quotes.overlapping(end_char, len(text)):
-        if q.start >= end_char:
-            if not text[end_char:q.start].strip(" \t,—–-:\n"):
-                return q
-            return None
+    q = quotes.first_from(end_char)
+    if q is not None and not text[end_char:q.start].strip(" \t,—–-:\n"):
+        return q
     return None
 
 
@@ -499,15 +501,9 @@ def _noun_cue(tok: Token, sent, quotes: QuoteIndex) -> Candidate | None:
 def _drop_nested(candidates: list[Candidate], doc: Doc) -> list[Candidate]:
     """An attribution whose cue lies in another's content is part of what that
     one reports (PolNeAR-style univocal reading): keep the outer one."""
-    keep = []
-    for c in candidates:
-        cue_start = doc[c.cue[0]].idx
-        nested = any(
-            o is not c and any(s <= cue_start < e for s, e in o.content) for o in candidates
-        )
-        if not nested:
-            keep.append(c)
-    return keep
+    contents = Ranges((r for c in candidates for r in c.content),
+                      (n for n, c in enumerate(candidates) for _ in c.content))
+    return [c for n, c in enumerate(candidates) if not contents.holds(doc[c.cue[0]].idx, other_than=n)]
 
 
 def _continue_quotes(candidates: list[Candidate], quotes: QuoteIndex, text: str) -> None:

@@ -156,7 +156,7 @@ class AttributionModel:
             toks = [i for i in f.sentence_tokens(k) if not f.blocked[i]]
             if not toks:
                 continue
-            tags = tagger.tag([f.cue_features(i) for i in toks])
+            tags = tagger.tag(f.cue_sequence(toks))
             if all(t == "O" for t in tags):
                 continue
             current: list[int] = []
