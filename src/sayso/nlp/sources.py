@@ -894,8 +894,9 @@ def _resolve_pronoun(pronoun: str, offset: int, recent: list[_Speaker], people: 
         if near and _compatible(pronoun, last.type, last.plural, last.gender) and (
                 last.gender is not None or pronoun not in MALE | FEMALE):
             # people named since the last speaker, outside what was said, who could take the pronoun
-            between = [p for at, p in people.mentioned_between(max(m.start for m in last.mentions), offset)
-                       if not _inside_any(at, contents)]
+            latest = {id(p): (at, p) for at, p in people.mentioned_between(max(m.start for m in last.mentions),
+                                                                            offset)}  # each one's last mention
+            between = [p for at, p in latest.values() if not _inside_any(at, contents)]
             if not any(_compatible(pronoun, "person" if p.label == "PERSON" else "organization", False, p.gender)
                        for p in between):
                 return last
