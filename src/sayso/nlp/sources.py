@@ -32,6 +32,7 @@ from spacy.tokens import Doc
 from spacy.tokens import Span as DocSpan
 
 from sayso.nlp.lexicon import given_name_genders
+from sayso.nlp.quotes import text_of
 from sayso.record import Attribution, Source, Span
 
 MALE = {"he", "him", "his", "himself"}
@@ -556,7 +557,7 @@ def _party_after(doc: Doc, last: int) -> bool:
     """A party and state after a name, as US news writes them: "Harry Reid (D-Nev.)"."""
     if last + 1 >= len(doc):
         return False
-    return _PARTY.match(doc.text, doc[last + 1].idx) is not None
+    return _PARTY.match(text_of(doc), doc[last + 1].idx) is not None  # doc.text is rebuilt on every call
 
 
 ORGANIZATION_WORDS = {"inc", "inc.", "corp", "corp.", "co", "co.", "ltd", "llc", "group", "party", "committee",
