@@ -133,3 +133,17 @@ def pytest_runtest_call(item):
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     return (yield from _checked(item, "teardown"))
+
+
+@pytest.fixture(scope="module")
+def spark():
+    """A local Spark session for a test module (skips without Java 17+)."""
+    from sayso.corpus.spark import SparkError, find_java_home, spark_session
+
+    try:
+        find_java_home()
+    except SparkError as exc:
+        pytest.skip(str(exc))
+    session = spark_session("local[2]")
+    yield session
+    session.stop()

@@ -23,10 +23,8 @@ from sayso.corpus.spark import (
     OutputFolder,
     SparkError,
     analyze_frame,
-    find_java_home,
     local_master,
     run_spark,
-    spark_session,
 )
 from sayso.corpus.store import COLUMNS, article_from_rows, article_rows, iter_articles, open_store
 from sayso.record import text_id
@@ -41,17 +39,6 @@ SHORT = [
     'Police said two men were arrested on Tuesday. "We are investigating," a spokesman told reporters.',
     "The minister confirmed that a corridor would open, according to officials in the capital.",
 ]
-
-
-@pytest.fixture(scope="module")
-def spark():
-    try:
-        find_java_home()
-    except SparkError as exc:
-        pytest.skip(str(exc))
-    session = spark_session("local[2]")
-    yield session
-    session.stop()
 
 
 def test_analyze_frame_gives_the_records_of_analyze_many(spark, example_text):

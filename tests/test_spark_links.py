@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sayso.corpus.run import link_corpus, run_corpus
-from sayso.corpus.spark import LINK_DATASETS, SparkError, find_java_home, import_parquet, run_spark, spark_session
+from sayso.corpus.spark import LINK_DATASETS, import_parquet, run_spark
 from sayso.corpus.store import open_store
 from sayso.settings import Settings
 
@@ -27,17 +27,6 @@ ARTICLES = {
     "a5": 'Hillary Clinton said: "Donald Trump is not fit to be president of the United States of America."',
     "a6": '"Donald Trump is not fit to be president of the United States," Clinton told reporters.',
 }
-
-
-@pytest.fixture(scope="module")
-def spark():
-    try:
-        find_java_home()
-    except SparkError as exc:
-        pytest.skip(str(exc))
-    session = spark_session("local[2]")
-    yield session
-    session.stop()
 
 
 def _links(db: Path) -> dict[str, object]:

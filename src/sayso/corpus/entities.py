@@ -717,19 +717,13 @@ def link_store(con: duckdb.DuckDBPyConnection, kb: Sequence[KbEntry] = ()) -> Li
         changed = [entity_row(e) for e in linker.entities.values() if e.changed]
         con.begin()
         try:
+            from sayso.corpus.store import insert_rows, set_links
+
             if changed:
                 con.execute("DELETE FROM entities WHERE id IN (SELECT unnest($1::BIGINT[]))",
                             [[r["id"] for r in changed]])
-                from sayso.corpus.store import insert_rows
-
                 insert_rows(con, "entities", changed)
-            if assigned:
-                con.execute("""
-                    UPDATE sources SET entity_id = m.entity FROM (
-                        SELECT unnest($1::VARCHAR[]) AS doc_id, unnest($2::VARCHAR[]) AS id,
-                               unnest($3::BIGINT[]) AS entity) m
-                    WHERE sources.doc_id = m.doc_id AND sources.id = m.id
-                """, [[k[0] for k in assigned], [k[1] for k in assigned], list(assigned.values())])
+            set_links(con, "sources", "entity_id", [(k[0], k[1], e) for k, e in assigned.items()])
             con.commit()
         except Exception:
             con.rollback()

@@ -374,6 +374,18 @@ def article_from_rows(
     return article
 
 
+def set_links(con: duckdb.DuckDBPyConnection, table: str, column: str, links: Sequence[tuple[str, str, int]]) -> None:
+    """Set `column` of the rows of `table` named by (doc_id, id) to the ids given, in one
+    statement (the entity of sources, the trail of attributions)."""
+    if not links:
+        return
+    con.execute(f"""
+        UPDATE {table} SET {column} = m.link FROM (
+            SELECT unnest($1::VARCHAR[]) AS doc_id, unnest($2::VARCHAR[]) AS id, unnest($3::BIGINT[]) AS link) m
+        WHERE {table}.doc_id = m.doc_id AND {table}.id = m.id
+    """, [[k[0] for k in links], [k[1] for k in links], [k[2] for k in links]])
+
+
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]]) -> None:
     """Insert rows column-wise: one statement per table, not one per row."""
     if not rows:

@@ -379,7 +379,7 @@ class TrailSummary:
 def trail_store(con: duckdb.DuckDBPyConnection) -> TrailSummary:
     """Trace the quotations of the documents added since the last call (one
     transaction): `attributions.trail_id` and the `trails` table."""
-    from sayso.corpus.store import insert_rows
+    from sayso.corpus.store import insert_rows, set_links
 
     quotes = stored_quotes(con)
     summary = TrailSummary(quotations=len(quotes))
@@ -395,13 +395,7 @@ def trail_store(con: duckdb.DuckDBPyConnection) -> TrailSummary:
         try:
             con.execute("DELETE FROM trails WHERE id IN (SELECT unnest($1::BIGINT[]))", [changed])
             insert_rows(con, "trails", rows)
-            if updates:
-                con.execute("""
-                    UPDATE attributions SET trail_id = u.trail FROM (
-                        SELECT unnest($1::VARCHAR[]) AS doc_id, unnest($2::VARCHAR[]) AS id,
-                               unnest($3::BIGINT[]) AS trail) u
-                    WHERE attributions.doc_id = u.doc_id AND attributions.id = u.id
-                """, [[u[0] for u in updates], [u[1] for u in updates], [u[2] for u in updates]])
+            set_links(con, "attributions", "trail_id", updates)
             con.execute("INSERT OR REPLACE INTO info VALUES (?, ?)", [LINKED_SEQ, str(max_seq)])
             con.commit()
         except Exception:
