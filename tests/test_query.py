@@ -247,6 +247,9 @@ def test_ctrl_c_stops_a_query(store):
 
     db, _ = store
     con = open_store(db, read_only=True)
+    # a process started in the background by a non-interactive shell inherits SIGINT ignored, and Python
+    # then installs no handler: give it the usual one for this test
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     started = time.monotonic()
     timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
     timer.start()
@@ -255,6 +258,7 @@ def test_ctrl_c_stops_a_query(store):
             run_sql(con, CROSS_JOIN)
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     assert time.monotonic() - started < 10
     assert run_sql(con, "SELECT 1 AS one").rows == [(1,)]
     con.close()
