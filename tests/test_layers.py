@@ -27,7 +27,7 @@ ABOVE_ALL = {ROOT, "sayso.__main__"}
 # lowest first; a module's layer is that of the longest name here that it is, or is inside
 LAYERS: dict[str, int] = {
     "sayso.schema": 0, "sayso.errors": 0,
-    "sayso.record": 1, "sayso.settings": 1, "sayso.display": 1,
+    "sayso.record": 1, "sayso.settings": 1, "sayso.display": 1, "sayso.jsonlines": 1,
     "sayso.nlp": 2,
     "sayso.pipeline": 3,
     "sayso.corpus": 4, "sayso.training": 4,

@@ -41,6 +41,7 @@ from typing import Any
 import duckdb
 
 from sayso.errors import CorpusError
+from sayso.jsonlines import parse_objects, read_text
 from sayso.nlp.lexicon import given_name_genders
 
 LINKED_TYPES = ("person", "organization")
@@ -298,24 +299,10 @@ def load_kb(path: str | Path) -> list[KbEntry]:
     optionally type; aliases separated by "|") or JSON lines (the same keys;
     aliases a list or a "|"-separated string)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CorpusError(f"{path}: cannot read the entities file ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise CorpusError(f"{path}: the entities file is not UTF-8 text") from None
+    text = read_text(path, "entities file")
     rows: list[dict[str, Any]] = []
     if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
-        for n, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise CorpusError(f"{path}:{n}: not a JSON object ({exc.msg})") from None
-            if not isinstance(row, dict):
-                raise CorpusError(f"{path}:{n}: not a JSON object")
-            rows.append(row)
+        rows = parse_objects(text, path)
     else:
         rows = list(csv.DictReader(text.splitlines()))
     entries = []

@@ -32,6 +32,7 @@ import duckdb
 
 from sayso.corpus.trails import MIN_WORDS, Quote, cluster, is_altered, quotation_text, trail_row, word_diff, words_of
 from sayso.errors import CorpusError
+from sayso.jsonlines import read_objects
 
 Item = tuple[str, Hashable, Hashable]  # (document, gold cluster, predicted cluster)
 
@@ -84,15 +85,6 @@ def b_cubed(items: Sequence[Item]) -> Scores:
     p = sum(both[(g, q)] / pred[q] for _, g, q in items) / len(items)
     r = sum(both[(g, q)] / gold[g] for _, g, q in items) / len(items)
     return Scores(p, r, _f1(p, r))
-
-
-def _read_jsonl(path: str | Path) -> list[dict[str, Any]]:
-    try:
-        return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    except OSError as exc:
-        raise CorpusError(f"{path}: cannot read the gold file ({exc.strerror or exc})") from None
-    except json.JSONDecodeError as exc:
-        raise CorpusError(f"{path}: not JSON lines ({exc.msg})") from None
 
 
 def _linked(con: duckdb.DuckDBPyConnection) -> None:
@@ -242,8 +234,8 @@ def evaluate_corpus(db: str | Path, entities_gold: str | Path, trails_gold: str 
 
     con = open_store(db, read_only=True)
     try:
-        ours, base = entity_items(con, _read_jsonl(entities_gold))
-        t_ours, t_base = trail_items(con, _read_jsonl(trails_gold))
+        ours, base = entity_items(con, read_objects(entities_gold, "gold file"))
+        t_ours, t_base = trail_items(con, read_objects(trails_gold, "gold file"))
         entity_ids = [r[0] for r in con.execute(
             "SELECT id FROM entities WHERE type = 'person' ORDER BY n_sources DESC LIMIT 50").fetchall()]
         bases = _base_quotes(con, synthetic)

@@ -33,6 +33,7 @@ from spacy.tokens import Span as DocSpan
 
 from sayso.nlp.lexicon import given_name_genders
 from sayso.nlp.quotes import text_of
+from sayso.nlp.ranges import Ranges
 from sayso.record import Attribution, Source, Span
 
 MALE = {"he", "him", "his", "himself"}
@@ -418,16 +419,6 @@ class _ArticlePeople:
                 if child.dep_ == "attr" and child.pos_ == "NOUN":
                     person.roles.update(_role_words(t for t in child.subtree if t.pos_ in ("NOUN", "ADJ")))
 
-    def nearest_before(self, offset: int) -> list[_Person]:
-        """Named people mentioned before `offset`, nearest first."""
-        seen: list[_Person] = []
-        known: set[int] = set()
-        for start, person in reversed(self.mentions):
-            if start < offset and id(person) not in known:
-                known.add(id(person))
-                seen.append(person)
-        return seen
-
     def mentioned_between(self, low: int, high: int) -> list[tuple[int, _Person]]:
         """The mentions of named people that start after `low` and before `high`."""
         return self.mentions[bisect.bisect_right(self.starts, low):bisect.bisect_left(self.starts, high)]
@@ -439,7 +430,7 @@ class _ArticlePeople:
 
     def nearest_with(self, key: Hashable, offset: int) -> Iterator[_Person]:
         """The people filed under `key` mentioned before `offset`, nearest first
-        (as `nearest_before`, lazily, so a caller that finds one early stops)."""
+        (lazily, so a caller that finds one early stops)."""
         known: set[int] = set()
         for k in self.index.back_from(offset, key):
             person = self.mentions[k][1]
@@ -457,7 +448,7 @@ class _ArticlePeople:
         found = {self.index.last_before(offset, kinds)}
         for gender in ("male", "female"):
             found.add(self.index.last_before(offset, [kind for kind in kinds if kind[2] == gender]))
-        # nearest first, as `nearest_before` orders them
+        # nearest first
         return [self.mentions[k] for k in sorted(found - {-1}, reverse=True)]
 
     def lookup(self, tokens: Sequence, offset: int) -> _Person | None:
@@ -491,6 +482,7 @@ class _Interview:
 
     turns: list[tuple[int, int, bool]]  # paragraph start, end, is a question
     interviewee: _Person
+    first_question: int  # index in `turns`
 
     @classmethod
     def of(cls, text: str, people: _ArticlePeople) -> _Interview | None:
@@ -517,13 +509,12 @@ class _Interview:
             for _, p in persons:
                 counts[id(p)] = counts.get(id(p), 0) + 1
             interviewee = max((p for _, p in persons), key=lambda p: counts[id(p)])
-        return cls(turns, interviewee)
+        return cls(turns, interviewee, asked[0])
 
     def turn(self, offset: int) -> str | None:
         """"question" or "answer" for an offset after the first question; None before it."""
         k = bisect.bisect_right(self.turns, (offset, float("inf"), True)) - 1
-        first = next(n for n, t in enumerate(self.turns) if t[2])
-        if k < first:
+        if k < self.first_question:
             return None
         return "question" if self.turns[k][2] else "answer"
 
@@ -692,7 +683,7 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
     speakers: list[_Speaker] = []
     by_key: dict[str, _Speaker] = {}
     recent: list[_Speaker] = []  # speakers in order of their last mention
-    contents = sorted((s.start, s.end) for a in attributions for s in a.content)
+    contents = Ranges((s.start, s.end) for a in attributions for s in a.content)
 
     interview = _Interview.of(text, people)
 
@@ -880,7 +871,7 @@ def _compatible(pronoun: str, sp_type: str, plural: bool, gender: str | None) ->
 
 
 def _resolve_pronoun(pronoun: str, offset: int, recent: list[_Speaker], people: _ArticlePeople,
-                     person_speaker, contents: Sequence[tuple[int, int]] = ()) -> _Speaker | None:
+                     person_speaker, contents: Ranges | None = None) -> _Speaker | None:
     """The nearest compatible earlier source or named person of the text. For
     he/she, someone known to match the pronoun's gender beats someone whose
     gender the article does not show, however near. A pronoun that is the source
@@ -897,7 +888,7 @@ def _resolve_pronoun(pronoun: str, offset: int, recent: list[_Speaker], people: 
             # people named since the last speaker, outside what was said, who could take the pronoun
             latest = {id(p): (at, p) for at, p in people.mentioned_between(max(m.start for m in last.mentions),
                                                                             offset)}  # each one's last mention
-            between = [p for at, p in latest.values() if not _inside_any(at, contents)]
+            between = [p for at, p in latest.values() if contents is None or not contents.holds(at)]
             if not any(_compatible(pronoun, "person" if p.label == "PERSON" else "organization", False, p.gender)
                        for p in between):
                 return last
@@ -919,19 +910,6 @@ def _resolve_pronoun(pronoun: str, offset: int, recent: list[_Speaker], people: 
         candidates = plural or candidates
     found = max(candidates, key=lambda c: c[0])[1]
     return person_speaker(found) if isinstance(found, _Person) else found
-
-
-def _inside_any(offset: int, spans: Sequence[tuple[int, int]]) -> bool:
-    k = bisect.bisect_right(spans, (offset, float("inf"))) - 1
-    # spans may nest or overlap: look back over those starting before the offset
-    while k >= 0:
-        start, end = spans[k]
-        if start <= offset < end:
-            return True
-        k -= 1
-        if offset - start > 5000:
-            break
-    return False
 
 
 def _resolve_role(mention: DocSpan, offset: int, people: _ArticlePeople, person_speaker) -> _Speaker | None:

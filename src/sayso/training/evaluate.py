@@ -35,6 +35,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from sayso.nlp.quotes import DOUBLE_CLOSE, DOUBLE_OPEN, STRAIGHT_DOUBLE
 from sayso.record import Article, Attribution, Span
 
 ROLES = ("cue", "source", "content")
@@ -233,7 +234,7 @@ def score_article(predicted: Sequence[Attribution], gold: Sequence[Attribution],
     _score_contents(pred, gold_t, text, scores)
 
 
-QUOTE_MARKS = "\"“”«»„‟"
+QUOTE_MARKS = STRAIGHT_DOUBLE + DOUBLE_OPEN + DOUBLE_CLOSE + "‟"
 
 
 def is_quotation(spans: Sequence[Span], text: str) -> bool:

@@ -23,9 +23,8 @@ over the mentions is reported beside it for the resolver.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from typing import Any
 from spacy.language import Language
 
 from sayso.errors import CorpusError
+from sayso.jsonlines import read_objects
 from sayso.nlp.sources import resolve_sources
 from sayso.record import Article, Attribution, Source, Span
 
@@ -98,7 +98,7 @@ def _f1(precision: float, recall: float) -> float:
 def read_handmade(path: str | Path) -> list[GoldText]:
     """Handmade paragraphs with their gold mentions, offsets checked."""
     texts = []
-    for n, obj in enumerate(_json_lines(path), start=1):
+    for n, obj in enumerate(read_objects(path), start=1):
         try:
             text = obj["text"]
             mentions = [GoldMention(int(m["start"]), int(m["end"]), str(m["speaker"]), str(m["type"]))
@@ -117,7 +117,7 @@ def read_polnear_speakers(path: str | Path, corpus: str | Path, split: str = "de
     from sayso.training.polnear import read_split
 
     by_file: dict[str, list[GoldMention]] = {}
-    for n, obj in enumerate(_json_lines(path), start=1):
+    for n, obj in enumerate(read_objects(path), start=1):
         try:
             name = str(obj["file"]).removesuffix(".txt")
             by_file.setdefault(name, []).append(
@@ -144,22 +144,6 @@ def _merge_fragments(mentions: list[GoldMention]) -> list[GoldMention]:
         else:
             out.append(m)
     return out
-
-
-def _json_lines(path: str | Path) -> Iterable[dict[str, Any]]:
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise CorpusError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    for n, line in enumerate(lines, start=1):
-        if line.strip():
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise CorpusError(f"{path}: line {n}: not JSON ({exc.msg})") from None
-            if not isinstance(obj, dict):
-                raise CorpusError(f"{path}: line {n}: not a JSON object")
-            yield obj
 
 
 def _same_name(predicted: str, gold: str) -> bool:
