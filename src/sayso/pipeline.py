@@ -26,7 +26,7 @@ from sayso.nlp.attributions.taggers import load_finder
 from sayso.nlp.clean import detect_language
 from sayso.nlp.components import add_components
 from sayso.nlp.parse import load_base
-from sayso.record import Article, empty_meta, text_id
+from sayso.record import Article, empty_meta, keep_text, text_id
 from sayso.settings import MAX_CHARS, Settings
 
 Item = str | tuple[Any, ...] | dict[str, Any]
@@ -49,9 +49,10 @@ class Analyzer:
     def analyze_batch(self, items: Iterable[Item]) -> list[Article]:
         """Analyse a batch: bad items come back as error records, in place."""
         prepared: list[tuple[str, str, dict[str, Any]] | Article] = [_prepare(it) for it in items]
-        good = [(parseable(p[0]), i) for i, p in enumerate(prepared) if not isinstance(p, Article)]
+        good = ((p[0], i) for i, p in enumerate(prepared) if not isinstance(p, Article))
         results: list[Article] = [p if isinstance(p, Article) else None for p in prepared]  # type: ignore[misc]
-        docs = self.nlp.pipe(good, as_tuples=True, batch_size=self.settings.batch_size)
+        docs = self.nlp.pipe(((self._tokenized(text), i) for text, i in good), as_tuples=True,
+                             batch_size=self.settings.batch_size)
         while True:
             try:
                 doc, i = next(docs)
@@ -63,6 +64,12 @@ class Analyzer:
             results[i] = as_sent(Article.from_doc(doc, id_, meta), text)
         return results
 
+    def _tokenized(self, text: str) -> Any:
+        """The tokenized `Doc` of a text as the parser reads it, which keeps that string
+        (the components and the record ask for the text; rebuilding it costs)."""
+        parsed = parseable(text)
+        return keep_text(self.nlp.make_doc(parsed), parsed)
+
     def _one_by_one(self, prepared: list[Any], results: list[Article]) -> list[Article]:
         """After an error broke the batch: each text not done yet on its own, so only the bad one fails."""
         for i, p in enumerate(prepared):
@@ -70,7 +77,7 @@ class Analyzer:
                 continue
             text, id_, meta = p
             try:
-                results[i] = as_sent(Article.from_doc(self.nlp(parseable(text)), id_, meta), text)
+                results[i] = as_sent(Article.from_doc(self.nlp(self._tokenized(text)), id_, meta), text)
             except Exception as err:
                 results[i] = Article(id=id_, text=text, meta=meta, error=f"analysis failed: {err}")
         return results

@@ -159,6 +159,26 @@ def text_id(text: str) -> str:
     return "sha1:" + hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
+_TEXT_KEY = "sayso_text"
+
+
+def text_of(doc: Any) -> str:
+    """A parsed text's string. `Doc.text` rebuilds it from the tokens on every call
+    (a few ms per article), so one copy is kept: the one the pipeline parsed, or
+    the first rebuilt."""
+    cached = doc.user_data.get(_TEXT_KEY)
+    if cached is None:
+        cached = doc.user_data[_TEXT_KEY] = doc.text
+    return cached
+
+
+def keep_text(doc: Any, text: str) -> Any:
+    """`doc`, knowing it was made from `text` (spaCy's tokenizer keeps every
+    character, so `doc.text == text`)."""
+    doc.user_data[_TEXT_KEY] = text
+    return doc
+
+
 def empty_meta() -> dict[str, Any]:
     return {name: None for name in META_FIELDS}
 
@@ -219,7 +239,7 @@ class Article:
         """The record of a `Doc` that sayso's spaCy components have read (what a
         component did not set stays empty). Without an id, a hash of the text."""
         ext = doc._
-        text = doc.text
+        text = text_of(doc)
         full = empty_meta()
         full.update(meta or {})
         return cls(id=text_id(text) if id is None else id, text=text, meta=full,

@@ -30,10 +30,10 @@ from sayso.errors import ModelError
 from sayso.nlp.attributions.taggers import CUE_FILE, META_FILE, ROLE_FILE, AttributionModel, load_finder
 from sayso.nlp.clean import find_boilerplate
 from sayso.nlp.profile import build_profile
-from sayso.nlp.quotes import quotes_of, text_of
+from sayso.nlp.quotes import quotes_of
 from sayso.nlp.sources import resolve_sources
 from sayso.nlp.stance import find_hedges, set_stances
-from sayso.record import Boilerplate
+from sayso.record import Boilerplate, text_of
 from sayso.settings import RULES
 
 EXTENSIONS = ("boilerplate", "attributions", "sources", "hedges", "profile")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc
 
-from sayso.record import Span
+from sayso.record import Span, text_of
 
 DOUBLE_OPEN = "“„«"
 DOUBLE_CLOSE = "”»"
@@ -194,13 +194,4 @@ def quotes_of(doc: Doc) -> QuoteIndex:
     return index
 
 
-def text_of(doc: Doc) -> str:
-    """`doc.text` rebuilds the string on every call: keep one copy."""
-    cached = doc.user_data.get(_TEXT_KEY)
-    if cached is None:
-        cached = doc.user_data[_TEXT_KEY] = doc.text
-    return cached
-
-
 _QUOTES_KEY = "sayso_quotes"
-_TEXT_KEY = "sayso_text"

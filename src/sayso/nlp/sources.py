@@ -32,9 +32,8 @@ from spacy.tokens import Doc
 from spacy.tokens import Span as DocSpan
 
 from sayso.nlp.lexicon import given_name_genders
-from sayso.nlp.quotes import text_of
 from sayso.nlp.ranges import Ranges
-from sayso.record import Attribution, Source, Span
+from sayso.record import Attribution, Source, Span, text_of
 
 MALE = {"he", "him", "his", "himself"}
 FEMALE = {"she", "her", "hers", "herself"}
@@ -678,7 +677,7 @@ def _key(text: str) -> str:
 
 def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Source]:
     """Give each attribution a `speaker` and return the article's sources."""
-    text = doc.text
+    text = text_of(doc)
     people = _ArticlePeople(doc)
     speakers: list[_Speaker] = []
     by_key: dict[str, _Speaker] = {}

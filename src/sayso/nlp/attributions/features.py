@@ -14,8 +14,8 @@ from spacy.tokens import Doc
 from sayso.nlp.attributions.layout import DASHES, SIGNATURE_RULES
 from sayso.nlp.attributions.rules import rule_attributions
 from sayso.nlp.lexicon import cue_nouns, cue_verbs
-from sayso.nlp.quotes import quotes_of, text_of
-from sayso.record import Attribution, Boilerplate, Span
+from sayso.nlp.quotes import quotes_of
+from sayso.record import Attribution, Boilerplate, Span, text_of
 
 WINDOW_SENTS = 4  # the role tagger reads the cue's sentence and this many either side (in its paragraph)
 MAX_WINDOW = 250  # tokens either side of the cue, at most

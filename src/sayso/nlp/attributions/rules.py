@@ -22,9 +22,9 @@ from spacy.tokens import Span as DocSpan
 from sayso.nlp.attributions.candidates import Candidate, trim
 from sayso.nlp.attributions.layout import SIGNATURE_RULES, drop_inside_signatures, signature_candidates
 from sayso.nlp.lexicon import cue_nouns, cue_verbs
-from sayso.nlp.quotes import Quote, QuoteIndex, kind_of, quotes_of, text_of
+from sayso.nlp.quotes import Quote, QuoteIndex, kind_of, quotes_of
 from sayso.nlp.ranges import Ranges
-from sayso.record import Attribution, Boilerplate, Span
+from sayso.record import Attribution, Boilerplate, Span, text_of
 
 SUBJECTS = {"nsubj", "nsubjpass", "csubj"}
 CLAUSES = {"ccomp", "xcomp", "csubj"}
