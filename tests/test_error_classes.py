@@ -58,6 +58,14 @@ SPANS = [
      ["Jane Roe, a lawyer for the family,"], ["that the police had ignored the warnings"]),
     ('The department notes, "All applications are reviewed within 30 days."', "notes", ["The department"],
      ['"All applications are reviewed within 30 days."']),
+    # a speaker's name and a colon on a line of its own, the quotation below it
+    ('Residents spoke at the hearing on Monday.\n\nJohn Doe, 54, farmer:\n"I have never seen the river this '
+     'high. It came up in an hour."\n', ":", ["John Doe"],
+     ['"I have never seen the river this high. It came up in an hour."']),
+    ("Voters in the square were asked about the tax.\n\nMARIA LOPEZ:\n\u201cNobody asked us.\u201d\n\n"
+     "Peter Brown, a baker:\n\u201cI will pay it.\u201d", ":", ["MARIA LOPEZ"], ["\u201cNobody asked us.\u201d"]),
+    ('The senator spoke on the radio on Sunday.\n\nSaid Smith:\n\n"Nobody in this town trusts the count."',
+     "Said", ["Smith"], ['"Nobody in this town trusts the count."']),
 ]
 
 
@@ -77,6 +85,9 @@ NOT_ATTRIBUTIONS = [
     'The children named their robot "Rover".',
     "The company offered products to schools at a discount.",
     "The charity gave blankets to the families.",
+    # a heading and a colon above a quoted line: no person names it
+    'The menu:\n"Fish of the day" was the first dish.',
+    'UPDATE:\n"The road is open again."',
 ]
 
 

@@ -35,6 +35,25 @@ def cue_verbs() -> frozenset[str]:
     return frozenset(c for (c, pos) in cue_lexicon() if pos == "verb" and " " not in c)
 
 
+# past forms the suffix rules below cannot undo, for a verb the tagger took for a name ("Said Smith:")
+_IRREGULAR = {"said": "say", "told": "tell", "wrote": "write", "spoke": "speak", "thought": "think"}
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def verb_lemma(lemma_: str, low: str) -> str:  # asked for every token: once per word is enough
+    """The cue verb a word is a form of (spaCy's lemma, else undoing a suffix), else its lemma."""
+    lemma = lemma_.lower()
+    if lemma in cue_verbs():
+        return lemma
+    if low in _IRREGULAR:
+        return _IRREGULAR[low]
+    for suffix, repl in (("ied", "y"), ("ies", "y"), ("ed", ""), ("ed", "e"), ("es", ""),
+                         ("s", ""), ("d", "")):
+        if low.endswith(suffix) and low[: -len(suffix)] + repl in cue_verbs():
+            return low[: -len(suffix)] + repl
+    return lemma
+
+
 @functools.lru_cache(maxsize=1)
 def cue_nouns() -> frozenset[str]:
     return frozenset(c for (c, pos) in cue_lexicon() if pos == "noun" and " " not in c)

@@ -11,6 +11,7 @@ import re
 from spacy.tokens import Doc
 
 from sayso.nlp.attributions.candidates import Candidate, line_bounds, tokens_in, trim
+from sayso.nlp.lexicon import cue_verbs, verb_lemma
 from sayso.nlp.quotes import Quote, QuoteIndex
 from sayso.nlp.ranges import Ranges
 
@@ -24,6 +25,8 @@ _SIGNATURE = re.compile(rf"{_GAP}*({'|'.join(DASHES)}){_GAP}*({_NAME}){_GAP}*(\(
 _DASH = re.compile("|".join(r"(?<![\w-])-(?![\w-])" if d == "-" else d for d in DASHES))
 _LABEL = re.compile(rf"{_GAP}*[\"“']?{_GAP}*([A-Z][\w.'’ \xa0-]{{0,40}}?){_GAP}*:{_GAP}+(?=\S)")
 _CAPS_LABEL = re.compile(r"[A-Z][A-Z.'’ -]*[A-Z.]")
+# a label alone on its line, the quotation below it: "Jane Roe, 54, a farmer:" then "“…”"
+_LABEL_LINE = re.compile(rf"{_GAP}*({_NAME})((?:,{_GAP}*[^,:\n]{{1,40}}){{0,3}}){_GAP}*:{_GAP}*$")
 # all-capital labels that are page furniture, not speakers
 FURNITURE_LABELS = frozenset({
     "BREAKING", "BREAKING NEWS", "BYLINE", "CLARIFICATION", "CORRECTION", "CORRECTIONS", "EDITOR'S NOTE",
@@ -132,6 +135,37 @@ def _speaker_labels(doc: Doc, text: str, quotes: QuoteIndex) -> list[Candidate]:
             continue
         found.append(Candidate(tokens_in(doc, colon, colon + 1), tokens_in(doc, start, end), content, 0.9,
                                "speaker-label", cue_chars=[(colon, colon + 1)], source_chars=[(start, end)]))
+    return found + _labels_above_quotations(doc, text, quotes)
+
+
+def _labels_above_quotations(doc: Doc, text: str, quotes: QuoteIndex) -> list[Candidate]:
+    """A speaker's name (with a description) and a colon on a line of its own, and on the next
+    line a quotation: the vox-pop layout ("Jane Roe, 54, farmer:" / "“We have never…”"). The
+    name must be one the entity recogniser calls a person, or all capitals."""
+    found: list[Candidate] = []
+    at = 0
+    for line in text.split("\n"):
+        line_end = at + len(line)
+        m = _LABEL_LINE.match(text, at, line_end)
+        at = line_end + 1
+        if m is None or m.group(1).upper() in FURNITURE_LABELS or len(m.group(1).split()) > 5:
+            continue
+        nxt = len(text) - len(text[at:].lstrip())  # the next line with text
+        quote = quotes.first_from(nxt)
+        if quote is None or quote.start != nxt or quote.single:
+            continue
+        name_start, name_end = m.span(1)
+        span = doc.char_span(name_start, name_end, alignment_mode="expand")
+        if span is None or not (_CAPS_LABEL.fullmatch(m.group(1)) or any(t.ent_type_ == "PERSON" for t in span)):
+            continue
+        colon = text.index(":", m.end(2))
+        cue = (colon, colon + 1)
+        if len(span) > 1 and verb_lemma(span[0].lemma_, span[0].lower_) in cue_verbs():
+            # "Stated Stone:", "Said Mr. Trump:": the verb is the cue, the rest the speaker
+            cue, name_start = (span[0].idx, span[0].idx + len(span[0])), span[1].idx
+        found.append(Candidate(tokens_in(doc, *cue), tokens_in(doc, name_start, name_end),
+                               [(q.start, q.end) for q in quotes.group(quote.group)], 0.9, "speaker-label",
+                               cue_chars=[cue], source_chars=[(name_start, name_end)]))
     return found
 
 

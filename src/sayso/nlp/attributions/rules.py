@@ -13,7 +13,6 @@ speaker labels) is read in `layout`.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Sequence
 
 from spacy.tokens import Doc, Token
@@ -21,7 +20,7 @@ from spacy.tokens import Span as DocSpan
 
 from sayso.nlp.attributions.candidates import Candidate, trim
 from sayso.nlp.attributions.layout import SIGNATURE_RULES, drop_inside_signatures, signature_candidates
-from sayso.nlp.lexicon import cue_nouns, cue_verbs
+from sayso.nlp.lexicon import cue_nouns, cue_verbs, verb_lemma
 from sayso.nlp.quotes import Quote, QuoteIndex, kind_of, quotes_of
 from sayso.nlp.ranges import Ranges
 from sayso.record import Attribution, Boilerplate, Span, text_of
@@ -60,19 +59,7 @@ VERB_TAGS = {"VB", "VBD", "VBG", "VBN", "VBP", "VBZ"}
 def _verb_lemma(tok: Token) -> str:
     """The verb lemma of a token, also when the tagger took it for a noun or
     adjective ("The audio details how…", "The former general highlighted…")."""
-    return _verb_lemma_of(tok.lemma_, tok.lower_)
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _verb_lemma_of(lemma_: str, low: str) -> str:  # asked for every token: once per word is enough
-    lemma = lemma_.lower()
-    if lemma in cue_verbs():
-        return lemma
-    for suffix, repl in (("ied", "y"), ("ies", "y"), ("ed", ""), ("ed", "e"), ("es", ""),
-                         ("s", ""), ("d", "")):
-        if low.endswith(suffix) and low[: -len(suffix)] + repl in cue_verbs():
-            return low[: -len(suffix)] + repl
-    return lemma
+    return verb_lemma(tok.lemma_, tok.lower_)
 
 
 def _looks_like_verb(tok: Token, sent: DocSpan) -> bool:
