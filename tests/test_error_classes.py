@@ -120,6 +120,8 @@ def _source_of(article: Article, a: Attribution):
      "Michael Jordan", "person"),
     ("Senate Minority Leader Harry Reid (D-Nev.) said the vote would fail.", "said", "Harry Reid", "person"),
     ("Sen. David Perdue (R-Ga.) said the bill was dead.", "said", "David Perdue", "person"),
+    ('Roger Stone spoke on the radio on Sunday.\n\nStated Stone:\n\n"Nobody in this town trusts the count."',
+     "Stated", "Roger Stone", "person"),
 ])
 def test_types(text: str, cue: str, name: str, type_: str) -> None:
     article = analyze(text)

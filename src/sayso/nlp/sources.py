@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc
 from spacy.tokens import Span as DocSpan
 
-from sayso.nlp.lexicon import given_name_genders
+from sayso.nlp.lexicon import cue_verbs, given_name_genders, verb_lemma
 from sayso.nlp.ranges import Ranges
 from sayso.record import Attribution, Source, Span, text_of
 
@@ -192,13 +192,21 @@ def _name_tokens(tokens: Sequence) -> list:
     "the Post" -> Post, "Crooked Hillary Clinton's" -> Hillary Clinton."""
     out = [t for t in tokens if t.lower_ not in _POSSESSIVE]
     while out and (out[0].lower_ in DETERMINERS or out[0].lower_.rstrip(".") in _BARE_HONORIFICS
-                   or (out[0].pos_ in ("ADJ", "VERB") and len(out) > 1)
+                   or (out[0].pos_ in ("ADJ", "VERB") and len(out) > 1) or (len(out) > 1 and _fronted_verb(out[0]))
                    or (len(out) > 2 and out[0].lower_ not in given_name_genders()
                        and out[1].lower_ in given_name_genders())):
         out = out[1:]
     while out and (out[-1].tag_ == "POS" or out[-1].is_punct):
         out = out[:-1]
     return out
+
+
+def _fronted_verb(token) -> bool:
+    """A speech verb in the past opening a sentence, which the recogniser joined to the
+    name after it ("Stated Stone:", "Said Trump")."""
+    low = token.lower_
+    return token.is_sent_start and (low.endswith("ed") or low in ("said", "told", "wrote")) and (
+        verb_lemma(token.lemma_, low) in cue_verbs())
 
 
 def _name_chain(last) -> list:
@@ -210,7 +218,8 @@ def _name_chain(last) -> list:
     while i >= 0 and len(chain) < 4:
         t = doc[i]
         if t.pos_ != "PROPN" or t.dep_ != "compound" or t.lower_.rstrip(".") in _BARE_HONORIFICS or (
-                t.lower_ in ROLE_NOUNS or t.is_punct or t.ent_type_ == "NORP" or t.lower_ in PARTY_WORDS):
+                t.lower_ in ROLE_NOUNS or t.is_punct or t.ent_type_ == "NORP" or t.lower_ in PARTY_WORDS
+                or _fronted_verb(t)):
             break
         ent = _entity_at(doc, i)
         if ent is not None and len(ent) > 1 and not (ent.start <= last.i < ent.end):
