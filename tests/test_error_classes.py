@@ -122,6 +122,11 @@ def _source_of(article: Article, a: Attribution):
     ("Sen. David Perdue (R-Ga.) said the bill was dead.", "said", "David Perdue", "person"),
     ('Roger Stone spoke on the radio on Sunday.\n\nStated Stone:\n\n"Nobody in this town trusts the count."',
      "Stated", "Roger Stone", "person"),
+    # names in capitals, as transcripts print their speakers
+    ('Residents spoke at the hearing.\n\nJOHN DOE:\n"I have lived here for forty years."\n', ":", "JOHN DOE",
+     "person"),
+    ("Residents spoke.\n\nMARY SMITH: We need the dam now.\n\nPETER BROWN: The dam will not help.\n", ":",
+     "MARY SMITH", "person"),
 ])
 def test_types(text: str, cue: str, name: str, type_: str) -> None:
     article = analyze(text)

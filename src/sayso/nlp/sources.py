@@ -646,6 +646,14 @@ def _head(mention: DocSpan):
     return head
 
 
+def _caps_name(mention: DocSpan) -> bool:
+    """A name in capitals opening with a given name ("JOHN DOE:" in a transcript): a
+    person, whatever the entity recogniser, which reads capitals badly, calls it."""
+    words = mention.text.split()
+    return 2 <= len(words) <= 4 and mention.text.isupper() and words[0].lower() in given_name_genders() and all(
+        w.replace(".", "").replace("'", "").replace("-", "").isalpha() for w in words)
+
+
 def _mention_type(mention: DocSpan, person: _Person | None) -> str:
     text = mention.text
     words = _words(text)
@@ -660,6 +668,8 @@ def _mention_type(mention: DocSpan, person: _Person | None) -> str:
         return "document"
     if person is not None:
         return "person" if person.label == "PERSON" else "organization"
+    if _caps_name(mention):
+        return "person"
     if ents & {"ORG", "GPE", "FAC"} and head.pos_ == "PROPN":
         return "organization"
     if ents & {"PERSON"} and head.pos_ == "PROPN":
@@ -742,6 +752,8 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
                 sp.plural = low in PLURAL
         else:
             person = _named(mention, people, first.start)
+            if person is not None and person.label != "PERSON" and _caps_name(mention):
+                person = None  # "JOHN DOE", of which the recogniser made an organisation "DOE"
             type_ = _mention_type(mention, person)
             if person is not None and type_ in ("person", "organization"):
                 sp = person_speaker(person)
