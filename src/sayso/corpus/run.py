@@ -49,7 +49,7 @@ class RunSummary:
     skipped: int = 0  # already stored (or repeated in the input)
     failed: int = 0  # unreadable or unanalysable: see the errors table
     seconds: float = 0.0
-    startup_seconds: float = 0.0  # Spark: starting the session (included in `seconds`)
+    startup_seconds: float = 0.0  # Spark: the session, and the executors ready to analyse (in `seconds`)
     entities: LinkSummary | None = None  # linking at the end of the run
     trails: TrailSummary | None = None
 

@@ -809,6 +809,20 @@ def _month(published: Any) -> Any:
     return F.when(prefix != "", prefix).otherwise(F.lit(UNKNOWN_MONTH))
 
 
+_WARM_TEXT = "The minister said the plan was ready."
+
+
+def warm_up(spark: SparkSession, settings: Settings = Settings()) -> None:
+    """The last step of start-up: each executor fetches and unpacks its environment
+    and each of its Python workers loads the model, by analysing one sentence per
+    task slot (twice as many tasks as slots, so that every executor gets some).
+    Python workers are reused across jobs, so the run's tasks find the model
+    loaded: none of them pays for it, and they take about as long as each other."""
+    slots = max(1, spark.sparkContext.defaultParallelism)
+    frame = spark.createDataFrame([(_WARM_TEXT,)] * (2 * slots), "text string").repartition(2 * slots)
+    analyze_frame(frame, "text", None, meta_cols=[], settings=settings).count()
+
+
 def run_spark(inputs: Sequence[str], out: str, *, master: str | None = "local[2]", partitions: int | None = None,
               settings: Settings = Settings(), ui: bool = False, env: str | None = None,
               config: dict[str, str] | None = None, spark: SparkSession | None = None, link: bool = False,
@@ -837,11 +851,12 @@ def run_spark(inputs: Sequence[str], out: str, *, master: str | None = "local[2]
     own_session = spark is None and SparkSession.getActiveSession() is None
     if spark is None:
         spark = spark_session(master, ui=ui, env=env, config=config)
-    summary.startup_seconds = time.perf_counter() - started
     cached: list[DataFrame] = []
     folder: OutputFolder | None = None
     locked = False
     try:
+        warm_up(spark, settings)
+        summary.startup_seconds = time.perf_counter() - started
         folder = OutputFolder(spark, out_dir)
         _lock(folder)
         locked = True
