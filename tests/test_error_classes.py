@@ -165,6 +165,9 @@ def test_name_variants_are_one_source() -> None:
      "John Carter"),
     ("Maria Costa said Elena Ruiz had been right all along. She said the report would be published.",
      "Maria Costa"),
+    # "it" that no earlier source takes: the document or organisation named just before
+    ("The report was released on Friday. It said the agency had lost track of 40 trucks.", "The report"),
+    ("The ministry published its figures on Monday. It said 300 people had died in the floods.", "The ministry"),
 ])
 def test_pronouns(text: str, speaker: str) -> None:
     article = analyze(text)

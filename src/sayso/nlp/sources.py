@@ -745,6 +745,10 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
             sp.description = "the outlet's interviewer"
         elif len(mention) == 1 and low in PRONOUNS:
             sp = _resolve_pronoun(low, first.start, recent, people, person_speaker, contents)
+            thing = _thing_before(mention[0], contents) if sp is None and low in NEUTER else None
+            if thing is not None:  # "The report was released on Friday. It said …"
+                type_ = "document" if _head(thing).lower_ in DOCUMENT_NOUNS else "organization"
+                sp = speaker_for(f"{type_}:{_key(thing.text)}", thing.text, type_)
             if sp is None:
                 generic = low in FIRST_SECOND
                 sp = speaker_for(f"pronoun:{low}:{first.start}" if not generic else "generic:" + low,
@@ -876,6 +880,29 @@ def _definite_anaphor(mention: DocSpan, recent: list[_Speaker]) -> _Speaker | No
         for sp in reversed(recent):
             if sp.type == "document" and sp.heads & RECORDING_NOUNS:
                 return sp
+    return None
+
+
+def _thing_before(pronoun, contents: Ranges | None) -> DocSpan | None:
+    """For "it" that no earlier source takes: the nearest document or organisation the
+    text names before it, in its sentence or the two before, outside what was said
+    ("The report was released on Friday. It said …")."""
+    doc = pronoun.doc
+    first_sentence = pronoun.sent
+    for _ in range(2):
+        if first_sentence.start == 0:
+            break
+        first_sentence = doc[first_sentence.start - 1].sent
+    for i in range(pronoun.i - 1, first_sentence.start - 1, -1):
+        tok = doc[i]
+        if tok.tag_ not in ("NN", "NNP") or tok.dep_ == "compound" or (
+                tok.lower_ not in DOCUMENT_NOUNS and tok.lower_ not in ORGANIZATION_NOUNS):
+            continue
+        if contents is not None and contents.holds(tok.idx):
+            continue
+        start = max(tok.left_edge.i, tok.sent.start)
+        if tok.i - start < 8:
+            return doc[start:tok.i + 1]
     return None
 
 
