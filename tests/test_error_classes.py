@@ -40,6 +40,12 @@ SPANS = [
      ["that the defendant had fled the country"]),
     ('Of the vote, Smith said: "It was a disaster for the party."', "said:", ["Smith"],
      ['"It was a disaster for the party."']),
+    ('Of the vote, "It was a farce," the senator said.', "said", ["the senator"], ['"It was a farce,"']),
+    ('As for the budget, "We will not cut a single school," the mayor told reporters.', "told", ["the mayor"],
+     ['"We will not cut a single school,"']),
+    # other fronted phrases are part of the claim, as PolNeAR reads them
+    ('In past campaigns, "we could reach every voter by television," the strategist said.', "said",
+     ["the strategist"], ['In past campaigns, "we could reach every voter by television,"']),
     # 3. "according to" without its comma
     ("According to the ministry more than 300 people died in the floods.", "According to", ["the ministry"],
      ["more than 300 people died in the floods"]),
