@@ -128,6 +128,7 @@ def _source_of(article: Article, a: Attribution):
     ("Sen. David Perdue (R-Ga.) said the bill was dead.", "said", "David Perdue", "person"),
     ('Roger Stone spoke on the radio on Sunday.\n\nStated Stone:\n\n"Nobody in this town trusts the count."',
      "Stated", "Roger Stone", "person"),
+    ("Smith, 45, said he had not been paid since March.", "said", "Smith", "person"),
     # names in capitals, as transcripts print their speakers
     ('Residents spoke at the hearing.\n\nJOHN DOE:\n"I have lived here for forty years."\n', ":", "JOHN DOE",
      "person"),
@@ -153,6 +154,21 @@ def test_types(text: str, cue: str, name: str, type_: str) -> None:
 def test_descriptions(text: str, name: str, description: str | None) -> None:
     sources = {s.name: s for s in analyze(text).sources}
     assert sources[name].description == description
+
+
+@pytest.mark.parametrize(("text", "name", "mentions"), [
+    # a source's name stops at the comma after its head: its relative clause or appositive is not its name
+    ("The company, which employs 4,000 people, said profits fell. The company said it would cut jobs.",
+     "The company", 2),
+    ("A senior administration official, who spoke on condition of anonymity, said the plan was dead.",
+     "A senior administration official", 1),
+    ("Doctors at the clinic, nurses and other hospital staff said the wards were full.",
+     "Doctors at the clinic, nurses and other hospital staff", 1),
+])
+def test_names_without_clauses(text: str, name: str, mentions: int) -> None:
+    sources = {s.name: s for s in analyze(text).sources}
+    assert name in sources, list(sources)
+    assert len(sources[name].mentions) == mentions
 
 
 def test_name_variants_are_one_source() -> None:

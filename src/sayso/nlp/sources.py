@@ -314,7 +314,7 @@ class _ArticlePeople:
                                              or _party_after(doc, tokens[-1].i))
             surname = tokens[-1].lower_
             is_person = ent.label_ == "PERSON" or titled or bool(titled_name) or _looks_personal(tokens) or (
-                surname in self.by_surname and len(tokens) <= 2)
+                surname in self.by_surname and len(tokens) <= 2) or _age_after(tokens[-1])
             person = self._person(tokens, ent.start_char) if is_person else self._org(tokens, ent.start_char)
             if is_person:
                 gender = _gender_of_titles([before] if before is not None else [])
@@ -631,6 +631,28 @@ class _MentionIndex:
             yield numbers[n]
 
 
+def _age_after(head) -> bool:
+    """"Smith, 45, said …": a name with an age beside it is a person's."""
+    doc = head.doc
+    if head.i + 3 > len(doc) or doc[head.i + 1].text != "," or not doc[head.i + 2].text.isdigit():
+        return False
+    return 0 < int(doc[head.i + 2].text) < 120 and (head.i + 3 == len(doc) or doc[head.i + 3].text == ",")
+
+
+def _core(mention: DocSpan) -> str:
+    """A source's words up to the comma after its head: "The company, which employs 4,000
+    people," is "The company", "A senior official, who spoke on condition of anonymity,"
+    is "A senior official" (the name a reader looks for, and one key for its mentions)."""
+    after = max(_head(mention).i, mention.root.i)
+    for t in mention:
+        if t.i > after and t.text in (",", "(", "—", "–"):
+            if any(u.pos_ == "CCONJ" for u in mention.doc[t.i:mention.end]):
+                break  # "Sens. Rand Paul (Ky.) and Marco Rubio (Fla.)": a list is named whole
+            words = mention.doc[mention.start:t.i].text.strip()
+            return words or mention.text.strip()
+    return mention.text.strip().rstrip(",")
+
+
 def _head(mention: DocSpan):
     """The mention's head noun, also when the parser hung its words elsewhere
     ("The former general highlighted…" parsed as modifiers of "Putin")."""
@@ -668,7 +690,7 @@ def _mention_type(mention: DocSpan, person: _Person | None) -> str:
         return "document"
     if person is not None:
         return "person" if person.label == "PERSON" else "organization"
-    if _caps_name(mention):
+    if _caps_name(mention) or (head.pos_ == "PROPN" and _age_after(head)):
         return "person"
     if ents & {"ORG", "GPE", "FAC"} and head.pos_ == "PROPN":
         return "organization"
@@ -766,15 +788,16 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
                     sp.description = description
                 sp.gender = sp.gender or _gender_of_titles(mention) or person.gender
             elif type_ == "role":
+                core = _core(mention)
                 sp = (_resolve_role(mention, first.start, people, person_speaker)
                       or _definite_anaphor(mention, recent)
-                      or speaker_for("role:" + _key(mention.text), mention.text.strip(), "role"))
+                      or speaker_for("role:" + _key(core), core, "role"))
             else:
                 org = _definite_organization(mention, first.start, people) if type_ in (
                     "organization", "other") else None
+                core = _core(mention)
                 sp = (person_speaker(org) if org is not None else None) or _definite_anaphor(
-                    mention, recent) or speaker_for(
-                    f"{type_}:{_key(mention.text)}", mention.text.strip(), type_)
+                    mention, recent) or speaker_for(f"{type_}:{_key(core)}", core, type_)
                 sp.plural = sp.plural or type_ == "group" or _head(mention).tag_ in ("NNS", "NNPS")
             head_low = _head(mention).lower_
             sp.heads.add(head_low)
