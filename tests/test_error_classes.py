@@ -60,6 +60,8 @@ SPANS = [
      ['"The road will reopen on Monday,"']),
     ('"We have not seen the letter," said the spokesman.', "said", ["the spokesman"],
      ['"We have not seen the letter,"']),
+    ("\u201cI think it\u2019s wrong,\u201d the 54-year-old said. \u201cThey should have warned us.\u201d", "said",
+     ["the 54-year-old"], ["\u201cI think it\u2019s wrong,\u201d", "\u201cThey should have warned us.\u201d"]),
     ("Jane Roe, a lawyer for the family, said that the police had ignored the warnings.", "said",
      ["Jane Roe, a lawyer for the family,"], ["that the police had ignored the warnings"]),
     ('The department notes, "All applications are reviewed within 30 days."', "notes", ["The department"],

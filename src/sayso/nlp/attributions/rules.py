@@ -144,6 +144,18 @@ def _inverted_speaker(verb: Token, sent: DocSpan, quotes: QuoteIndex) -> Token |
     return None
 
 
+def _speaker_after_quotation(verb: Token, sent: DocSpan, quotes: QuoteIndex) -> list[int]:
+    """The words between a quotation and its cue when the parser found no subject in them:
+    "“…,” the 54-year-old said." (the parser hung "the" and "old" on the verb)."""
+    words = _linear_subject(verb, sent)
+    if not words or not any(verb.doc[i].pos_ in ("NOUN", "PROPN", "ADJ") for i in words):
+        return []
+    before = [t for t in verb.doc[sent.start:words[0]] if not t.is_space][-2:]
+    if not any(quotes.containing(t.idx, t.idx + 1) for t in before):
+        return []
+    return words
+
+
 def _noun_phrase_ids(head: Token) -> list[int]:
     """A source's tokens: the subject's subtree, without relative clauses
     that come after a comma (kept short, as annotators mark sources)."""
@@ -157,7 +169,8 @@ def _linear_subject(tok: Token, sent: DocSpan) -> list[int]:
     i = tok.i - 1
     while i >= sent.start:
         t = tok.doc[i]
-        if t.pos_ in ("DET", "ADJ", "NOUN", "PROPN", "NUM", "PRON") or t.tag_ == "POS" or (
+        hyphen = t.text in ("-", "‑") and not t.whitespace_ and i > sent.start and not tok.doc[i - 1].whitespace_
+        if t.pos_ in ("DET", "ADJ", "NOUN", "PROPN", "NUM", "PRON") or t.tag_ == "POS" or hyphen or (
             t.pos_ == "VERB" and t.tag_ == "VBN" and i > sent.start
         ):
             ids.append(i)
@@ -342,6 +355,8 @@ def _verb_cue(tok: Token, lemma: str, sent, quotes: QuoteIndex) -> Candidate | N
         inverted = _inverted_speaker(tok, sent, quotes)
         if inverted is not None:
             subject, source = inverted, _noun_phrase_ids(inverted)
+        else:
+            source = _speaker_after_quotation(tok, sent, quotes)
 
     content_ids: list[int] = []
     content_ranges: list[tuple[int, int]] = []
