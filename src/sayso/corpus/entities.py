@@ -21,6 +21,10 @@ How (never all pairs over the corpus):
 4. A lone given name ("Hillary") joins the one cluster that name belongs to,
    when one cluster holds nearly all people of that first name.
 
+Blocks interact only there, through first names (`first_name_keys`), and
+through knowledge-base entries: Spark links the groups of blocks tied that way
+apart (`spark.mention_groups`).
+
 Incremental and stable: linking reads the entities already stored and links
 only the sources that have no entity yet; an existing entity keeps its id and
 its sources, and a run that adds nothing changes nothing.
@@ -33,7 +37,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -320,6 +324,48 @@ def load_kb(path: str | Path) -> list[KbEntry]:
     return entries
 
 
+def block_of(type_: str, name: str, acronyms: Container[str] = ()) -> tuple[str, str] | None:
+    """A mention's blocking key: ("person", surname) for a person (or an
+    organisation source that is a titled person), ("organization", its
+    normalised name) for a named organisation, or its acronym when `acronyms`
+    (those the corpus uses, see `registered_acronym`) has it; None when it
+    names nobody. Linking compares a mention with its block's entities (and a
+    bare word with the people of that first name, see `first_name_keys`)."""
+    if type_ == "person" or looks_like_person(name):
+        person = parse_person(name)
+        return ("person", person.surname) if person else None
+    key = org_key(name)
+    if not key or not is_org_name(name):
+        return None
+    short = acronym(name)
+    if short and len(short) >= 3 and short in acronyms:  # "hp" is too short to tell HuffPost from HP
+        key = short
+    return ("organization", key)
+
+
+def registered_acronym(type_: str, name: str) -> str | None:
+    """The acronym an organisation source written in capitals makes known
+    ("FBI" -> "fbi"), so that "Federal Bureau of Investigation" blocks with it."""
+    key = org_key(name)
+    return key if type_ == "organization" and " " not in key and name.isupper() else None
+
+
+def first_name_keys(name: str) -> tuple[str | None, str | None]:
+    """What ties the linking of a person's block to other blocks: the
+    canonical first name its entity is filed under in `Linker.by_first` (a
+    full name: "Hillary Clinton" -> "hillary"), and the one its linking looks
+    up there (a bare word, surname or given name, `Linker.given_name_owner`:
+    "Hillary" -> "hillary", "Bill" -> "william"). (None, None) for a name
+    that is not a person's."""
+    person = parse_person(name)
+    if person is None:
+        return None, None
+    if person.full:
+        return person.first_canonical, None
+    first = NICKNAMES.get(person.surname, person.surname)
+    return None, first if len(first) > 1 else None
+
+
 class Linker:
     """Links mentions to entities, block by block; holds the entities."""
 
@@ -343,6 +389,12 @@ class Linker:
             if block is not None:
                 self.kb.setdefault(block, []).append(entry)
         self.genders = given_name_genders()
+        # Entity id -> (0 when made while its block was linked, 1 when made for a lone name
+        # after all blocks; the order of the block's first mention). Entities are numbered
+        # in this order, so Spark can link independent groups of blocks apart and renumber
+        # their entities as one Linker over all mentions numbers them.
+        self.made_at: dict[int, tuple[int, tuple[int, int]]] = {}
+        self._making: tuple[int, tuple[int, int]] = (0, (0, 0))
 
     @staticmethod
     def _alias_key(type_: str, name: str) -> str:
@@ -352,22 +404,20 @@ class Linker:
         return org_key(name)
 
     def block_of(self, type_: str, name: str) -> tuple[str, str] | None:
-        if type_ == "person" or looks_like_person(name):
-            person = parse_person(name)
-            return ("person", person.surname) if person else None
-        key = org_key(name)
-        if not key or not is_org_name(name):
-            return None
-        short = acronym(name)
-        if short and len(short) >= 3 and short in self.acronyms:  # "hp" is too short to tell HuffPost from HP
-            key = short
-        return ("organization", key)
+        return block_of(type_, name, self.acronyms)
+
+    def kb_entry_of(self, block_type: str, name: str) -> KbEntry | None:
+        """The knowledge-base entry a mention of a block of this type names by
+        one of its aliases, as linking looks it up (`_link_orgs`,
+        `_full_name_entity`, `_bare_entity`), if any."""
+        return self.kb_alias.get((block_type, self._alias_key(block_type, name)))
 
     def _new_entity(self, type_: str, key: str, name: str, person: PersonName | None) -> Entity:
         entity = Entity(self.next_id, type_, key, name, first=person.first_canonical if person else None,
                         middle=person.middle if person else (), suffix=person.suffix if person else None)
         self.next_id += 1
         self.entities[entity.id] = entity
+        self.made_at[entity.id] = self._making
         self.by_block.setdefault((type_, key), []).append(entity)
         if type_ == "person" and entity.first:
             self.by_first.setdefault(entity.first, []).append(entity)
@@ -392,8 +442,8 @@ class Linker:
     def link(self, mentions: Sequence[Mention]) -> dict[tuple[str, str], int]:
         """(doc id, source id) -> entity id for every mention that names someone."""
         for m in mentions:
-            if m.type == "organization" and " " not in org_key(m.name) and m.name.isupper():
-                self.acronyms.add(org_key(m.name))
+            if (known := registered_acronym(m.type, m.name)) is not None:
+                self.acronyms.add(known)
         blocks: dict[tuple[str, str], list[Mention]] = {}
         for m in sorted(mentions, key=lambda m: m.order):
             block = self.block_of(m.type, m.name)
@@ -402,11 +452,12 @@ class Linker:
         out: dict[tuple[str, str], int] = {}
         lone: list[tuple[Mention, PersonName]] = []
         for block, members in sorted(blocks.items(), key=lambda kv: kv[1][0].order):
+            self._making = (0, members[0].order)
             if block[0] == "person":
                 out.update(self._link_people(block, members, lone))
             else:
                 out.update(self._link_orgs(block, members))
-        out.update(self._link_lone_names(lone))
+        out.update(self._link_lone_names(lone, {block: members[0].order for block, members in blocks.items()}))
         return out
 
     def _link_orgs(self, block: tuple[str, str], members: list[Mention]) -> dict[tuple[str, str], int]:
@@ -541,13 +592,16 @@ class Linker:
         top = max(owners, key=lambda e: (e.n_sources, -e.id))
         return top if top.n_sources >= 0.8 * sum(e.n_sources for e in owners) else None
 
-    def _link_lone_names(self, lone: list[tuple[Mention, PersonName]]) -> dict[tuple[str, str], int]:
+    def _link_lone_names(self, lone: list[tuple[Mention, PersonName]],
+                         block_first: dict[tuple[str, str], tuple[int, int]]) -> dict[tuple[str, str], int]:
         """A single word that is nobody's surname: a given name ("Hillary")
         when one entity holds nearly all people of that first name; else an
-        entity of its own (a surname seen only bare)."""
+        entity of its own (a surname seen only bare). `block_first`: the
+        order of each block's first mention (see `made_at`)."""
         out = {}
         for m, person in lone:
             block = ("person", person.surname)
+            self._making = (1, block_first[block])
             entity = self.given_name_owner(person.surname)
             if entity is None:
                 existing = self.by_block.get(block)

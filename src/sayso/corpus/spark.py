@@ -44,6 +44,7 @@ from sayso.settings import Settings
 
 if TYPE_CHECKING:
     import pyarrow as pa
+    from pyspark import Broadcast
     from pyspark.sql import DataFrame, SparkSession
     from pyspark.sql.types import DataType, StructType
 
@@ -976,14 +977,39 @@ def import_parquet(db: str | os.PathLike[str], directory: str | os.PathLike[str]
 # --- corpus entities and quotation trails on Spark ---------------------------------------------
 #
 # `link_outputs` links the whole Parquet output of `sayso spark` with the functions `sayso run`
-# uses, so that the same input gives the same entities and trails: the executors do the work
-# that grows with the corpus's text (each article's mention context, each wording's MinHash
-# signature), the driver the clustering of the compact rows that come back (mentions without
-# texts; signatures, 512 bytes per distinct wording). Documents are ordered as `sayso import`
-# numbers them. Each call links the output afresh (the same output gives the same ids).
+# uses, so that the same input gives the same entities and trails, ids included (documents are
+# ordered as `sayso import` numbers them). What grows with the corpus runs on the executors as
+# DataFrame operations; the driver holds two small graphs: the ties between blocking keys and the
+# accepted quotation pairs. Each call links the output afresh (the same output gives the same ids).
+#
+# Entities. Executors: each article's mentions and their context (`entities.mention_context`),
+# each mention's blocking key (`entities.block_of`; the acronyms the corpus uses are a join), and
+# what ties its block to others. Linking one block reads and changes another only through first
+# names (a bare "Hillary" or "Ryan" may join the entity of a full name of another surname, depending
+# on how many sources every person of that first name has so far: see `entities.first_name_keys`)
+# and knowledge-base entries (an entry's entity gets the entry's first name). Blocks tied that way,
+# directly or not, must be linked together, in store order, to decide as one Linker does; so a group
+# is a connected component of the (block, first name or entry) ties, a first name counting only if
+# someone is called by it alone. The ties are few and distinct: the driver finds the components by
+# union-find and sends back one group per block. This is the price of being exact: a first name
+# used alone puts all blocks of people of that first name in one task. Executors then run `Linker`
+# (`applyInPandas`) over buckets of whole groups: groups share no state, so a Linker over several
+# decides for each as over all mentions. Entities are renumbered by `Linker.made_at`, the order one
+# Linker over all mentions makes them in.
+#
+# Trails. Executors: each quotation's wording, each distinct wording's MinHash signature and band
+# values (`trails.signatures`, `trails.band_key`); the candidate pairs of `trails.candidate_pairs`
+# (wordings with the same value in a band, each paired with the first and the previous one in store
+# order, never all pairs) as a window over (band, value); the check of each pair
+# (`trails.same_quotation`). The driver gets the accepted pairs only, for a union-find, and sends
+# back each clustered wording's cluster; executors make each cluster a trail or not
+# (`trails.trail_members`) and its row (`trails.trail_row`). Trails are numbered in the order of
+# their first quotation, as `trails.cluster` numbers them, and entities the same way: by a
+# distributed sort (`_numbered`).
 
 LINK_DATASETS = ("entities", "trails", "source_entities", "attribution_trails")
 _ORDER_COLUMNS = ("input", "record_number", "record", "id")
+_PAIR = ("a_seq", "a_position", "b_seq", "b_position")  # two wordings, each by its first quotation
 
 
 def _ordered_documents(spark: SparkSession, folder: OutputFolder) -> DataFrame:
@@ -996,33 +1022,402 @@ def _ordered_documents(spark: SparkSession, folder: OutputFolder) -> DataFrame:
     return docs.withColumn("seq", F.row_number().over(order))
 
 
+def _numbered(frame: DataFrame, keys: Sequence[str], order: Sequence[str], name: str) -> DataFrame:
+    """The `keys` of each row of `frame` with `name` = 1, 2, … in the order of
+    the `order` columns (a total order): a distributed sort and zipWithIndex,
+    not a window that moves every row to one task. Persisted (the caller unpersists)."""
+    from pyspark.sql import types as T
+
+    fields = {f.name: f for f in frame.schema.fields}
+    schema = T.StructType([fields[k] for k in keys] + [T.StructField(name, T.LongType(), False)])
+    ordered = frame.select(*order, *(k for k in keys if k not in order)).orderBy(*order)
+    at = [ordered.columns.index(k) for k in keys]
+    rows = ordered.rdd.zipWithIndex().map(lambda row_n: (*(row_n[0][i] for i in at), row_n[1] + 1))
+    return frame.sparkSession.createDataFrame(rows, schema).persist()
+
+
+def _components(edges: Iterable[tuple[Any, Any]]) -> dict[Any, Any]:
+    """Node -> the least node of its connected component (union-find)."""
+    parent: dict[Any, Any] = {}
+
+    def find(x: Any) -> Any:
+        root = parent.setdefault(x, x)
+        while root != parent[root]:
+            parent[root] = parent[parent[root]]
+            root = parent[root]
+        return root
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            ra, rb = min(ra, rb), max(ra, rb)
+            parent[rb] = ra  # the least node stays the root
+    return {x: find(x) for x in parent}
+
+
+def _nan(value: Any) -> Any:
+    """A pandas cell as Python: None for a null (NaN in a numeric column)."""
+    import pandas as pd
+
+    return None if value is None or (not isinstance(value, list | tuple) and pd.isna(value)) else value
+
+
 def _mention_contexts(pdf: Any) -> Any:
-    """One document's linkable sources with their context (`entities.mention_context`), as JSON rows."""
+    """One document's linkable sources with their context (`entities.mention_context`), as JSON,
+    with what blocking needs: the acronym a capitalised name makes known, the one a name could
+    block by (`entities.registered_acronym`, `entities.acronym`)."""
     import dataclasses
 
     import pandas as pd
 
-    from sayso.corpus.entities import mention_context, mentions_of_rows
+    from sayso.corpus.entities import acronym, mention_context, mentions_of_rows, registered_acronym
 
     columns = ["doc_id", "id", "name", "type", "description", "n_attributions", "mentions", "seq", "position",
                "published"]
-    rows = [tuple(None if pd.isna(v) else v for v in r) for r in pdf[columns].itertuples(index=False)]
+    rows = [tuple(_nan(v) for v in r) for r in pdf[columns].itertuples(index=False)]
     out = []
     for doc_mentions in mentions_of_rows(sorted(rows, key=lambda r: r[8])).values():
         mention_context(doc_mentions, str(pdf["text"].iloc[0]))
-        out += [json.dumps(dataclasses.asdict(m), ensure_ascii=False) for m in doc_mentions]
-    return pd.DataFrame({"mention": out})
+        out += doc_mentions
+    return pd.DataFrame({"mention": [json.dumps(dataclasses.asdict(m), ensure_ascii=False) for m in out],
+                         "type": [m.type for m in out], "name": [m.name for m in out],
+                         "registers": [registered_acronym(m.type, m.name) for m in out],
+                         "short": [acronym(m.name) for m in out]})
 
 
-def _signature_rows(batches: Iterable[Any]) -> Iterator[Any]:
-    import pandas as pd
+def _mention_of(text: str) -> Any:
+    from sayso.corpus.entities import Mention
 
-    from sayso.corpus.trails import signatures
+    fields = json.loads(text)
+    fields["order"], fields["mention_texts"] = tuple(fields["order"]), tuple(fields["mention_texts"])
+    fields["co_keys"] = tuple(fields["co_keys"])
+    return Mention(**fields)
+
+
+def _node(kind: str, value: Any) -> Any:
+    """A node of the graph of blocking ties, as a string column: b:TYPE|KEY, f|FIRST, kb|ID."""
+    from pyspark.sql import functions as F
+
+    return F.concat(F.lit(f"{kind}|"), value)
+
+
+def _block_node(block: tuple[str, str]) -> str:
+    return f"b:{block[0]}|{block[1]}"
+
+
+def _mention_keys(kb: Any) -> Any:
+    """mapInPandas: each mention that names someone, with its block (as a node), the acronym its
+    block is (when it is one), the first name it files or looks up, its knowledge-base entry."""
+
+    def keys(batches: Iterable[Any]) -> Iterator[Any]:
+        import pandas as pd
+
+        from sayso.corpus.entities import Linker, block_of, first_name_keys
+
+        linker = Linker(kb=kb.value)  # only to look up the knowledge base as linking does
+        columns = ["mention", "block", "acronym", "files", "asks", "kb"]
+        for pdf in batches:
+            rows = []
+            for mention, type_, name, short, known in pdf[["mention", "type", "name", "short", "known"]].itertuples(
+                    index=False):
+                block = block_of(type_, name, (short,) if known else ())
+                if block is None:
+                    continue
+                files, asks = first_name_keys(name) if block[0] == "person" else (None, None)
+                entry = linker.kb_entry_of(block[0], name)
+                rows.append((mention, _block_node(block), short if known and block == ("organization", short)
+                             else None, files, asks, entry.id if entry else None))
+            yield pd.DataFrame(rows, columns=columns)
+
+    return keys
+
+
+def _link_buckets(kb: Any) -> Any:
+    """applyInPandas: one Linker over a bucket of whole groups of mentions. Rows: each entity it made
+    (`local` id, `Linker.made_at`, its `entities` row without id as JSON), then each mention's
+    entity (`local`, doc_id, id; made_at -1)."""
+
+    def link(pdf: Any) -> Any:
+        import pandas as pd
+
+        from sayso.corpus.entities import Linker, entity_row
+
+        bucket = int(pdf["bucket"].iloc[0])
+        linker = Linker(kb=kb.value)
+        # The acronyms the whole corpus knows that these blocks are (see `_mention_keys`).
+        linker.acronyms.update(a for a in pdf["acronym"] if isinstance(a, str))
+        assigned = linker.link([_mention_of(m) for m in pdf["mention"]])
+        rows = []
+        for e in linker.entities.values():
+            phase, (block_seq, block_position) = linker.made_at[e.id]
+            row = entity_row(e)
+            del row["id"]
+            rows.append((bucket, e.id, phase, block_seq, block_position, None, None,
+                         json.dumps(row, ensure_ascii=False)))
+        rows += [(bucket, local, -1, -1, -1, doc_id, id_, None) for (doc_id, id_), local in assigned.items()]
+        return pd.DataFrame(rows, columns=["bucket", "local", "phase", "block_seq", "block_position", "doc_id",
+                                           "id", "entity"])
+
+    return link
+
+
+_LINKED_SCHEMA = ("bucket int, local long, phase int, block_seq long, block_position long, doc_id string, "
+                  "id string, entity string")
+
+
+def mention_groups(spark: SparkSession, sources: DataFrame, docs: DataFrame, kb: Broadcast[list[Any]]) -> DataFrame:
+    """The mentions of these source rows (the `sources` dataset) of these
+    documents (with `seq`) that name someone, each with its context (`mention`,
+    as JSON), its `block` and its `group`: the blocks whose linking ties them
+    (see the comment above), named by one of them. `acronym` is the block's
+    key when that is an acronym the corpus uses. `kb`: the knowledge base.
+    Persisted: the caller unpersists it."""
+    from pyspark.sql import functions as F
+
+    from sayso.corpus.entities import LINKED_TYPES, block_of, first_name_keys
+
+    sources = sources.where(F.col("type").isin(*LINKED_TYPES))
+    joined = sources.join(docs.select(F.col("id").alias("doc_id"), "seq", "published", "text"), "doc_id")
+    contexts = joined.groupBy("doc_id").applyInPandas(
+        _mention_contexts, "mention string, type string, name string, registers string, short string")
+    known = contexts.where(F.col("registers").isNotNull()).select(F.col("registers").alias("short")).distinct() \
+        .withColumn("known", F.lit(True))
+    contexts = contexts.join(known, "short", "left").withColumn("known", F.coalesce("known", F.lit(False)))
+    keyed = contexts.mapInPandas(_mention_keys(kb), "mention string, block string, acronym string, "
+                                                    "files string, asks string, kb string").persist()
+
+    # The ties between blocks (see above): a first name ties the blocks that file it to those that
+    # look it up, and only then (a first name nobody looks up alone ties nothing).
+    asked = keyed.where(F.col("asks").isNotNull()).select(F.col("asks").alias("first")).distinct()
+    kb_ties = []
+    for entry in kb.value:
+        block = block_of(entry.type, entry.name)  # as Linker() blocks its entries: no acronyms known yet
+        if block is not None:
+            first = first_name_keys(entry.name)[0] if entry.type == "person" else None
+            kb_ties.append((f"kb|{entry.id}", _block_node(block), None))
+            if first:
+                kb_ties.append((f"kb|{entry.id}", f"f|{first}", first))
+    none = F.lit(None).cast("string")
+    ties = keyed.select(F.col("block").alias("a"), _node("f", F.col("asks")).alias("b"), none.alias("first")) \
+        .unionByName(keyed.select(F.col("block").alias("a"), _node("f", F.col("files")).alias("b"),
+                                  F.col("files").alias("first"))) \
+        .unionByName(keyed.select(F.col("block").alias("a"), _node("kb", F.col("kb")).alias("b"),
+                                  none.alias("first"))) \
+        .unionByName(spark.createDataFrame(kb_ties, "a string, b string, first string")) \
+        .where(F.col("b").isNotNull())
+    ties = ties.where(F.col("first").isNull()).select("a", "b") \
+        .unionByName(ties.join(asked, "first", "left_semi").select("a", "b")).distinct()
+    group_of = _components((r["a"], r["b"]) for r in ties.collect())
+    groups = spark.createDataFrame([(n, g) for n, g in group_of.items() if n.startswith("b:")],
+                                   "block string, group string")
+    grouped = keyed.join(groups, "block", "left").withColumn("group", F.coalesce("group", "block")).persist()
+    grouped.count()  # made from `keyed` once, which can go
+    keyed.unpersist()
+    return grouped
+
+
+def link_entities(spark: SparkSession, sources: DataFrame, docs: DataFrame, kb: Sequence[Any] = (),
+                  buckets: int | None = None) -> tuple[DataFrame, DataFrame, list[Any]]:
+    """The corpus entities of these source rows (the `sources` dataset) of
+    these documents (with `seq`), as one `entities.Linker` over all of them in
+    store order makes them, ids included: (entities, source_entities, what to
+    unpersist). Each of `buckets` tasks links whole groups (`mention_groups`)."""
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    kb_value = spark.sparkContext.broadcast(list(kb))
+    grouped = mention_groups(spark, sources, docs, kb_value)
+    kept: list[Any] = [kb_value, grouped]
+    n = buckets or int(spark.conf.get("spark.sql.shuffle.partitions") or 200)  # a task each
+    grouped = grouped.select(F.pmod(F.xxhash64("group"), F.lit(n)).cast("int").alias("bucket"), "mention", "acronym")
+    linked = grouped.groupBy("bucket").applyInPandas(_link_buckets(kb_value), _LINKED_SCHEMA).persist()
+    kept.append(linked)
+
+    made = linked.where(F.col("phase") >= 0)
+    ids = _numbered(made, ["bucket", "local"], ["phase", "block_seq", "block_position", "bucket", "local"],
+                    "entity_id")
+    kept.append(ids)
+    fields = T.StructType([f for f in table_schema("entities").fields if f.name != "id"])
+    entities = made.join(ids, ["bucket", "local"]).select(F.col("entity_id").alias("id"),
+                                                          F.from_json("entity", fields).alias("e")) \
+        .select("id", *(F.col(f"e.{f.name}").alias(f.name) for f in fields.fields))
+    source_entities = linked.where(F.col("phase") < 0).join(ids, ["bucket", "local"]).select(
+        "doc_id", "id", "entity_id")
+    return entities, source_entities, kept
+
+
+def _quotations(batches: Iterable[Any]) -> Iterator[Any]:
+    """mapInPandas: the attributions that quote words (`trails.quotation_text`), with those words
+    and their wording as compared (`trails.words_of`, joined by spaces)."""
+    from sayso.corpus.trails import quotation_text, words_of
 
     for pdf in batches:
-        words = [w.split(" ") for w in pdf["wording"]]
-        sigs = signatures(words) if words else []
-        yield pd.DataFrame({"wording": pdf["wording"], "signature": [s.tolist() for s in sigs]})
+        texts = [quotation_text(k, _nan(c)) for k, c in zip(pdf["kind"], pdf["content_text"], strict=True)]
+        quoted = [t for t in texts if t is not None]
+        yield pdf.loc[[t is not None for t in texts], ["doc_id", "id", "position", "speaker", "source",
+                                                       "source_type"]].assign(
+            text=quoted, wording=[" ".join(words_of(t)) for t in quoted])
+
+
+def _band_rows(batches: Iterable[Any]) -> Iterator[Any]:
+    """mapInPandas: for each wording long enough to trace, one row per LSH band with its value
+    there (`trails.signatures`, `trails.band_key`), signed 64-bit."""
+    import numpy as np
+    import pandas as pd
+
+    from sayso.corpus.trails import BANDS, MIN_WORDS, band_key, signatures
+
+    for pdf in batches:
+        long = pdf[[len(w.split(" ")) >= MIN_WORDS for w in pdf["wording"]]] if len(pdf) else pdf
+        if not len(long):
+            continue
+        sigs = signatures([w.split(" ") for w in long["wording"]])
+        for band in range(BANDS):
+            yield pd.DataFrame({"seq": long["seq"].to_numpy(), "position": long["position"].to_numpy(),
+                                "band": np.full(len(long), band, dtype=np.int32),
+                                "value": band_key(sigs, band).view(np.int64)})
+
+
+def _accepted_pairs(batches: Iterable[Any]) -> Iterator[Any]:
+    """mapInPandas: the candidate pairs of wordings that are one quotation (`trails.same_quotation`)."""
+    from sayso.corpus.trails import same_quotation
+
+    for pdf in batches:
+        keep = [same_quotation(a.split(" "), b.split(" ")) for a, b in zip(pdf["a"], pdf["b"], strict=True)]
+        yield pdf.loc[keep, list(_PAIR)]
+
+
+def candidate_pairs(items: DataFrame) -> DataFrame:
+    """The candidate pairs of `trails.candidate_pairs` as a DataFrame: `items`
+    has one row per distinct wording (`wording`, and `seq`, `position` of its
+    first quotation, which order and name it); wordings that have the same
+    value in an LSH band are candidates, each paired with the first and the
+    previous wording of that band value in store order (not all pairs: 40
+    variants of a quotation cost 78 pairs, not 780). Rows: a_seq, a_position,
+    b_seq, b_position, a before b, each pair once."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    bands = items.select("wording", "seq", "position").mapInPandas(
+        _band_rows, "seq long, position long, band int, value long")
+    run = Window.partitionBy("band", "value").orderBy("seq", "position")
+    item = F.struct("seq", "position")
+    heads = bands.select(item.alias("b"), F.first(item).over(run).alias("first"), F.lag(item).over(run).alias("prev")) \
+        .where(F.col("prev").isNotNull())
+    pairs = heads.select(F.col("first").alias("a"), "b").unionByName(heads.select(F.col("prev").alias("a"), "b"))
+    return pairs.select(F.col("a.seq").alias("a_seq"), F.col("a.position").alias("a_position"),
+                        F.col("b.seq").alias("b_seq"), F.col("b.position").alias("b_position")).distinct()
+
+
+def _trail_rows(pdf: Any) -> Any:
+    """applyInPandas: the clusters of a bucket made trails (`trails.trail_members`, `trails.trail_row`).
+    Rows: each trail (its first quotation's seq and position, its `trails` row without id as JSON),
+    then each of its quotations (doc_id, id)."""
+    import pandas as pd
+
+    from sayso.corpus.trails import Quote, trail_members, trail_row
+
+    rows: list[tuple[Any, ...]] = []
+    for _, part in pdf.groupby(["c_seq", "c_position"], sort=False):
+        quotes, names = [], {}
+        for r in part.itertuples(index=False):
+            entity = None if _nan(r.entity) is None else int(r.entity)
+            if entity is not None and _nan(r.entity_name) is not None:
+                names[entity] = r.entity_name
+            quotes.append(Quote(r.doc_id, r.id, r.text, (int(r.seq), int(r.position)), _nan(r.published),
+                                _nan(r.outlet), entity, _nan(r.source), _nan(r.source_type)))
+        quotes.sort(key=lambda q: q.order)
+        members = trail_members(quotes)
+        if members is None:
+            continue
+        row = trail_row(0, members, names)
+        del row["id"]
+        first = members[0].order
+        rows.append((*first, json.dumps(row, ensure_ascii=False), None, None))
+        rows += [(*first, None, q.doc_id, q.attribution_id) for q in members]
+    return pd.DataFrame(rows, columns=["first_seq", "first_position", "trail", "doc_id", "id"])
+
+
+def trace_quotations(spark: SparkSession, attributions: DataFrame, docs: DataFrame, entities: DataFrame,
+                     source_entities: DataFrame, buckets: int | None = None) -> tuple[DataFrame, DataFrame,
+                                                                                     list[Any]]:
+    """The quotation trails of these attribution rows (the `attributions`
+    dataset) of these documents (with `seq`), credited to the entities of
+    `link_entities`, as `trails.trace` makes them on one machine: (trails,
+    attribution_trails, frames to unpersist). See the comment above."""
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    from sayso.corpus.trails import QUOTED_KINDS
+
+    kept: list[Any] = []
+    credited = source_entities.select("doc_id", F.col("id").alias("speaker"), F.col("entity_id").alias("entity"))
+    quoted = attributions.where(F.col("kind").isin(*QUOTED_KINDS)).select(
+        "doc_id", "id", "kind", "content_text", "position", "speaker",
+        F.coalesce("source_name", "source_text").alias("source"), "source_type") \
+        .mapInPandas(_quotations, "doc_id string, id string, position int, speaker string, source string, "
+                                  "source_type string, text string, wording string") \
+        .join(docs.select(F.col("id").alias("doc_id"), "seq", "published", "outlet"), "doc_id") \
+        .join(credited, ["doc_id", "speaker"], "left") \
+        .join(entities.select(F.col("id").alias("entity"), F.col("name").alias("entity_name")), "entity", "left") \
+        .persist()
+    kept.append(quoted)
+    first = F.min(F.struct("seq", "position")).alias("first")  # a wording is named by its first quotation
+    items = quoted.groupBy("wording").agg(first).select(
+        "wording", *(F.col(f"first.{c}").cast("long").alias(c) for c in ("seq", "position"))).persist()
+    kept.append(items)
+
+    pairs = candidate_pairs(items)
+    for side in ("a", "b"):
+        pairs = pairs.join(items.select(F.col("seq").alias(f"{side}_seq"), F.col("position").alias(f"{side}_position"),
+                                        F.col("wording").alias(side)), [f"{side}_seq", f"{side}_position"])
+    accepted = pairs.select(*_PAIR, "a", "b").mapInPandas(_accepted_pairs, ", ".join(f"{c} long" for c in _PAIR))
+    cluster_of = _components(((r[0], r[1]), (r[2], r[3])) for r in accepted.collect())
+    clustered = spark.createDataFrame([(*item, *root) for item, root in cluster_of.items()],
+                                      "seq long, position long, c_seq long, c_position long")
+
+    n = buckets or int(spark.conf.get("spark.sql.shuffle.partitions") or 200)  # a task each
+    of_item = items.join(clustered, ["seq", "position"], "left") \
+        .select("wording", F.coalesce("c_seq", "seq").alias("c_seq"), F.coalesce("c_position", "position")
+                .alias("c_position"))
+    in_clusters = quoted.join(of_item, "wording")
+    # Only clusters of two quotations or more can be trails: the others need not go to Python.
+    sized = in_clusters.groupBy("c_seq", "c_position").count().where(F.col("count") >= 2).drop("count")
+    made = in_clusters.join(sized, ["c_seq", "c_position"], "left_semi") \
+        .withColumn("bucket", F.pmod(F.xxhash64("c_seq", "c_position"), F.lit(n))) \
+        .groupBy("bucket").applyInPandas(_trail_rows, "first_seq long, first_position long, trail string, "
+                                                      "doc_id string, id string").persist()
+    kept.append(made)
+    heads = made.where(F.col("trail").isNotNull())
+    ids = _numbered(heads, ["first_seq", "first_position"], ["first_seq", "first_position"], "trail_id")
+    kept.append(ids)
+    fields = T.StructType([f for f in table_schema("trails").fields if f.name != "id"])
+    trails = heads.join(ids, ["first_seq", "first_position"]).select(
+        F.col("trail_id").alias("id"), F.from_json("trail", fields).alias("t")) \
+        .select("id", *(F.col(f"t.{f.name}").alias(f.name) for f in fields.fields))
+    attribution_trails = made.where(F.col("trail").isNull()).join(ids, ["first_seq", "first_position"]) \
+        .select("doc_id", "id", "trail_id")
+    return trails, attribution_trails, kept
+
+
+@contextlib.contextmanager
+def shuffle_partitions(spark: SparkSession, n: int | None = None) -> Iterator[int]:
+    """Shuffles into `n` partitions while inside, then the session's setting
+    again. By default 4 per core, unless the session was started with its own
+    spark.sql.shuffle.partitions. Linking persists frames, and Spark does not
+    coalesce the partitions of a persisted plan: at Spark's default of 200,
+    every Python step after a shuffle would be 200 tasks, whatever the data."""
+    key = "spark.sql.shuffle.partitions"
+    before = spark.conf.get(key) or "200"
+    if n is None and spark.sparkContext.getConf().contains(key):
+        yield int(before)
+        return
+    n = n or 4 * spark.sparkContext.defaultParallelism
+    spark.conf.set(key, str(n))
+    try:
+        yield n
+    finally:
+        spark.conf.set(key, before)
 
 
 def link_outputs(spark: SparkSession, out: str, kb: Sequence[Any] = ()) -> dict[str, int]:
@@ -1031,67 +1426,34 @@ def link_outputs(spark: SparkSession, out: str, kb: Sequence[Any] = ()) -> dict[
     entities, trails, source_entities (doc_id, id, entity_id) and
     attribution_trails (doc_id, id, trail_id) under `out` (replacing them),
     which `sayso import` loads with the rest. Returns the rows of each."""
-    import numpy as np
-    from pyspark.sql import functions as F
-    from pyspark.sql import types as T
-
-    from sayso.corpus.entities import LINKED_TYPES, Linker, Mention, entity_row
-    from sayso.corpus.trails import MIN_WORDS, quotes_of_rows, trace, words_of
-
     folder = OutputFolder(spark, out.rstrip("/") or out)
     if not folder.has_data("documents"):
         raise SparkError(f"{out}: no documents dataset of `sayso spark` to link")
+    with shuffle_partitions(spark):
+        return _link_outputs(spark, folder, kb)
+
+
+def _link_outputs(spark: SparkSession, folder: OutputFolder, kb: Sequence[Any]) -> dict[str, int]:
     docs = _ordered_documents(spark, folder).persist()
+    kept: list[Any] = [docs]  # persisted frames and the broadcast knowledge base
     try:
-        sources = spark.read.parquet(folder.uri("sources")).where(F.col("type").isin(*LINKED_TYPES))
-        joined = sources.join(docs.select(F.col("id").alias("doc_id"), "seq", "published", "text"), "doc_id")
-        contexts = joined.groupBy("doc_id").applyInPandas(_mention_contexts, "mention string")
-        mentions = []
-        for row in contexts.collect():
-            fields = json.loads(row["mention"])
-            fields["order"], fields["mention_texts"] = tuple(fields["order"]), tuple(fields["mention_texts"])
-            fields["co_keys"] = tuple(fields["co_keys"])
-            mentions.append(Mention(**fields))
-        linker = Linker(kb=kb)
-        assigned = linker.link(mentions)
-        entity_rows = [entity_row(e) for e in sorted(linker.entities.values(), key=lambda e: e.id)]
-
-        attributions = spark.read.parquet(folder.uri("attributions")).where(F.col("kind").isin("direct", "mixed"))
-        quote_rows = attributions.join(docs.select(F.col("id").alias("doc_id"), "seq", "published", "outlet"),
-                                       "doc_id").select(
-            "doc_id", "id", "kind", "content_text", "seq", "position", "published", "outlet", "speaker",
-            F.coalesce("source_name", "source_text").alias("source"), "source_type").collect()
-        rows = [(r["doc_id"], r["id"], r["kind"], r["content_text"], r["seq"], r["position"], r["published"],
-                 r["outlet"], assigned.get((r["doc_id"], r["speaker"])), r["source"], r["source_type"], None)
-                for r in sorted(quote_rows, key=lambda r: (r["seq"], r["position"]))]
-        quotes = quotes_of_rows(rows)
-        wordings = sorted({" ".join(w) for q in quotes if len(w := words_of(q.text)) >= MIN_WORDS})
-        frame = spark.createDataFrame([(w,) for w in wordings], "wording string")
-        signed = frame.mapInPandas(_signature_rows, "wording string, signature array<long>").collect()
-        by_wording = {r["wording"]: r["signature"] for r in signed}
-
-        def sign(word_lists: list[list[str]]) -> Any:
-            return np.array([by_wording[" ".join(w)] for w in word_lists], dtype=np.uint32)
-
-        names = {r["id"]: r["name"] for r in entity_rows}
-        trail_of, trail_rows = trace(quotes, names, 1, sign)
-        written = {"entities": entity_rows, "trails": trail_rows,
-                   "source_entities": [{"doc_id": k[0], "id": k[1], "entity_id": v} for k, v in assigned.items()],
-                   "attribution_trails": [{"doc_id": k[0], "id": k[1], "trail_id": v} for k, v in trail_of.items()]}
-        schemas = {"entities": table_schema("entities"), "trails": table_schema("trails"),
-                   "source_entities": T.StructType([T.StructField("doc_id", T.StringType()),
-                                                    T.StructField("id", T.StringType()),
-                                                    T.StructField("entity_id", T.LongType())]),
-                   "attribution_trails": T.StructType([T.StructField("doc_id", T.StringType()),
-                                                       T.StructField("id", T.StringType()),
-                                                       T.StructField("trail_id", T.LongType())])}
-        for name, table_rows in written.items():
-            columns = [f.name for f in schemas[name].fields]
-            spark.createDataFrame([tuple(r[c] for c in columns) for r in table_rows], schemas[name]) \
-                .write.mode("overwrite").parquet(folder.uri(name))
+        entities, source_entities, more = link_entities(spark, spark.read.parquet(folder.uri("sources")), docs, kb)
+        kept += more
+        entities.write.mode("overwrite").parquet(folder.uri("entities"))
+        source_entities.write.mode("overwrite").parquet(folder.uri("source_entities"))
+        # The trails credit the entities as written (read back: no second linking).
+        entities = spark.read.parquet(folder.uri("entities"))
+        source_entities = spark.read.parquet(folder.uri("source_entities"))
+        trails, attribution_trails, more = trace_quotations(
+            spark, spark.read.parquet(folder.uri("attributions")), docs, entities, source_entities)
+        kept += more
+        trails.write.mode("overwrite").parquet(folder.uri("trails"))
+        attribution_trails.write.mode("overwrite").parquet(folder.uri("attribution_trails"))
+        return {name: spark.read.parquet(folder.uri(name)).count() for name in LINK_DATASETS}
     finally:
-        docs.unpersist()
-    return {name: len(table_rows) for name, table_rows in written.items()}
+        for frame in kept:
+            with contextlib.suppress(Exception):
+                frame.unpersist()
 
 
 def load_links(con: Any, patterns: dict[str, str]) -> None:

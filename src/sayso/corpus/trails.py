@@ -9,7 +9,8 @@ even when truncated, re-spaced, cut at other boundaries or slightly reworded:
 2. MinHash signatures over word 3-shingles (datasketch) and LSH banding
    (`BANDS` bands of `ROWS` rows, sorted in numpy, never all pairs) give the
    candidate pairs: rows sharing a band, each with the first and the previous
-   row of its group;
+   row of its group (on Spark, the same pairs from a window over band values:
+   `spark.candidate_pairs`);
 3. each candidate pair is aligned word by word (rapidfuzz): a pair joins when
    the runs of two or more words they share cover `MIN_COVER` of the shorter
    quotation, and `MIN_WORDS` - 1 words or more;
@@ -32,7 +33,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,6 +109,16 @@ def signatures(word_lists: Sequence[Sequence[str]]) -> np.ndarray:
     return out
 
 
+def band_key(sigs: np.ndarray, band: int) -> np.ndarray:
+    """Each row's value in one LSH band (uint64): the band's ROWS minimums
+    hashed together. Rows with equal values share the band."""
+    block = sigs[:, band * ROWS:(band + 1) * ROWS].astype(np.uint64)
+    keys = block[:, 0] * np.uint64(0x9E3779B97F4A7C15)
+    for r in range(1, ROWS):
+        keys = (keys ^ block[:, r]) * np.uint64(0xBF58476D1CE4E5B9)
+    return keys
+
+
 def candidate_pairs(sigs: np.ndarray, bands_at_once: int = 8) -> np.ndarray:
     """Pairs (i < j, as an array of shape (k, 2), sorted) of rows sharing a
     band. Each band's rows are hashed to one 64-bit value and sorted; within a
@@ -118,10 +129,7 @@ def candidate_pairs(sigs: np.ndarray, bands_at_once: int = 8) -> np.ndarray:
     found: list[np.ndarray] = []
     chunk: list[np.ndarray] = []
     for band in range(BANDS):
-        block = sigs[:, band * ROWS:(band + 1) * ROWS].astype(np.uint64)
-        keys = block[:, 0] * np.uint64(0x9E3779B97F4A7C15)
-        for r in range(1, ROWS):
-            keys = (keys ^ block[:, r]) * np.uint64(0xBF58476D1CE4E5B9)
+        keys = band_key(sigs, band)
         order = np.argsort(keys, kind="stable")  # equal keys keep row order
         ordered = keys[order]
         same = np.flatnonzero(ordered[1:] == ordered[:-1]) + 1  # positions continuing a run
@@ -218,12 +226,20 @@ class _Clusters:
         self.parent[b] = a
 
 
-def cluster(quotes: Sequence[Quote], next_id: int = 1,
-            sign: Callable[[list[list[str]]], np.ndarray] = signatures) -> dict[tuple[str, str], int]:
+def trail_members(quotes: Sequence[Quote]) -> list[Quote] | None:
+    """The quotations of a new cluster (no stored trail in it) as a trail, in
+    store order (new trails are numbered in the order of their first); None
+    when the cluster is no trail: its wording is too short to trace, or all
+    its quotations are in one article."""
+    if len(words_of(quotes[0].text)) < MIN_WORDS or len({q.doc_id for q in quotes}) < 2:
+        return None
+    return sorted(quotes, key=lambda q: q.order)
+
+
+def cluster(quotes: Sequence[Quote], next_id: int = 1) -> dict[tuple[str, str], int]:
     """(doc id, attribution id) -> trail id for every quotation in a trail.
     Stored trails (`Quote.trail`) keep their ids; new trails are numbered from
-    `next_id` in the order of their earliest quotation. `sign` gives the
-    MinHash signatures of wordings (Spark passes those its executors made)."""
+    `next_id` in the order of their earliest quotation."""
     wordings: dict[tuple[str, ...], int] = {}
     item_of: list[int] = []
     for q in quotes:
@@ -249,7 +265,7 @@ def cluster(quotes: Sequence[Quote], next_id: int = 1,
     new_item = [any(quotes[m].new for m in members[i]) for i in range(len(items))]
     long_items = [i for i, w in enumerate(items) if len(w) >= MIN_WORDS]
     if any(new_item[i] for i in long_items) and len(long_items) > 1:
-        sigs = sign([items[i] for i in long_items])
+        sigs = signatures([items[i] for i in long_items])
         for x, y in candidate_pairs(sigs).tolist():
             i, j = long_items[x], long_items[y]
             if (new_item[i] or new_item[j]) and clusters.find(i) != clusters.find(j) \
@@ -261,17 +277,14 @@ def cluster(quotes: Sequence[Quote], next_id: int = 1,
     out: dict[tuple[str, str], int] = {}
     fresh = []
     for root, ns in groups.items():
-        if root not in clusters.anchor and (len(items[item_of[ns[0]]]) < MIN_WORDS
-                                            or len({quotes[n].doc_id for n in ns}) < 2):
-            continue
         if root in clusters.anchor:
             for n in ns:
                 out[quotes[n].key] = clusters.anchor[root]
-        else:
-            fresh.append(sorted(ns, key=lambda n: quotes[n].order))
-    for ns in sorted(fresh, key=lambda ns: quotes[ns[0]].order):
-        for n in ns:
-            out[quotes[n].key] = next_id
+        elif (members := trail_members([quotes[n] for n in ns])) is not None:
+            fresh.append(members)
+    for members in sorted(fresh, key=lambda qs: qs[0].order):
+        for q in members:
+            out[q.key] = next_id
         next_id += 1
     return out
 
@@ -321,12 +334,11 @@ def trail_row(trail_id: int, quotes: Sequence[Quote], entity_names: dict[int, st
     }
 
 
-def trace(quotes: Sequence[Quote], entity_names: dict[int, str], next_id: int = 1,
-          sign: Callable[[list[list[str]]], np.ndarray] = signatures) -> tuple[dict[tuple[str, str], int],
-                                                                             list[dict[str, Any]]]:
+def trace(quotes: Sequence[Quote], entity_names: dict[int, str],
+          next_id: int = 1) -> tuple[dict[tuple[str, str], int], list[dict[str, Any]]]:
     """The trails of these quotations (see `cluster`) and the `trails` rows
     of those that are new or have new members, by id."""
-    assigned = cluster(quotes, next_id, sign)
+    assigned = cluster(quotes, next_id)
     by_trail: dict[int, list[Quote]] = {}
     for q in quotes:
         if q.key in assigned:
