@@ -33,6 +33,8 @@ SPANS = [
      "later.", "said", ["Maria Lopez, a neighbour"], ['"We were lucky,"']),
     ('"The bridge is safe," the engineer said.\n\n"Nobody should be afraid of it," the mayor told reporters.',
      "said", ["the engineer"], ['"The bridge is safe,"']),
+    ('"It was chaos," said one witness, who asked not to be named. "People were running everywhere."', "asked",
+     ["who"], ["not to be named"]),
     # 2. the addressee and adjuncts stay out of the content
     ("The senator asked officials how the papers were lost.", "asked", ["The senator"],
      ["how the papers were lost"]),

@@ -15,6 +15,8 @@ PolNeAR the learned tags rarely do this; on other outlets' news they do
   (within a paragraph it often is: PolNeAR joins "“A,” she said. “B.”");
 - narrative after a quotation, in a later sentence than the cue, is not part
   of what the quotation's speaker said;
+- a content that runs on from its own words into a quotation opening a later
+  sentence, which another attribution has, ends before it;
 - a phrase naming the topic, fronted before a quotation ("Of the vote, “…,”
   she said"), is not part of the quoted words;
 - a source never holds another attribution's cue: it is the noun phrase that
@@ -31,6 +33,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+from sayso.nlp.attributions.candidates import trim
 from sayso.nlp.attributions.features import DocFeatures
 from sayso.nlp.lexicon import cue_nouns
 from sayso.nlp.quotes import kind_of
@@ -73,9 +76,15 @@ def bound(found: list[Attribution], f: DocFeatures) -> list[Attribution]:
             q = f.quotes.containing(s.start, s.end)
             if q is not None and any(f.sent[i] in cue_sents for i in f.words_of([s])):
                 claims.setdefault((q.start, q.end), set()).add(n)
+    # the attributions that have each quotation in their content, whatever their cue's sentence
+    holders: dict[tuple[int, int], set[int]] = {}
+    for n, a in enumerate(found):
+        for q in f.quotes.overlapping(a.content[0].start, a.content[-1].end) if a.content else ():
+            if any(s.start <= q.start and q.end <= s.end for s in a.content):
+                holders.setdefault((q.start, q.end), set()).add(n)
     out = []
     for n, a in enumerate(found):
-        content = _bounded(n, a, f, cues, claims)
+        content = _before_others_quotations(n, _bounded(n, a, f, cues, claims), f, cues, holders)
         if content and content != a.content:
             a = dataclasses.replace(a, content=content, kind=kind_of(content, f.quotes))
         source = _source_without_cues(a, f, {i for m, c in enumerate(cues) if m != n for i in c})
@@ -113,6 +122,29 @@ def _bounded(n: int, a: Attribution, f: DocFeatures, cues: list[set[int]],
 
 # what opens a phrase that names a quotation's topic ("Of the vote, “…”", "As for the budget, “…”")
 TOPIC_WORDS = frozenset({"of", "about", "regarding", "concerning", "as"})
+
+
+def _before_others_quotations(n: int, spans: list[Span], f: DocFeatures, cues: list[set[int]],
+                              holders: dict[tuple[int, int], set[int]]) -> list[Span]:
+    """A content that runs from its own words on into a quotation of a later sentence which
+    another attribution has as its content ends before that quotation ("…, who asked not to
+    be named. “People were running everywhere.”": the witness's quotation, not the asking)."""
+    cue_sents = {f.sent[i] for i in cues[n]}
+    if not cue_sents:
+        return spans
+    out: list[Span] = []
+    for s in spans:
+        for q in f.quotes.overlapping(s.start, s.end):
+            first = min(f.tokens_of(q.start, q.end))
+            # a quotation that opens a later sentence than the cue's and the span's own start
+            opens = f.first[first] and f.sent[first] > max(cue_sents) and f.sent[first] > f.sent[
+                min(f.tokens_of(s.start, s.end))]
+            if s.start < q.start and q.end <= s.end and opens and holders.get((q.start, q.end), set()) - {n}:
+                start, end = trim(f.text, s.start, q.start, f.quotes)
+                s = Span.of(f.text, start, end) if end > start else s
+                break
+        out.append(s)
+    return out
 
 
 def _without_fronted_phrase(s: Span, f: DocFeatures) -> Span:
