@@ -49,10 +49,9 @@ class Analyzer:
     def analyze_batch(self, items: Iterable[Item]) -> list[Article]:
         """Analyse a batch: bad items come back as error records, in place."""
         prepared: list[tuple[str, str, dict[str, Any]] | Article] = [_prepare(it) for it in items]
-        good = ((p[0], i) for i, p in enumerate(prepared) if not isinstance(p, Article))
         results: list[Article] = [p if isinstance(p, Article) else None for p in prepared]  # type: ignore[misc]
-        docs = self.nlp.pipe(((self._tokenized(text), i) for text, i in good), as_tuples=True,
-                             batch_size=self.settings.batch_size)
+        good = ((self._tokenized(p[0]), i) for i, p in enumerate(prepared) if not isinstance(p, Article))
+        docs = self.nlp.pipe(good, as_tuples=True, batch_size=self.settings.batch_size)
         while True:
             try:
                 doc, i = next(docs)

@@ -36,7 +36,7 @@ def cue_verbs() -> frozenset[str]:
 
 
 # past forms the suffix rules below cannot undo, for a verb the tagger took for a name ("Said Smith:")
-_IRREGULAR = {"said": "say", "told": "tell", "wrote": "write", "spoke": "speak", "thought": "think"}
+IRREGULAR_PAST = {"said": "say", "told": "tell", "wrote": "write", "spoke": "speak", "thought": "think"}
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -45,8 +45,8 @@ def verb_lemma(lemma_: str, low: str) -> str:  # asked for every token: once per
     lemma = lemma_.lower()
     if lemma in cue_verbs():
         return lemma
-    if low in _IRREGULAR:
-        return _IRREGULAR[low]
+    if low in IRREGULAR_PAST:
+        return IRREGULAR_PAST[low]
     for suffix, repl in (("ied", "y"), ("ies", "y"), ("ed", ""), ("ed", "e"), ("es", ""),
                          ("s", ""), ("d", "")):
         if low.endswith(suffix) and low[: -len(suffix)] + repl in cue_verbs():

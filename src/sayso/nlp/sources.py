@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc
 from spacy.tokens import Span as DocSpan
 
-from sayso.nlp.lexicon import cue_verbs, given_name_genders, verb_lemma
+from sayso.nlp.lexicon import IRREGULAR_PAST, cue_verbs, given_name_genders, verb_lemma
 from sayso.nlp.ranges import Ranges
 from sayso.record import Attribution, Source, Span, text_of
 
@@ -205,7 +205,7 @@ def _fronted_verb(token) -> bool:
     """A speech verb in the past opening a sentence, which the recogniser joined to the
     name after it ("Stated Stone:", "Said Trump")."""
     low = token.lower_
-    return token.is_sent_start and (low.endswith("ed") or low in ("said", "told", "wrote")) and (
+    return token.is_sent_start and (low.endswith("ed") or low in IRREGULAR_PAST) and (
         verb_lemma(token.lemma_, low) in cue_verbs())
 
 
@@ -735,6 +735,11 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
             by_key[key] = sp
         return sp
 
+    def phrase_speaker(phrase: DocSpan, type_: str) -> _Speaker:
+        # an unnamed source: its words up to the comma after its head, one per type and words
+        core = _core(phrase)
+        return speaker_for(f"{type_}:{_key(core)}", core, type_)
+
     def person_speaker(person: _Person) -> _Speaker:
         # one source per person the article names (two people may share a name's words)
         sp = speaker_for(f"person:{id(person)}", person.name,
@@ -769,8 +774,7 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
             sp = _resolve_pronoun(low, first.start, recent, people, person_speaker, contents)
             thing = _thing_before(mention[0], contents) if sp is None and low in NEUTER else None
             if thing is not None:  # "The report was released on Friday. It said …"
-                type_ = "document" if _head(thing).lower_ in DOCUMENT_NOUNS else "organization"
-                sp = speaker_for(f"{type_}:{_key(thing.text)}", thing.text, type_)
+                sp = phrase_speaker(thing, "document" if thing[-1].lower_ in DOCUMENT_NOUNS else "organization")
             if sp is None:
                 generic = low in FIRST_SECOND
                 sp = speaker_for(f"pronoun:{low}:{first.start}" if not generic else "generic:" + low,
@@ -778,8 +782,6 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
                 sp.plural = low in PLURAL
         else:
             person = _named(mention, people, first.start)
-            if person is not None and person.label != "PERSON" and _caps_name(mention):
-                person = None  # "JOHN DOE", of which the recogniser made an organisation "DOE"
             type_ = _mention_type(mention, person)
             if person is not None and type_ in ("person", "organization"):
                 sp = person_speaker(person)
@@ -788,16 +790,13 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
                     sp.description = description
                 sp.gender = sp.gender or _gender_of_titles(mention) or person.gender
             elif type_ == "role":
-                core = _core(mention)
                 sp = (_resolve_role(mention, first.start, people, person_speaker)
-                      or _definite_anaphor(mention, recent)
-                      or speaker_for("role:" + _key(core), core, "role"))
+                      or _definite_anaphor(mention, recent) or phrase_speaker(mention, "role"))
             else:
                 org = _definite_organization(mention, first.start, people) if type_ in (
                     "organization", "other") else None
-                core = _core(mention)
                 sp = (person_speaker(org) if org is not None else None) or _definite_anaphor(
-                    mention, recent) or speaker_for(f"{type_}:{_key(core)}", core, type_)
+                    mention, recent) or phrase_speaker(mention, type_)
                 sp.plural = sp.plural or type_ == "group" or _head(mention).tag_ in ("NNS", "NNPS")
             head_low = _head(mention).lower_
             sp.heads.add(head_low)
@@ -818,7 +817,15 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
 
 def _named(mention: DocSpan, people: _ArticlePeople, offset: int) -> _Person | None:
     """The named person or organisation a mention is about: only when the name
-    is the mention's head ("Mr Petraeus", not "the Clinton camp")."""
+    is the mention's head ("Mr Petraeus", not "the Clinton camp"); never the
+    organisation the recogniser made of a name in capitals ("JOHN DOE" as "DOE")."""
+    found = _named_in(mention, people, offset)
+    if found is not None and found.label != "PERSON" and _caps_name(mention):
+        return None
+    return found
+
+
+def _named_in(mention: DocSpan, people: _ArticlePeople, offset: int) -> _Person | None:
     head = _head(mention)
     titled = _titled_person(mention)
     if titled:

@@ -41,7 +41,8 @@ HEADLINE_SOURCES = frozenset({"poll", "polls", "report", "survey", "study", "ana
 
 
 def signature_candidates(doc: Doc, text: str, quotes: QuoteIndex) -> list[Candidate]:
-    return _dash_signatures(doc, text, quotes) + _speaker_labels(doc, text, quotes)
+    return _dash_signatures(doc, text, quotes) + _speaker_labels(doc, text, quotes) + _labels_above_quotations(
+        doc, text, quotes)
 
 
 def _dash_signatures(doc: Doc, text: str, quotes: QuoteIndex) -> list[Candidate]:
@@ -135,7 +136,7 @@ def _speaker_labels(doc: Doc, text: str, quotes: QuoteIndex) -> list[Candidate]:
             continue
         found.append(Candidate(tokens_in(doc, colon, colon + 1), tokens_in(doc, start, end), content, 0.9,
                                "speaker-label", cue_chars=[(colon, colon + 1)], source_chars=[(start, end)]))
-    return found + _labels_above_quotations(doc, text, quotes)
+    return found
 
 
 def _labels_above_quotations(doc: Doc, text: str, quotes: QuoteIndex) -> list[Candidate]:

@@ -84,7 +84,7 @@ def bound(found: list[Attribution], f: DocFeatures) -> list[Attribution]:
                 holders.setdefault((q.start, q.end), set()).add(n)
     out = []
     for n, a in enumerate(found):
-        content = _before_others_quotations(n, _bounded(n, a, f, cues, claims), f, cues, holders)
+        content = _bounded(n, a, f, cues, claims, holders)
         if content and content != a.content:
             a = dataclasses.replace(a, content=content, kind=kind_of(content, f.quotes))
         source = _source_without_cues(a, f, {i for m, c in enumerate(cues) if m != n for i in c})
@@ -116,8 +116,9 @@ def _source_without_cues(a: Attribution, f: DocFeatures, other_cues: set[int]) -
 
 
 def _bounded(n: int, a: Attribution, f: DocFeatures, cues: list[set[int]],
-             claims: dict[tuple[int, int], set[int]]) -> list[Span]:
-    return [_without_fronted_phrase(s, f) for s in _within_structure(n, a, f, cues, claims)]
+             claims: dict[tuple[int, int], set[int]], holders: dict[tuple[int, int], set[int]]) -> list[Span]:
+    spans = _within_structure(n, a, f, cues, claims)
+    return _before_others_quotations(n, [_without_fronted_phrase(s, f) for s in spans], f, cues, holders)
 
 
 # what opens a phrase that names a quotation's topic ("Of the vote, “…”", "As for the budget, “…”")

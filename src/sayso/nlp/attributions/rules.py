@@ -133,8 +133,7 @@ def _inverted_speaker(verb: Token, sent: DocSpan, quotes: QuoteIndex) -> Token |
     """The speaker after the cue that the parser took for its object: in "“…,” added the
     agency." the quotation comes first and the noun phrase closes the clause."""
     doc = verb.doc
-    before = [t for t in doc[sent.start:verb.i] if not t.is_space][-2:]
-    if not any(quotes.containing(t.idx, t.idx + 1) for t in before):
+    if not _after_quotation(doc[sent.start:verb.i], quotes):
         return None
     for child in verb.children:
         if child.dep_ in ("dobj", "attr", "npadvmod") and child.i > verb.i and child.pos_ in ("NOUN", "PROPN"):
@@ -150,10 +149,14 @@ def _speaker_after_quotation(verb: Token, sent: DocSpan, quotes: QuoteIndex) -> 
     words = _linear_subject(verb, sent)
     if not words or not any(verb.doc[i].pos_ in ("NOUN", "PROPN", "ADJ") for i in words):
         return []
-    before = [t for t in verb.doc[sent.start:words[0]] if not t.is_space][-2:]
-    if not any(quotes.containing(t.idx, t.idx + 1) for t in before):
+    if not _after_quotation(verb.doc[sent.start:words[0]], quotes):
         return []
     return words
+
+
+def _after_quotation(before: DocSpan, quotes: QuoteIndex) -> bool:
+    """Whether these words end with a quotation (or with it and a comma)."""
+    return any(quotes.containing(t.idx, t.idx + 1) for t in [t for t in before if not t.is_space][-2:])
 
 
 def _noun_phrase_ids(head: Token) -> list[int]:
