@@ -200,3 +200,37 @@ def test_a_cue_left_without_content_takes_the_likeliest_stretch():
     assert model._likeliest_content(window, ["O"] * 5) == [[11, 12]]  # the heavier of two stretches
     model.content_floor = 0.5
     assert model._likeliest_content(window, ["O"] * 5) == []  # nothing likely enough: no content
+
+
+def test_model_attributes_are_read_from_the_crfsuite_file(tmp_path):
+    import pycrfsuite
+
+    from sayso.nlp.attributions.taggers import model_attributes
+
+    trainer = pycrfsuite.Trainer(verbose=False)
+    trainer.append([["w=said", "p=VERB"], ["w=the", "é=ü"]], ["B", "O"])
+    trainer.append([["w=told", "p=VERB"]], ["B"])
+    trainer.train(str(tmp_path / "m.crfsuite"))
+    assert model_attributes((tmp_path / "m.crfsuite").read_bytes()) == {"w=said", "p=VERB", "w=the", "é=ü",
+                                                                         "w=told"}
+    assert model_attributes(b"not a model") is None
+
+
+def test_the_taggers_read_only_strings_their_model_knows_and_lose_none_of_them(shipped):
+    """What the model does not know changes no score; leaving it out must leave
+    exactly the known strings of the full features, in their order."""
+    text = ("“We were lucky,” she said. The ministry, which employs 4,000 people, told reporters that the "
+            "figures — all of them — were wrong.\n\nWALLACE: Are you sure?\nJOHN DOE: I am.")
+    doc = cached_base()(text)
+    full = doc_features(doc, find_boilerplate(text), True)
+    known = doc_features(doc, find_boilerplate(text), True, shipped.names)
+    cue_known, role_known = (names.known for names in shipped.names)
+    tokens = [i for i in range(len(doc)) if not full.space[i]]
+    assert known.cue_sequence(tokens) == [[x for x in t if x in cue_known] for t in full.cue_sequence(tokens)]
+    assert any(len(a) < len(b) for a, b in zip(known.cue_sequence(tokens), full.cue_sequence(tokens), strict=True))
+    cues = shipped.find_cues(known)
+    assert cues
+    for cue in cues:
+        window = known.window(cue.tokens)
+        assert known.role_sequence(cue.tokens, window) == [
+            [x for x in t if x in role_known] for t in full.role_sequence(cue.tokens, window)]

@@ -24,6 +24,7 @@ from __future__ import annotations
 import bisect
 import functools
 import json
+import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -34,7 +35,7 @@ import pycrfsuite
 from spacy.tokens import Doc
 
 from sayso.errors import ModelError
-from sayso.nlp.attributions.features import DocFeatures, doc_features
+from sayso.nlp.attributions.features import ALL_NAMES, DocFeatures, FeatureNames, doc_features
 from sayso.nlp.attributions.merge import MERGE_MODES, merge_rules
 from sayso.nlp.attributions.repair import bound, senses
 from sayso.nlp.attributions.rules import RuleFinder
@@ -64,6 +65,27 @@ def _runs(tokens: Sequence[int], tags: Sequence[str], role: str) -> list[list[in
             runs.append([i])
         prev = pos
     return runs
+
+
+def model_attributes(data: bytes) -> frozenset[str] | None:
+    """The attribute strings a CRFsuite model file has weights for (its CQDB
+    dictionary: a header with the dictionary's offset, then for each id the
+    offset of its record: id, size, the string and a NUL); None when the file
+    is not laid out so, and every string is then passed to the tagger."""
+    try:
+        (start,) = struct.unpack_from("<I", data, 36)
+        magic, _size, _flag, _order, count, backward = struct.unpack_from("<4sIIIII", data, start)
+        if magic != b"CQDB":
+            return None
+        out = []
+        for k in range(count):
+            (at,) = struct.unpack_from("<I", data, start + backward + 4 * k)
+            if at:
+                _id, length = struct.unpack_from("<II", data, start + at)
+                out.append(data[start + at + 8:start + at + 7 + length].decode("utf-8"))
+        return frozenset(out)
+    except (struct.error, UnicodeDecodeError):
+        return None
 
 
 def _spans(f: DocFeatures, runs: list[list[int]]) -> list[Span]:
@@ -105,6 +127,7 @@ class AttributionModel:
         self.path = path
         self.use_rules = bool(meta.get("features", {}).get("rules", True))
         self.buffers: tuple[bytes, ...] = ()  # the cue and role taggers' files, as read
+        self.names = (ALL_NAMES, ALL_NAMES)  # the feature strings each tagger knows (`load` reads them)
         self.merge = str(meta.get("merge_rules", "any")) if self.use_rules else "none"
         if self.merge not in MERGE_MODES:
             raise ModelError(f"{path or 'model'}: unknown merge_rules {self.merge!r} (one of {', '.join(MERGE_MODES)})")
@@ -144,10 +167,11 @@ class AttributionModel:
             raise ModelError(f"{where}: broken CRF model ({exc})") from None
         model = cls(cue_tagger, role_tagger, meta, str(path or ""))
         model.buffers = (cue_bytes, role_bytes)  # CRFsuite reads these in place: they must outlive the taggers
+        model.names = (FeatureNames(model_attributes(cue_bytes)), FeatureNames(model_attributes(role_bytes)))
         return model
 
     def features(self, doc: Doc, boilerplate: Sequence[Boilerplate] = ()) -> DocFeatures:
-        return doc_features(doc, boilerplate, self.use_rules)
+        return doc_features(doc, boilerplate, self.use_rules, self.names)
 
     def find_cues(self, f: DocFeatures) -> list[FoundCue]:
         tagger = self.cue_tagger
