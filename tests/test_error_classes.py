@@ -133,6 +133,15 @@ def _source_of(article: Article, a: Attribution):
     ('Roger Stone spoke on the radio on Sunday.\n\nStated Stone:\n\n"Nobody in this town trusts the count."',
      "Stated", "Roger Stone", "person"),
     ("Smith, 45, said he had not been paid since March.", "said", "Smith", "person"),
+    # a given name used alone, as features name the people they follow, is the person introduced by it
+    ('Jordan Smith, a farmer from Ohio, lost his barn in the flood. "It was gone in minutes," Jordan said.',
+     "said", "Jordan Smith", "person"),
+    ('Victoria Hale, a nurse, runs the night shelter. "We had no warning," Victoria said.', "said", "Victoria Hale",
+     "person"),
+    ('Georgia Evans, a nurse, runs the night shelter. "We had no warning," Georgia said.', "said", "Georgia Evans",
+     "person"),
+    ("Austin Miller runs the shelter. Later, Austin told reporters that the city had promised more beds.",
+     "told", "Austin Miller", "person"),
     # names in capitals, as transcripts print their speakers
     ('Residents spoke at the hearing.\n\nJOHN DOE:\n"I have lived here for forty years."\n', ":", "JOHN DOE",
      "person"),
@@ -175,6 +184,17 @@ def test_names_without_clauses(text: str, name: str, mentions: int) -> None:
     assert len(sources[name].mentions) == mentions
 
 
+def test_a_given_name_alone_joins_only_one_bearer() -> None:
+    one = analyze("Jordan Smith lost his barn. Jordan said the water came at night.")
+    assert [(s.name, len(s.mentions)) for s in one.sources] == [("Jordan Smith", 1)]
+    # two people introduced by the same given name: "Jordan" alone is neither of them
+    two = analyze("Jordan Smith lost his barn. Jordan Lee lost her house. Jordan said the water came at night.")
+    assert "Jordan" in {s.name for s in two.sources}
+    # nor is a given name said before anyone is introduced by it
+    before = analyze("Jordan said the water came at night. Jordan Smith lost his barn.")
+    assert [s.name for s in before.sources] == ["Jordan"]
+
+
 def test_name_variants_are_one_source() -> None:
     text = ("Donald Trump said the election was rigged. Donald J. Trump added that he would win. "
             "Trump said the polls were wrong. Mr. Trump said he was ahead.")
@@ -191,6 +211,11 @@ def test_name_variants_are_one_source() -> None:
      "John Carter"),
     ("Maria Costa said Elena Ruiz had been right all along. She said the report would be published.",
      "Maria Costa"),
+    # nor someone named in the speaker's own quotation, in scare quotes, or in the speaker's appositive
+    ("Clinton should build bridges to Sanders, said David Axelrod, a former strategist for the Obama campaign. "
+     "“It seems certain Bernie Sanders will run through the last primaries,” he said.", "David Axelrod"),
+    ("Ted Cruz won Iowa. Donald Trump spoke for an hour in Ohio on Monday, mocking “Lyin’ Ted” again. He said the "
+     "race was over.", "Donald Trump"),
     # "it" that no earlier source takes: the document or organisation named just before
     ("The report was released on Friday. It said the agency had lost track of 40 trucks.", "The report"),
     ("The ministry published its figures on Monday. It said 300 people had died in the floods.", "The ministry"),

@@ -32,6 +32,7 @@ from spacy.tokens import Doc
 from spacy.tokens import Span as DocSpan
 
 from sayso.nlp.lexicon import IRREGULAR_PAST, cue_verbs, given_name_genders, verb_lemma
+from sayso.nlp.quotes import quotes_of
 from sayso.nlp.ranges import Ranges
 from sayso.record import Attribution, Source, Span, text_of
 
@@ -289,6 +290,7 @@ class _ArticlePeople:
 
     def __init__(self, doc: Doc):
         self.by_surname: dict[str, list[_Person]] = {}  # several people may share a surname
+        self.by_given: dict[str, list[_Person]] = {}  # the first word of a full name -> its bearers
         self.orgs: dict[str, _Person] = {}  # full name (lower case) -> organisation
         self.org_by_last_word: dict[str, _Person | None] = {}  # None: more than one organisation
         self.mentions: list[tuple[int, _Person]] = []  # (char offset, person), in text order
@@ -314,7 +316,8 @@ class _ArticlePeople:
                                              or _party_after(doc, tokens[-1].i))
             surname = tokens[-1].lower_
             is_person = ent.label_ == "PERSON" or titled or bool(titled_name) or _looks_personal(tokens) or (
-                surname in self.by_surname and len(tokens) <= 2) or _age_after(tokens[-1])
+                surname in self.by_surname and len(tokens) <= 2) or _age_after(tokens[-1]) or (
+                len(tokens) == 1 and self.given_bearer(surname, ent.start_char) is not None)
             person = self._person(tokens, ent.start_char) if is_person else self._org(tokens, ent.start_char)
             if is_person:
                 gender = _gender_of_titles([before] if before is not None else [])
@@ -355,10 +358,29 @@ class _ArticlePeople:
                 for role in person.roles:
                     self.index.add(("role", role), start, k)
 
+    def given_bearer(self, word: str, offset: int) -> _Person | None:
+        """The one person the article introduced before `offset` by a full name
+        opening with this word, for a given name used alone ("Jordan Smith, a
+        farmer, … Jordan said"); None when there are none, or several."""
+        bearers = {id(p): p for p in self.by_given.get(word, ()) if p.start <= offset}
+        return next(iter(bearers.values())) if len(bearers) == 1 else None
+
     def _person(self, tokens: Sequence, start: int) -> _Person:
+        person = self._same_person(tokens, start)
+        if person is None:
+            person = _Person(name=" ".join(t.text for t in tokens), surname=tokens[-1].lower_, label="PERSON",
+                             start=start)
+            self.by_surname.setdefault(person.surname, []).append(person)
+        if len(tokens) > 1 and tokens[0].lower_ in given_name_genders():
+            given = self.by_given.setdefault(tokens[0].lower_, [])
+            if all(p is not person for p in given):
+                given.append(person)
+        return person
+
+    def _same_person(self, tokens: Sequence, start: int) -> _Person | None:
+        """The person already met whom this name refers to, if any."""
         name = " ".join(t.text for t in tokens)
-        surname = tokens[-1].lower_
-        same = self.by_surname.setdefault(surname, [])
+        same = self.by_surname.get(tokens[-1].lower_, [])
         if len(tokens) > 1:
             words = [t.lower_ for t in tokens]
             for person in same:  # the same person if the given names agree
@@ -370,11 +392,10 @@ class _ArticlePeople:
                 if words[-len(known):] == known:
                     # "Crooked Hillary Clinton", "Democrat Hillary Clinton": an epithet, not a fuller name
                     return person
-        elif same:
+            return None
+        if same:
             return min(same, key=lambda p: abs(p.start - start))
-        person = _Person(name=name, surname=surname, label="PERSON", start=start)
-        same.append(person)
-        return person
+        return self.given_bearer(tokens[0].lower_, start)
 
     def _org(self, tokens: Sequence, start: int) -> _Person:
         name = " ".join(t.text for t in tokens)
@@ -477,6 +498,10 @@ class _ArticlePeople:
         if bearers:
             earlier = [p for p in bearers if p.start <= offset] or bearers
             return max(earlier, key=lambda p: max([q for q in p.positions if q <= offset] or [p.start]))
+        if len(tokens) == 1:
+            bearer = self.given_bearer(last, offset)
+            if bearer is not None:
+                return bearer
         return self.orgs.get(full) or self.org_by_last_word.get(last)
 
 
@@ -723,7 +748,10 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
     speakers: list[_Speaker] = []
     by_key: dict[str, _Speaker] = {}
     recent: list[_Speaker] = []  # speakers in order of their last mention
-    contents = Ranges((s.start, s.end) for a in attributions for s in a.content)
+    # what was said: the attributions' contents, and every quotation (a name in scare quotes,
+    # "Lyin' Ted", is no more the antecedent of the next "he" than one inside a quote)
+    contents = Ranges([*((s.start, s.end) for a in attributions for s in a.content),
+                       *((q.start, q.end) for q in quotes_of(doc).quotes)])
 
     interview = _Interview.of(text, people)
 
@@ -771,7 +799,10 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
             sp = speaker_for("interviewer", "the interviewer", "organization")
             sp.description = "the outlet's interviewer"
         elif len(mention) == 1 and low in PRONOUNS:
-            sp = _resolve_pronoun(low, first.start, recent, people, person_speaker, contents)
+            # the antecedent comes before what the pronoun's speaker said ("“Bernie will run …,” he said":
+            # not Bernie)
+            before = min([first.start, *(s.start for s in a.content)])
+            sp = _resolve_pronoun(low, before, recent, people, person_speaker, contents)
             thing = _thing_before(mention[0], contents) if sp is None and low in NEUTER else None
             if thing is not None:  # "The report was released on Friday. It said …"
                 sp = phrase_speaker(thing, "document" if thing[-1].lower_ in DOCUMENT_NOUNS else "organization")
@@ -963,8 +994,10 @@ def _resolve_pronoun(pronoun: str, offset: int, recent: list[_Speaker], people: 
         if near and _compatible(pronoun, last.type, last.plural, last.gender) and (
                 last.gender is not None or pronoun not in MALE | FEMALE):
             # people named since the last speaker, outside what was said, who could take the pronoun
-            latest = {id(p): (at, p) for at, p in people.mentioned_between(max(m.start for m in last.mentions),
-                                                                            offset)}  # each one's last mention
+            # (after the speaker's mention: not "the Obama campaign" of "David Axelrod, a strategist for the
+            # Obama campaign")
+            said_by = max(last.mentions, key=lambda m: m.start)
+            latest = {id(p): (at, p) for at, p in people.mentioned_between(said_by.end, offset)}  # each one's last
             between = [p for at, p in latest.values() if contents is None or not contents.holds(at)]
             if not any(_compatible(pronoun, "person" if p.label == "PERSON" else "organization", False, p.gender)
                        for p in between):
