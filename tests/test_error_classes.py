@@ -35,6 +35,20 @@ SPANS = [
      "said", ["the engineer"], ['"The bridge is safe,"']),
     ('"It was chaos," said one witness, who asked not to be named. "People were running everywhere."', "asked",
      ["who"], ["not to be named"]),
+    # two reports joined by a conjunction: the first content ends before the second report
+    ("Critics argue the law goes too far, while supporters insist it is long overdue.", "argue", ["Critics"],
+     ["the law goes too far"]),
+    ("Critics argue the law goes too far, while supporters insist it is long overdue.", "insist", ["supporters"],
+     ["it is long overdue"]),
+    ("Democrats say the plan will cut costs and Republicans claim it will raise taxes.", "say", ["Democrats"],
+     ["the plan will cut costs"]),
+    ("The union says the offer is too low, but the company insists that it cannot pay more.", "says",
+     ["The union"], ["the offer is too low"]),
+    ("The union says the offer is too low, but the company insists that it cannot pay more.", "insists",
+     ["the company"], ["that it cannot pay more"]),
+    # a second clause of the same report stays in it
+    ("He said the plan was dead and that Congress would not act.", "said", ["He"],
+     ["the plan was dead and that Congress would not act"]),
     # 2. the addressee and adjuncts stay out of the content
     ("The senator asked officials how the papers were lost.", "asked", ["The senator"],
      ["how the papers were lost"]),

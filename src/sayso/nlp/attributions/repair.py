@@ -17,6 +17,8 @@ PolNeAR the learned tags rarely do this; on other outlets' news they do
   of what the quotation's speaker said;
 - a content that runs on from its own words into a quotation opening a later
   sentence, which another attribution has, ends before it;
+- a report joined by a conjunction to a content ("…, while supporters insist
+  …") is not part of it: the content ends before the conjunction;
 - a phrase naming the topic, fronted before a quotation ("Of the vote, “…,”
   she said"), is not part of the quoted words;
 - a source never holds another attribution's cue: it is the noun phrase that
@@ -35,7 +37,8 @@ from collections.abc import Sequence
 
 from sayso.nlp.attributions.candidates import trim
 from sayso.nlp.attributions.features import DocFeatures
-from sayso.nlp.lexicon import cue_nouns
+from sayso.nlp.attributions.rules import COORDINATORS
+from sayso.nlp.lexicon import cue_nouns, speech_verbs, verb_lemma
 from sayso.nlp.quotes import kind_of
 from sayso.record import Attribution, Span
 
@@ -82,9 +85,10 @@ def bound(found: list[Attribution], f: DocFeatures) -> list[Attribution]:
         for q in f.quotes.overlapping(a.content[0].start, a.content[-1].end) if a.content else ():
             if any(s.start <= q.start and q.end <= s.end for s in a.content):
                 holders.setdefault((q.start, q.end), set()).add(n)
+    joined = [_coordinated_start(a, f) for a in found]
     out = []
     for n, a in enumerate(found):
-        content = _bounded(n, a, f, cues, claims, holders)
+        content = _before_coordinated(n, _bounded(n, a, f, cues, claims, holders), f, cues, joined)
         if content and content != a.content:
             a = dataclasses.replace(a, content=content, kind=kind_of(content, f.quotes))
         source = _source_without_cues(a, f, {i for m, c in enumerate(cues) if m != n for i in c})
@@ -119,6 +123,38 @@ def _bounded(n: int, a: Attribution, f: DocFeatures, cues: list[set[int]],
              claims: dict[tuple[int, int], set[int]], holders: dict[tuple[int, int], set[int]]) -> list[Span]:
     spans = _within_structure(n, a, f, cues, claims)
     return _before_others_quotations(n, [_without_fronted_phrase(s, f) for s in spans], f, cues, holders)
+
+
+def _coordinated_start(a: Attribution, f: DocFeatures) -> int | None:
+    """Where a report joined to what comes before by a conjunction begins ("…, while
+    supporters insist …"): the conjunction, or the comma before it; None if not so joined."""
+    words = f.words_of([*a.source, *a.cue])
+    cue = f.words_of(a.cue)
+    if not a.source or not words or not cue or verb_lemma(f.lemma[min(cue)], f.lower[min(cue)]) not in speech_verbs():
+        return None  # a belief or a wish of the first speaker ("…, and he feels he can win") stays in
+    k = min(words) - 1
+    while k >= 0 and f.space[k]:
+        k -= 1
+    if k < 0 or f.lower[k] not in COORDINATORS or f.dep[k] not in ("cc", "mark") or f.inq[k] >= 0:
+        return None
+    return f.idx[k - 1] if k > 0 and f.lower[k - 1] == "," else f.idx[k]
+
+
+def _before_coordinated(n: int, spans: list[Span], f: DocFeatures, cues: list[set[int]],
+                        joined: list[int | None]) -> list[Span]:
+    """A content holding another attribution's cue, joined to it by a conjunction ("Critics
+    argue the law goes too far, while supporters insist it is overdue"), ends before the
+    conjunction, as PolNeAR reads such pairs (and the rules find them)."""
+    tokens = f.words_of(spans)
+    own = min(cues[n]) if cues[n] else -1
+    for m, start in enumerate(joined):
+        if m == n or start is None or not cues[m] & tokens or own < 0 or f.idx[own] >= start:
+            continue
+        kept = [trim(f.text, s.start, min(s.end, start), f.quotes) for s in spans if s.start < start]
+        kept_spans = [Span.of(f.text, a, b) for a, b in kept if b > a]
+        if any(f.pos[i] in ("VERB", "AUX") for i in f.words_of(kept_spans)):  # a clause is left, not "that"
+            spans, tokens = kept_spans, f.words_of(kept_spans)
+    return spans
 
 
 # what opens a phrase that names a quotation's topic ("Of the vote, “…”", "As for the budget, “…”")
