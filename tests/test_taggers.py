@@ -216,21 +216,25 @@ def test_model_attributes_are_read_from_the_crfsuite_file(tmp_path):
     assert model_attributes(b"not a model") is None
 
 
-def test_the_taggers_read_only_strings_their_model_knows_and_lose_none_of_them(shipped):
+def test_the_role_tagger_reads_only_strings_its_model_knows_and_loses_none_of_them(shipped):
     """What the model does not know changes no score; leaving it out must leave
     exactly the known strings of the full features, in their order."""
     text = ("“We were lucky,” she said. The ministry, which employs 4,000 people, told reporters that the "
             "figures — all of them — were wrong.\n\nWALLACE: Are you sure?\nJOHN DOE: I am.")
     doc = cached_base()(text)
     full = doc_features(doc, find_boilerplate(text), True)
-    known = doc_features(doc, find_boilerplate(text), True, shipped.names)
-    cue_known, role_known = (names.known for names in shipped.names)
+    known = doc_features(doc, find_boilerplate(text), True, shipped.role_known)
+    assert shipped.role_known and len(shipped.role_known) > 1000
     tokens = [i for i in range(len(doc)) if not full.space[i]]
-    assert known.cue_sequence(tokens) == [[x for x in t if x in cue_known] for t in full.cue_sequence(tokens)]
-    assert any(len(a) < len(b) for a, b in zip(known.cue_sequence(tokens), full.cue_sequence(tokens), strict=True))
+    assert known.cue_sequence(tokens) == full.cue_sequence(tokens)
     cues = shipped.find_cues(known)
     assert cues
+    shorter = False
     for cue in cues:
         window = known.window(cue.tokens)
-        assert known.role_sequence(cue.tokens, window) == [
-            [x for x in t if x in role_known] for t in full.role_sequence(cue.tokens, window)]
+        kept, every = known.role_sequence(cue.tokens, window), full.role_sequence(cue.tokens, window)
+        for mine, all_ in zip(kept, every, strict=True):
+            assert [x for x in mine if x in shipped.role_known] == [x for x in all_ if x in shipped.role_known]
+            assert not (set(all_) - set(mine)) & shipped.role_known  # only unknown strings left out
+        shorter = shorter or kept != every
+    assert shorter

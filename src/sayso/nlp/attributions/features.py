@@ -6,7 +6,7 @@ taggers: the CRFs learn when to trust it."""
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from spacy.attrs import DEP, ENT_TYPE, HEAD, IDX, IS_SPACE, IS_TITLE, LEMMA, LENGTH, LOWER, POS, TAG
 from spacy.tokens import Doc
@@ -53,73 +53,6 @@ _QUOTE_MARK_NEAR = [(off, "qm" + str(off)) for off in (-3, -2, -1, 1, 2, 3)]
 # neighbour offset -> prefixes of its lemma, POS, "no neighbour" (and for ±1: rule role, lexicon)
 _NEIGHBOURS = [(off, (f"{off}l=", f"{off}p=", f"{off}edge") + ((f"{off}rr=", f"{off}lex=") if off in (-1, 1) else ()))
                for off in (-2, -1, 1, 2)]
-MAX_NAMES = 50_000  # values remembered per template; past it the table starts again (a long run meets many)
-
-
-class Names(dict):  # type: ignore[type-arg]
-    """One template's feature strings by value (a string, or a tuple of strings
-    joined by "|"), each made once: `prefix + value`, or None when the tagger
-    does not know that string. CRFsuite skips attributes it does not know, so
-    leaving them out changes no score; it saves making the string and
-    CRFsuite's lookup of it (a quarter of the cue tagger's strings)."""
-
-    __slots__ = ("key", "known", "prefix")
-
-    def __init__(self, prefix: str, known: frozenset[str] | None, key: Callable[[str], str] | None = None):
-        super().__init__()
-        self.prefix, self.known, self.key = prefix, known, key
-
-    def __missing__(self, value: str | tuple[str, ...]) -> str | None:
-        if isinstance(value, tuple):
-            text = "|".join(value)
-        else:
-            text = self.key(value) if self.key else value
-        name: str | None = self.prefix + text
-        if self.known is not None and name not in self.known:
-            name = None
-        if len(self) >= MAX_NAMES:
-            self.clear()
-        self[value] = name
-        return name
-
-
-class FeatureNames:
-    """The feature strings one tagger reads: `known` holds those its model has
-    weights for (None, when training: every string)."""
-
-    def __init__(self, known: frozenset[str] | None = None):
-        self.known = known
-        self._tables: dict[str, Names] = {}
-        keep = self.keep
-        self.in_quote = tuple(map(keep, _IN_QUOTE))
-        self.sent_quoted = tuple(map(keep, _SENT_QUOTED))
-        self.prev_in_quote = tuple(map(keep, _PREV_IN_QUOTE))
-        self.prev_upper = tuple(map(keep, _PREV_UPPER))
-        self.para_pos = list(map(keep, _PARA_POS))
-        self.prev_para_pos = list(map(keep, _PREV_PARA_POS))
-        self.sent_distance = list(map(keep, _SENT_DISTANCE))
-        self.same_quote = tuple(map(keep, _SAME_QUOTE))
-        self.side_distance = {side: list(map(keep, d)) for side, d in _SIDE_DISTANCE.items()}
-        self.quote_mark_near = [(off, keep(name)) for off, name in _QUOTE_MARK_NEAR]
-        self.neighbours = [(off, (self.table(names[0]), self.table(names[1]), keep(names[2]),
-                                  *(self.table(x) for x in names[3:])))
-                           for off, names in _NEIGHBOURS]
-
-    def keep(self, name: str) -> str | None:
-        return name if self.known is None or name in self.known else None
-
-    def table(self, prefix: str, key: Callable[[str], str] | None = None) -> Names:
-        table = self._tables.get(prefix)
-        if table is None:
-            table = self._tables[prefix] = Names(prefix, self.known, key)
-        return table
-
-
-ALL_NAMES = FeatureNames()  # every feature string: for training, and for a model without its names
-
-
-def _suffix(word: str) -> str:
-    return word[-3:]
 
 
 class DocFeatures:
@@ -127,9 +60,13 @@ class DocFeatures:
 
     def __init__(self, doc: Doc, boilerplate: Sequence[Boilerplate] = (),
                  rules: Sequence[Attribution] | None = None, rule_names: Sequence[str] = (),
-                 names: tuple[FeatureNames, FeatureNames] = (ALL_NAMES, ALL_NAMES)):
+                 role_known: frozenset[str] | None = None):
         self.doc = doc
-        self.cue_names, self.role_names = names  # the strings each tagger knows
+        # the strings the role tagger has weights for (None: all, as in training). CRFsuite skips any
+        # other, so leaving those of a token's own features out (made once, read in every window of
+        # the token) changes no score and saves the lookups; testing strings made anew for each
+        # token of each window would cost more than it saves
+        self.role_known = role_known
         self.text = text = text_of(doc)
         n = len(doc)
         self.n = n
@@ -256,91 +193,80 @@ class DocFeatures:
 
     def cue_sequence(self, tokens: Sequence[int]) -> list[list[str]]:
         """The cue tagger's features of each of these tokens (a sentence's words).
-        One call per sentence with the arrays and the templates' tables bound to
-        locals: this runs for every word of every text, so interpreter overhead
-        per feature is most of its cost. Strings the tagger does not know are
-        left out (`Names`)."""
+        One call per sentence with the arrays bound to locals: this runs for every
+        word of every text, so interpreter overhead per feature is most of its cost."""
         lower, lemma, pos, tag, dep, head = self.lower, self.lemma, self.pos, self.tag, self.dep, self.head
         lex, inq, rule_role, ent, sent = self.lex, self.inq, self.rule_role, self.ent, self.sent
         para_pos, sent_quoted, title, qmark = self.para_pos, self.sent_quoted, self.title, self.qmark
         children, space, upper = self.children, self.space, self.upper
         n = self.n
-        names = self.cue_names
-        table, keep = names.table, names.keep
-        (w_, l_, p_, t_, d_, hl_, hp_, ld_, lp_, hld_, lex_, hlex_, rr_, e_, hd_, hdl_, gl_, c_, lcd_, cw_, lcw_,
-         se_, lse_, lsl_, lc_, pe_, bi_, bip_) = map(table, (
-             "w=", "l=", "p=", "t=", "d=", "hl=", "hp=", "ld=", "lp=", "hld=", "lex=", "hlex=", "rr=", "e=",
-             "hd=", "hdl=", "gl=", "c=", "lcd=", "cw=", "lcw=", "se=", "lse=", "lsl=", "lc=", "pe=", "bi=", "bi+="))
-        suf_ = table("suf=", _suffix)
-        bias, upper_, title_, qmark_ = keep("b"), keep("upper"), keep("title"), keep("qmark")
-        in_quote, quoted_sent, at_para = names.in_quote, names.sent_quoted, names.para_pos
-        prev_upper, prev_in_quote, prev_at_para = names.prev_upper, names.prev_in_quote, names.prev_para_pos
-        marks_near, neighbours = names.quote_mark_near, names.neighbours
         out = []
         for i in tokens:
             h = head[i]
-            word, lem, lh, di, pi = lower[i], lemma[i], lemma[h], dep[i], pos[i]
+            lem, lh, di, pi = lemma[i], lemma[h], dep[i], pos[i]
             feats = [
-                bias, w_[word], l_[lem], p_[pi], t_[tag[i]], d_[di],
-                hl_[lh], hp_[pos[h]], ld_[lem, di], lp_[lem, pi], hld_[lh, di],
-                lex_[lex[i]], hlex_[lex[h]], in_quote[inq[i] >= 0],
-                rr_[rule_role[i]], e_[ent[i]], quoted_sent[sent_quoted[sent[i]]],
+                "b", "w=" + lower[i], "l=" + lem, "p=" + pi, "t=" + tag[i], "d=" + di,
+                "hl=" + lh, "hp=" + pos[h], "ld=" + lem + "|" + di,
+                "lp=" + lem + "|" + pi, "hld=" + lh + "|" + di,
+                "lex=" + lex[i], "hlex=" + lex[h], _IN_QUOTE[inq[i] >= 0],
+                "rr=" + rule_role[i], "e=" + ent[i], _SENT_QUOTED[sent_quoted[sent[i]]],
                 # "WALLACE: …", "Poll: …": a speaker's name and a colon open transcripts and headlines
-                at_para[min(para_pos[i], 26)],
+                _PARA_POS[min(para_pos[i], 26)],
             ]
             if upper[i]:
-                feats.append(upper_)
+                feats.append("upper")
             if title[i]:
-                feats.append(title_)
+                feats.append("title")
             if qmark[i]:
-                feats.append(qmark_)
+                feats.append("qmark")
             dh = dep[h]
-            feats += [hd_[dh], hdl_[lh, dh, pi], gl_[lemma[head[h]]], suf_[word]]
+            feats += ["hd=" + dh, "hdl=" + lh + "|" + dh + "|" + pi, "gl=" + lemma[head[h]], "suf=" + lower[i][-3:]]
             clause = ""
             for c in children[i]:
                 d = dep[c]
                 if d in CHILD_DEPS:
-                    feats.append(c_[d])
+                    feats.append("c=" + d)
                     # the word with its dependents: "warn|mark", "point|prep|to", "fear|nsubj|PERSON"
-                    feats.append(lcd_[lem, d])
+                    feats.append("lcd=" + lem + "|" + d)
                     if d == "mark" or d == "prep" or d == "prt":
-                        feats.append(cw_[lower[c]])
-                        feats.append(lcw_[lem, lower[c]])
+                        feats.append("cw=" + lower[c])
+                        feats.append("lcw=" + lem + "|" + lower[c])
                     elif d == "nsubj" or d == "nsubjpass":
                         # who the subject is: a person, an organisation, a pronoun
                         who = ent[c] or pos[c]
-                        feats.append(se_[who])
-                        feats.append(lse_[lem, who])
-                        feats.append(lsl_[lem, lemma[c]])
+                        feats.append("se=" + who)
+                        feats.append("lse=" + lem + "|" + who)
+                        feats.append("lsl=" + lem + "|" + lemma[c])
                     elif d == "ccomp" or d == "xcomp":
                         clause = d
-            feats.append(lc_[lem, clause])
+            feats.append("lc=" + lem + "|" + clause)
             # quotation marks close by: cues sit next to quotations
-            for off, name in marks_near:
+            for off, name in _QUOTE_MARK_NEAR:
                 j = i + off
                 if 0 <= j < n and qmark[j]:
                     feats.append(name)
+            word = lower[i]  # as written, for these marks
             if (word == ":" or word in DASHES) and i > 0:
                 # a label or a signature before a colon or a dash: "WALLACE:", "— Paul Ryan"
                 p = i - 1
-                feats += [prev_upper[upper[p]], pe_[ent[p]], prev_in_quote[inq[p] >= 0],
-                          prev_at_para[min(para_pos[p], 26)]]
+                feats += [_PREV_UPPER[upper[p]], "pe=" + ent[p], _PREV_IN_QUOTE[inq[p] >= 0],
+                          _PREV_PARA_POS[min(para_pos[p], 26)]]
             k = sent[i]
-            for off, near in neighbours:
+            for off, names in _NEIGHBOURS:
                 j = i + off
                 if 0 <= j < n and not space[j] and sent[j] == k:
-                    feats.append(near[0][lemma[j]])
-                    feats.append(near[1][pos[j]])
-                    if len(near) > 3:
-                        feats.append(near[3][rule_role[j]])
-                        feats.append(near[4][lex[j]])
+                    feats.append(names[0] + lemma[j])
+                    feats.append(names[1] + pos[j])
+                    if len(names) > 3:
+                        feats.append(names[3] + rule_role[j])
+                        feats.append(names[4] + lex[j])
                 else:
-                    feats.append(near[2])
+                    feats.append(names[2])
             if i > 0:
-                feats.append(bi_[lemma[i - 1], lem])
+                feats.append("bi=" + lemma[i - 1] + "|" + lem)
             if i + 1 < n:
-                feats.append(bip_[lem, lemma[i + 1]])
-            out.append(list(filter(None, feats)))
+                feats.append("bi+=" + lem + "|" + lemma[i + 1])
+            out.append(feats)
         return out
 
     # --- the role tagger's features -------------------------------------------------
@@ -369,8 +295,8 @@ class DocFeatures:
                 cached += ["-1w=" + self.lower[i - 1], "-1p=" + self.pos[i - 1]]
             if i + 1 < self.n:
                 cached += ["+1w=" + self.lower[i + 1], "+1p=" + self.pos[i + 1]]
-            known = self.role_names.known
-            if known is not None:  # what the tagger does not know changes no score (`Names`)
+            known = self.role_known
+            if known is not None:
                 cached = self._base[i] = [x for x in cached if x in known]
         return cached
 
@@ -446,55 +372,48 @@ class DocFeatures:
         base, sent, inq, pos, dep, lower = self.base, self.sent, self.inq, self.pos, self.dep, self.lower
         rule_attr, rule_role = self.rule_attr, self.rule_role
         first_cue, last_cue = cue[0], cue[-1]
-        # the strings that depend only on the side, the distance or the attachment, made once per cue;
-        # None for those the tagger does not know (`Names`)
-        names = self.role_names
-        keep = names.keep
-        atp_, atw_, r_, ro_ = map(names.table, ("atp=", "atw=", "r=", "ro="))
-        is_cue, top_, sent_distance, same_quote = keep("iscue"), keep("top"), names.sent_distance, names.same_quote
-        by_side = {side: (keep("s=" + side), names.side_distance[side], keep("cl=" + cue_lemma + "|" + side),
-                          (keep("qs=False" + side), keep("qs=True" + side))) for side in "LR"}
-        by_attachment: dict[str, tuple[str | None, ...]] = {}
+        # the strings that depend only on the side, the distance or the attachment, made once per cue
+        by_side = {side: ("s=" + side, _SIDE_DISTANCE[side], "cl=" + cue_lemma + "|" + side,
+                          ("qs=False" + side, "qs=True" + side)) for side in "LR"}
+        by_attachment: dict[str, tuple[str, str, str, str, str]] = {}
         for i in window:
-            feats = list(base(i))
+            feats = list(base(i))  # a copy: the cached list is the token's in every window
             if i in cue_set:
-                if is_cue:
-                    feats.append(is_cue)
+                feats.append("iscue")
                 seq.append(feats)
                 continue
             side = "L" if i < ch else "R"
             side_name, distances, cue_side, quoted = by_side[side]
             at, top = attachment(i)
-            at_names = by_attachment.get(at)
-            if at_names is None:
-                at_names = by_attachment[at] = (keep("at=" + at), keep("ats=" + at + "|L"), keep("ats=" + at + "|R"),
-                                                keep("cla=" + cue_lemma + "|" + at))
+            names = by_attachment.get(at)
+            if names is None:
+                names = by_attachment[at] = ("at=" + at, "ats=" + at + "|L", "ats=" + at + "|R", "atp=" + at + "|",
+                                             "cla=" + cue_lemma + "|" + at)
             ds = sent[i] - cue_sent
             qi = inq[i]
             feats += [
-                side_name, distances[min(abs(i - ch), 26) if i < first_cue or i > last_cue else 0], at_names[0],
-                at_names[1] if side == "L" else at_names[2], atp_[at, pos[i]],
-                sent_distance[max(-2, min(2, ds)) + 2], cue_side, at_names[3], quoted[qi >= 0],
-                same_quote[cq >= 0 and qi == cq],
+                side_name, distances[min(abs(i - ch), 26) if i < first_cue or i > last_cue else 0], names[0],
+                names[1] if side == "L" else names[2], names[3] + pos[i], _SENT_DISTANCE[max(-2, min(2, ds)) + 2],
+                cue_side, names[4], quoted[qi >= 0], _SAME_QUOTE[cq >= 0 and qi == cq],
             ]
             if top == i:
-                feats.append(top_)  # the dependent itself: where a span tends to start
+                feats.append("top")  # the dependent itself: where a span tends to start
             if dep[top] in VIA_DEPS:
-                feats.append(atw_[at, lower[top]])  # "c:prep|on": at a rally, on Twitter
+                feats.append("atw=" + at + "|" + lower[top])  # "c:prep|on": at a rally, on Twitter
             role = rule_role[i]
             if rule >= 0 and rule_attr[i] == rule:
-                feats.append(r_[role])
+                feats.append("r=" + role)
             elif role:
-                feats.append(ro_[role])
-            seq.append(list(filter(None, feats)))
+                feats.append("ro=" + role)
+            seq.append(feats)
         return seq
 
 
 def doc_features(doc: Doc, boilerplate: Sequence[Boilerplate], use_rules: bool,
-                 names: tuple[FeatureNames, FeatureNames] = (ALL_NAMES, ALL_NAMES)) -> DocFeatures:
+                 role_known: frozenset[str] | None = None) -> DocFeatures:
     """A document's features, with the rules' attributions among them if the model uses them;
-    `names`: the strings the cue and the role tagger know."""
+    `role_known`: the strings the role tagger knows (None: all)."""
     if not use_rules:
-        return DocFeatures(doc, boilerplate, names=names)
+        return DocFeatures(doc, boilerplate, role_known=role_known)
     found = rule_attributions(doc, boilerplate)
-    return DocFeatures(doc, boilerplate, [a for _, a in found], [rule for rule, _ in found], names)
+    return DocFeatures(doc, boilerplate, [a for _, a in found], [rule for rule, _ in found], role_known)

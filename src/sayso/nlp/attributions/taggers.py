@@ -35,7 +35,7 @@ import pycrfsuite
 from spacy.tokens import Doc
 
 from sayso.errors import ModelError
-from sayso.nlp.attributions.features import ALL_NAMES, DocFeatures, FeatureNames, doc_features
+from sayso.nlp.attributions.features import DocFeatures, doc_features
 from sayso.nlp.attributions.merge import MERGE_MODES, merge_rules
 from sayso.nlp.attributions.repair import bound, senses
 from sayso.nlp.attributions.rules import RuleFinder
@@ -127,7 +127,7 @@ class AttributionModel:
         self.path = path
         self.use_rules = bool(meta.get("features", {}).get("rules", True))
         self.buffers: tuple[bytes, ...] = ()  # the cue and role taggers' files, as read
-        self.names = (ALL_NAMES, ALL_NAMES)  # the feature strings each tagger knows (`load` reads them)
+        self.role_known: frozenset[str] | None = None  # the role tagger's strings (`load` reads them)
         self.merge = str(meta.get("merge_rules", "any")) if self.use_rules else "none"
         if self.merge not in MERGE_MODES:
             raise ModelError(f"{path or 'model'}: unknown merge_rules {self.merge!r} (one of {', '.join(MERGE_MODES)})")
@@ -167,11 +167,11 @@ class AttributionModel:
             raise ModelError(f"{where}: broken CRF model ({exc})") from None
         model = cls(cue_tagger, role_tagger, meta, str(path or ""))
         model.buffers = (cue_bytes, role_bytes)  # CRFsuite reads these in place: they must outlive the taggers
-        model.names = (FeatureNames(model_attributes(cue_bytes)), FeatureNames(model_attributes(role_bytes)))
+        model.role_known = model_attributes(role_bytes)
         return model
 
     def features(self, doc: Doc, boilerplate: Sequence[Boilerplate] = ()) -> DocFeatures:
-        return doc_features(doc, boilerplate, self.use_rules, self.names)
+        return doc_features(doc, boilerplate, self.use_rules, self.role_known)
 
     def find_cues(self, f: DocFeatures) -> list[FoundCue]:
         tagger = self.cue_tagger
