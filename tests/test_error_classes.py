@@ -49,6 +49,12 @@ SPANS = [
     # a second clause of the same report stays in it
     ("He said the plan was dead and that Congress would not act.", "said", ["He"],
      ["the plan was dead and that Congress would not act"]),
+    # who was asked is not the asker: a fronted "Asked …" or a passive "was asked" has no stated source
+    ('Asked whether he would resign, the minister replied: "Absolutely not."', "Asked", [],
+     ["whether he would resign"]),
+    ("When asked about the deal, Smith said it was dead.", "asked about", [], ["the deal"]),
+    ("He was asked whether he would resign.", "was asked", [], ["whether he would resign"]),
+    ("The reporter asked whether he would resign.", "asked", ["The reporter"], ["whether he would resign"]),
     # 2. the addressee and adjuncts stay out of the content
     ("The senator asked officials how the papers were lost.", "asked", ["The senator"],
      ["how the papers were lost"]),
