@@ -40,8 +40,8 @@ from collections.abc import Sequence
 
 from sayso.nlp.attributions.candidates import trim
 from sayso.nlp.attributions.features import DocFeatures
-from sayso.nlp.attributions.rules import COORDINATORS
-from sayso.nlp.lexicon import cue_nouns, speech_verbs, verb_lemma
+from sayso.nlp.attributions.rules import content_before, coordinated_start
+from sayso.nlp.lexicon import cue_nouns
 from sayso.nlp.quotes import kind_of
 from sayso.record import Attribution, Span
 
@@ -145,18 +145,9 @@ def _bounded(n: int, a: Attribution, f: DocFeatures, cues: list[set[int]],
 
 
 def _coordinated_start(a: Attribution, f: DocFeatures) -> int | None:
-    """Where a report joined to what comes before by a conjunction begins ("…, while
-    supporters insist …"): the conjunction, or the comma before it; None if not so joined."""
-    words = f.words_of([*a.source, *a.cue])
-    cue = f.words_of(a.cue)
-    if not a.source or not words or not cue or verb_lemma(f.lemma[min(cue)], f.lower[min(cue)]) not in speech_verbs():
-        return None  # a belief or a wish of the first speaker ("…, and he feels he can win") stays in
-    k = min(words) - 1
-    while k >= 0 and f.space[k]:
-        k -= 1
-    if k < 0 or f.lower[k] not in COORDINATORS or f.dep[k] not in ("cc", "mark") or f.inq[k] >= 0:
-        return None
-    return f.idx[k - 1] if k > 0 and f.lower[k - 1] == "," else f.idx[k]
+    """Where a report joined by a conjunction to what comes before begins (`rules.coordinated_start`)."""
+    words, cue = f.words_of([*a.source, *a.cue]), f.words_of(a.cue)
+    return coordinated_start(f.doc, f.quotes, min(words), min(cue)) if a.source and words and cue else None
 
 
 def _before_coordinated(n: int, spans: list[Span], f: DocFeatures, cues: list[set[int]],
@@ -169,10 +160,10 @@ def _before_coordinated(n: int, spans: list[Span], f: DocFeatures, cues: list[se
     for m, start in enumerate(joined):
         if m == n or start is None or not cues[m] & tokens or own < 0 or f.idx[own] >= start:
             continue
-        kept = [trim(f.text, s.start, min(s.end, start), f.quotes) for s in spans if s.start < start]
-        kept_spans = [Span.of(f.text, a, b) for a, b in kept if b > a]
-        if any(f.pos[i] in ("VERB", "AUX") for i in f.words_of(kept_spans)):  # a clause is left, not "that"
-            spans, tokens = kept_spans, f.words_of(kept_spans)
+        kept = content_before(f.doc, f.quotes, [(s.start, s.end) for s in spans], start)
+        if kept:
+            spans = [Span.of(f.text, a, b) for a, b in kept]
+            tokens = f.words_of(spans)
     return spans
 
 

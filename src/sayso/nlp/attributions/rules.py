@@ -507,21 +507,33 @@ def _noun_cue(tok: Token, sent, quotes: QuoteIndex) -> Candidate | None:
 COORDINATORS = frozenset({"and", "but", "while", "whereas", "yet"})
 
 
-def _coordinated_start(c: Candidate, doc: Doc) -> int | None:
-    """Where a second speaker's report joined by a conjunction to the sentence before it
-    begins: the conjunction (or the comma before it) in front of its source; None if it is
-    not so joined, or reports a belief or a wish ("…, and he feels he can win": PolNeAR keeps
-    that in the first content)."""
-    if not c.source or verb_lemma(doc[c.cue[0]].lemma_, doc[c.cue[0]].lower_) not in speech_verbs():
+def coordinated_start(doc: Doc, quotes: QuoteIndex, first: int, cue: int) -> int | None:
+    """Where a second speaker's report, joined by a conjunction to the words before it,
+    begins: the conjunction (or the comma before it) in front of the report's `first`
+    token (of its source and cue); None if it is not so joined, if the conjunction is
+    quoted, or if the cue (its first token `cue`) reports a belief or a wish ("…, and he
+    feels he can win": PolNeAR keeps that in the first content)."""
+    if verb_lemma(doc[cue].lemma_, doc[cue].lower_) not in speech_verbs():
         return None
-    first = min(*c.source, *c.cue)
     k = first - 1
     while k >= 0 and doc[k].is_space:
         k -= 1
-    if k < 0 or doc[k].lower_ not in COORDINATORS or doc[k].dep_ not in ("cc", "mark"):
+    if k < 0 or doc[k].lower_ not in COORDINATORS or doc[k].dep_ not in ("cc", "mark") or quotes.containing(
+            doc[k].idx, doc[k].idx + 1) is not None:
         return None
     comma = k - 1
     return doc[comma].idx if comma >= 0 and doc[comma].text == "," else doc[k].idx
+
+
+def content_before(doc: Doc, quotes: QuoteIndex, ranges: Sequence[tuple[int, int]],
+                   start: int) -> list[tuple[int, int]] | None:
+    """A content's character ranges ended before `start` (a coordinated report), trimmed;
+    None when no clause would be left (a lone "that")."""
+    text = text_of(doc)
+    kept = [r for r in (trim(text, s, min(e, start), quotes) for s, e in ranges if s < start) if r[1] > r[0]]
+    clause = any(t.pos_ in ("VERB", "AUX") for s, e in kept for t in doc.char_span(s, e, alignment_mode="expand")
+                 or ())
+    return kept if clause else None
 
 
 def _split_coordinated(candidates: list[Candidate], doc: Doc, quotes: QuoteIndex) -> list[Candidate]:
@@ -529,19 +541,17 @@ def _split_coordinated(candidates: list[Candidate], doc: Doc, quotes: QuoteIndex
     the law goes too far, while supporters insist it is overdue") is not part of that
     content: the first content ends before the conjunction, and both stand. PolNeAR splits
     them so (285 of 288 such pairs in train and dev)."""
-    text = text_of(doc)
     for inner in candidates:
-        start = _coordinated_start(inner, doc)
-        if start is None or quotes.containing(start, start + 1) is not None:
+        start = coordinated_start(doc, quotes, min(*inner.source, *inner.cue), min(inner.cue)) if inner.source \
+            else None
+        if start is None:
             continue
         at = doc[inner.cue[0]].idx
         for outer in candidates:
             if outer is inner or not any(s <= at < e for s, e in outer.content) or min(outer.cue) >= start:
                 continue
-            kept = [(s, min(e, start)) for s, e in outer.content if s < start]
-            kept = [r for r in (trim(text, s, e, quotes) for s, e in kept) if r[1] > r[0]]
-            if any(t.pos_ in ("VERB", "AUX") for s, e in kept for t in doc.char_span(s, e, alignment_mode="expand")
-                   or ()):  # a clause is left, not a lone "that"
+            kept = content_before(doc, quotes, outer.content, start)
+            if kept:
                 outer.content = kept
     return candidates
 
