@@ -46,6 +46,9 @@ SPANS = [
      ["The union"], ["the offer is too low"]),
     ("The union says the offer is too low, but the company insists that it cannot pay more.", "insists",
      ["the company"], ["that it cannot pay more"]),
+    # the same with the first report's cue after its content
+    ("The law goes too far, while supporters insist it is long overdue, critics argue.", "argue", ["critics"],
+     ["The law goes too far"]),
     # a second clause of the same report stays in it
     ("He said the plan was dead and that Congress would not act.", "said", ["He"],
      ["the plan was dead and that Congress would not act"]),

@@ -156,9 +156,8 @@ def _before_coordinated(n: int, spans: list[Span], f: DocFeatures, cues: list[se
     argue the law goes too far, while supporters insist it is overdue"), ends before the
     conjunction, as PolNeAR reads such pairs (and the rules find them)."""
     tokens = f.words_of(spans)
-    own = min(cues[n]) if cues[n] else -1
     for m, start in enumerate(joined):
-        if m == n or start is None or not cues[m] & tokens or own < 0 or f.idx[own] >= start:
+        if m == n or start is None or not cues[m] & tokens:
             continue
         kept = content_before(f.doc, f.quotes, [(s.start, s.end) for s in spans], start)
         if kept:

@@ -548,7 +548,7 @@ def _split_coordinated(candidates: list[Candidate], doc: Doc, quotes: QuoteIndex
             continue
         at = doc[inner.cue[0]].idx
         for outer in candidates:
-            if outer is inner or not any(s <= at < e for s, e in outer.content) or min(outer.cue) >= start:
+            if outer is inner or not any(s <= at < e for s, e in outer.content):
                 continue
             kept = content_before(doc, quotes, outer.content, start)
             if kept:
