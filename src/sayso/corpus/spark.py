@@ -30,8 +30,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -186,6 +188,9 @@ def spark_session(master: str | None = "local[2]", *, ui: bool = False, app_name
         "spark.ui.enabled": "true" if ui else "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.session.timeZone": "UTC",
+        # Many small article files per read task (Spark's default counts 4 MB per file opened):
+        # the records are shuffled into the analysis tasks anyway.
+        "spark.sql.files.openCostInBytes": "256k",
     }
     # Only a JVM we start ourselves (not spark-submit's, not a notebook's) needs
     # Java found and its logging set before it starts.
@@ -652,6 +657,7 @@ COMMITTING = "_COMMITTING"
 RUNNING = "_RUNNING"  # OUT/_staging/_RUNNING: the host and process id of the run writing there
 WRITE_ORDER = ("attributions", "sources", "errors", "documents")  # documents last: a document is done
 ERROR_KEY = ("input", "record")
+KEY_COLUMN = "_key"  # the shuffle key of a run's records (see run_spark)
 
 
 class OutputFolder:
@@ -865,19 +871,22 @@ def run_spark(inputs: Sequence[str], out: str, *, master: str | None = "local[2]
         batch = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{os.getpid()}-{os.urandom(4).hex()}"
         staged = f"{STAGING}/{batch}"
 
-        records = read_inputs(spark, inputs, settings).persist(StorageLevel.DISK_ONLY)
+        # One shuffle, by a key that is the id of a record read, spreads the records over the
+        # analysis tasks and brings the copies of an id together: dropping them (an id given twice
+        # is analysed once, as the store keeps it once) and the documents already done then need
+        # no shuffle of their own. A record that could not be read keys by where it came from.
+        n = partitions or 4 * spark.sparkContext.defaultParallelism
+        key = F.when(F.col("read_error").isNull(), F.concat(F.lit("id\0"), F.col("id"))).otherwise(
+            F.concat_ws("\0", F.lit("error"), F.col("input"), F.col("record"), F.col("read_error")))
+        records = (read_inputs(spark, inputs, settings).withColumn(KEY_COLUMN, key).repartition(n, KEY_COLUMN)
+                   .persist(StorageLevel.DISK_ONLY))
         cached.append(records)
         read = records.count()
-        good = records.where(F.col("read_error").isNull())
-        bad = records.where(F.col("read_error").isNotNull())
-        # An id given twice is analysed once, as the store keeps it once.
-        good = good.dropDuplicates(["id"])
+        todo = records.dropDuplicates([KEY_COLUMN])
         if folder.has_data("documents"):
-            done = spark.read.parquet(folder.uri("documents")).select("id")
-            good = good.join(done, "id", "left_anti")
-        todo = good.unionByName(bad)
-        n = partitions or 4 * spark.sparkContext.defaultParallelism
-        todo = todo.repartition(n)
+            done = spark.read.parquet(folder.uri("documents")).select(
+                F.concat(F.lit("id\0"), F.col("id")).alias(KEY_COLUMN))
+            todo = todo.join(done, KEY_COLUMN, "left_anti")
         results = analyze_frame(todo, "text", "id", meta_cols=[], meta_json_col="meta_json", input_col="input",
                                 record_col="record", error_col="read_error", settings=settings)
         results = results.withColumn(PARTITION_COLUMN, _month(F.col("published"))).persist(StorageLevel.DISK_ONLY)
@@ -888,7 +897,9 @@ def run_spark(inputs: Sequence[str], out: str, *, master: str | None = "local[2]
         summary.failed = counts.get(True, 0)
         summary.skipped = read - summary.analysed - summary.failed
 
-        ok = results.where(F.col("error").isNull())
+        # One write task per core, not per analysis task: each costs as much to start as it
+        # takes to write an analysis task's rows, and fewer files are quicker to read.
+        ok = results.where(F.col("error").isNull()).coalesce(spark.sparkContext.defaultParallelism)
         errors = results.where(F.col("error").isNotNull()).select(
             "input", "record", F.col("error").alias("reason"), F.col("processed_at").alias("at"))
         errors = errors.dropDuplicates(list(ERROR_KEY))
@@ -901,13 +912,19 @@ def run_spark(inputs: Sequence[str], out: str, *, master: str | None = "local[2]
         for table in ("attributions", "sources"):
             frames[table] = ok.select(F.explode(table).alias("row"), PARTITION_COLUMN).select("row.*",
                                                                                             PARTITION_COLUMN)
+        writes = []
         for table in WRITE_ORDER:
             if (table == "errors" and new_errors == 0) or (table != "errors" and summary.analysed == 0):
                 continue
             writer = frames[table].write.mode("overwrite")
             if table != "errors":
                 writer = writer.partitionBy(PARTITION_COLUMN)
-            writer.parquet(folder.uri(f"{staged}/{table}"))
+            writes.append(partial(writer.parquet, folder.uri(f"{staged}/{table}")))
+        # The staged datasets are written side by side, as jobs of their own (they only read the
+        # cached results): nothing counts before the commit, so their order does not matter here.
+        with ThreadPoolExecutor(max_workers=max(1, len(writes))) as pool:
+            for future in [pool.submit(write) for write in writes]:
+                future.result()
         if folder.exists(staged):
             if not folder.create_new(f"{staged}/{COMMITTING}"):
                 raise SparkError(f"cannot commit {folder.uri(staged)}")
