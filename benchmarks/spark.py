@@ -15,11 +15,12 @@ Each run is made twice, on all texts and on the first --small of them,
 so that its fixed costs (the session, the executors fetching and unpacking the
 environment, Python workers loading the model, the jobs' own overhead) can be
 taken out: the marginal rate is (N - n) / (T_N - T_n). It prints seconds and
-documents/s of each, the speed-up of two workers over one (start-up excluded,
+documents/s of each (with `--rounds N`, the median of N runs of each cluster in
+alternating order), the speed-up of two workers over one (start-up excluded,
 and marginal), their ratio to `sayso run -j 2`, and compares the 2-worker
 store with `sayso run`'s record for record and row for row.
 
-    python benchmarks/spark.py CORPUS [--limit N] [--small N] [--partitions N]
+    python benchmarks/spark.py CORPUS [--limit N] [--small N] [--partitions N] [--rounds N]
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import argparse
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -127,6 +129,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="only the first N texts")
     parser.add_argument("--small", type=int, default=60, help="texts of the runs that measure fixed costs (60)")
     parser.add_argument("--partitions", type=int, help="sayso spark --partitions (default: its own, 4 per core)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="runs of each cluster, in alternating order; figures are medians (1)")
     args = parser.parse_args()
 
     from sayso.corpus.pack import loopback_cluster, pack_environment
@@ -148,17 +152,27 @@ def main() -> None:
         run_small, _ = timed([*SAYSO, "run", str(small), "--db", str(work / "run-small.duckdb"), "-j", "2", "-q"])
         print(f"sayso run -j 2: {run_seconds:.1f} s; {n_small} texts: {run_small:.1f} s", flush=True)
 
-        results: dict[int, dict[str, float]] = {}
-        for workers in (1, 2):
-            with loopback_cluster(workers, cores=1, memory="1g", folder=work / f"cluster-{workers}") as cluster:
-                wall, startup = spark_run(corpus, work / f"out-{workers}", cluster.master, work / "sayso-env.tar.gz",
-                                          args.partitions, work)
-                small_wall, small_startup = spark_run(small, work / f"small-{workers}", cluster.master,
-                                                      work / "sayso-env.tar.gz", args.partitions, work)
-            results[workers] = {"wall": wall, "startup": startup, "small_wall": small_wall,
-                                "small_startup": small_startup}
-            print(f"sayso spark, {workers} worker(s): {wall:.1f} s ({startup:.1f} s start-up); "
-                  f"{n_small} texts: {small_wall:.1f} s", flush=True)
+        # Rounds alternate the order (1, 2, then 2, 1, ...), so that a machine whose speed drifts
+        # over minutes slows both alike; each figure is the median over rounds.
+        rounds: dict[int, list[dict[str, float]]] = {1: [], 2: []}
+        for round_ in range(args.rounds):
+            for workers in ((1, 2) if round_ % 2 == 0 else (2, 1)):
+                out, small_out = work / f"out-{workers}", work / f"small-{workers}"
+                for folder in (out, small_out):
+                    shutil.rmtree(folder, ignore_errors=True)
+                with loopback_cluster(workers, cores=1, memory="1g", folder=work / f"cluster-{workers}") as cluster:
+                    wall, startup = spark_run(corpus, out, cluster.master, work / "sayso-env.tar.gz",
+                                              args.partitions, work)
+                    small_wall, small_startup = spark_run(small, small_out, cluster.master,
+                                                          work / "sayso-env.tar.gz", args.partitions, work)
+                rounds[workers].append({"wall": wall, "startup": startup, "small_wall": small_wall,
+                                        "small_startup": small_startup})
+                print(f"round {round_ + 1}, sayso spark, {workers} worker(s): {wall:.1f} s ({startup:.1f} s "
+                      f"start-up); {n_small} texts: {small_wall:.1f} s", flush=True)
+            one_round, two_round = rounds[1][-1], rounds[2][-1]
+            speed_up = (one_round["wall"] - one_round["startup"]) / (two_round["wall"] - two_round["startup"])
+            print(f"round {round_ + 1}: speed-up {speed_up:.2f} start-up excluded", flush=True)
+        results = {w: {k: statistics.median(r[k] for r in runs) for k in runs[0]} for w, runs in rounds.items()}
 
         spark_db = work / "spark.duckdb"
         import_seconds, _ = timed([*SAYSO, "import", str(work / "out-2"), "--db", str(spark_db)])
