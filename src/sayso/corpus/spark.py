@@ -816,6 +816,13 @@ def _month(published: Any) -> Any:
     return F.when(prefix != "", prefix).otherwise(F.lit(UNKNOWN_MONTH))
 
 
+def _id_key(id_col: Any) -> Any:
+    """The shuffle key (KEY_COLUMN) of a record read with this id, and of a document done."""
+    from pyspark.sql import functions as F
+
+    return F.concat(F.lit("id\0"), id_col)
+
+
 _WARM_TEXT = "The minister said the plan was ready."
 
 
@@ -876,7 +883,7 @@ def run_spark(inputs: Sequence[str], out: str, *, master: str | None = "local[2]
         # is analysed once, as the store keeps it once) and the documents already done then need
         # no shuffle of their own. A record that could not be read keys by where it came from.
         n = partitions or 4 * spark.sparkContext.defaultParallelism
-        key = F.when(F.col("read_error").isNull(), F.concat(F.lit("id\0"), F.col("id"))).otherwise(
+        key = F.when(F.col("read_error").isNull(), _id_key(F.col("id"))).otherwise(
             F.concat_ws("\0", F.lit("error"), F.col("input"), F.col("record"), F.col("read_error")))
         records = (read_inputs(spark, inputs, settings).withColumn(KEY_COLUMN, key).repartition(n, KEY_COLUMN)
                    .persist(StorageLevel.DISK_ONLY))
@@ -884,8 +891,7 @@ def run_spark(inputs: Sequence[str], out: str, *, master: str | None = "local[2]
         read = records.count()
         todo = records.dropDuplicates([KEY_COLUMN])
         if folder.has_data("documents"):
-            done = spark.read.parquet(folder.uri("documents")).select(
-                F.concat(F.lit("id\0"), F.col("id")).alias(KEY_COLUMN))
+            done = spark.read.parquet(folder.uri("documents")).select(_id_key(F.col("id")).alias(KEY_COLUMN))
             todo = todo.join(done, KEY_COLUMN, "left_anti")
         results = analyze_frame(todo, "text", "id", meta_cols=[], meta_json_col="meta_json", input_col="input",
                                 record_col="record", error_col="read_error", settings=settings)
