@@ -152,6 +152,22 @@ def test_spark_run_equals_sayso_run_then_import_and_query(spark, tmp_path, examp
     assert "added 0 documents, 0 attributions, 0 sources" in capsys.readouterr().err
 
 
+def test_an_id_given_twice_is_analysed_once_and_read_errors_all_stay(spark, tmp_path, capsys):
+    """The one shuffle by id that spreads the records also drops an id's second copy; the
+    records that could not be read are each kept (they are not keyed by their missing id)."""
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    lines = [json.dumps({"id": "a", "text": SHORT[0]}), json.dumps({"id": "a", "text": SHORT[0]}),
+             json.dumps({"id": "b", "text": SHORT[1]}), '{"id": "x", "text": "no closing',
+             json.dumps({"id": "e", "text": " "})]
+    (corpus / "news.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["spark", str(corpus), "--out", str(out), "--partitions", "3"]) == 0
+    assert "5 records read, 2 analysed, 1 skipped" in capsys.readouterr().err
+    assert sorted(d["id"] for d in _parquet(out, "documents")) == ["a", "b"]
+    assert sorted(e["record"] for e in _parquet(out, "errors")) == ["line 4", "line 5"]
+
+
 def test_spark_command_refuses_a_missing_input(spark, tmp_path, capsys):
     assert main(["spark", str(tmp_path / "nothing.jsonl"), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err.strip()
