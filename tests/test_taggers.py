@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from importlib import resources
 
+import numpy as np
 import pytest
 
 import sayso
+from sayso.nlp.attributions.crf import CRF
 from sayso.nlp.attributions.rules import RuleFinder
 from sayso.nlp.attributions.taggers import (
     FORMAT,
@@ -22,6 +24,7 @@ from sayso.nlp.attributions.taggers import (
 )
 from sayso.nlp.clean import find_boilerplate
 from sayso.nlp.parse import cached_base
+from sayso.pipeline import analysis_pipeline
 from sayso.record import Attribution, Span
 
 
@@ -180,61 +183,87 @@ def test_bad_model_directory_is_one_line(tmp_path, setup):
     assert str(path) in message and "\n" not in message
 
 
-class _FakeRoleTagger:
-    """Marginals of content labels per window position, as CRFsuite would give them."""
-
-    def __init__(self, content: list[float]):
-        self.content = content
-
-    def labels(self) -> list[str]:
-        return ["O", "B-S", "I-S", "B-C", "I-C"]
-
-    def marginal(self, label: str, pos: int) -> float:
-        return self.content[pos] / 2 if label in ("B-C", "I-C") else 0.0
+_ROLE_LABELS = ["O", "B-S", "I-S", "B-C", "I-C"]
 
 
 def test_a_cue_left_without_content_takes_the_likeliest_stretch():
-    model = AttributionModel(None, _FakeRoleTagger([0.05, 0.3, 0.4, 0.02, 0.2]), {"format": FORMAT,
-                                                                                  "content_floor": 0.1})
+    role = CRF(_ROLE_LABELS, [], np.zeros((1, 5)), np.zeros((5, 5)))
+    model = AttributionModel(role, role, {"format": FORMAT, "content_floor": 0.1})
     window = [10, 11, 12, 13, 14]
-    assert model._likeliest_content(window, ["O"] * 5) == [[11, 12]]  # the heavier of two stretches
+    content = np.array([0.05, 0.3, 0.4, 0.02, 0.2])
+    probs = np.zeros((5, 5))
+    probs[:, 3] = probs[:, 4] = content / 2  # the marginals of B-C and I-C at each window position
+    assert model._likeliest_content(window, ["O"] * 5, probs) == [[11, 12]]  # the heavier of two stretches
     model.content_floor = 0.5
-    assert model._likeliest_content(window, ["O"] * 5) == []  # nothing likely enough: no content
+    assert model._likeliest_content(window, ["O"] * 5, probs) == []  # nothing likely enough: no content
 
 
-def test_model_attributes_are_read_from_the_crfsuite_file(tmp_path):
+def _trained(tmp_path, sequences) -> bytes:
     import pycrfsuite
 
-    from sayso.nlp.attributions.taggers import model_attributes
-
     trainer = pycrfsuite.Trainer(verbose=False)
-    trainer.append([["w=said", "p=VERB"], ["w=the", "é=ü"]], ["B", "O"])
-    trainer.append([["w=told", "p=VERB"]], ["B"])
+    for xseq, yseq in sequences:
+        trainer.append(xseq, yseq)
+    trainer.set_params({"feature.possible_transitions": True, "max_iterations": 50})
     trainer.train(str(tmp_path / "m.crfsuite"))
-    assert model_attributes((tmp_path / "m.crfsuite").read_bytes()) == {"w=said", "p=VERB", "w=the", "é=ü",
-                                                                         "w=told"}
-    assert model_attributes(b"not a model") is None
+    return (tmp_path / "m.crfsuite").read_bytes()
 
 
-def test_the_role_tagger_reads_only_strings_its_model_knows_and_loses_none_of_them(shipped):
-    """What the model does not know changes no score; leaving it out must leave
-    exactly the known strings of the full features, in their order."""
+def test_a_crfsuite_file_is_read_and_decoded_as_crfsuite_does(tmp_path):
+    """Best paths and marginals as CRFsuite's own tagger gives them, for sequences of
+    several lengths decoded together; strings the model never saw count nothing."""
+    import pycrfsuite
+
+    data = _trained(tmp_path, [
+        ([["w=said", "p=VERB"], ["w=the", "é=ü"], ["w=minister"]], ["B", "O", "O"]),
+        ([["w=told", "p=VERB"], ["w=us"]], ["B", "O"]),
+        ([["w=he"], ["w=told", "p=VERB"], ["w=that", "p=SCONJ"], ["w=it", "p=PRON"]], ["O", "B", "I", "O"]),
+    ])
+    crf = CRF.from_bytes(data)
+    assert set(crf.attributes) == {"w=said", "p=VERB", "w=the", "é=ü", "w=minister", "w=told", "w=us", "w=he",
+                                   "w=that", "p=SCONJ", "w=it", "p=PRON"}
+    tagger = pycrfsuite.Tagger()
+    tagger.open(str(tmp_path / "m.crfsuite"))
+    sequences = [[["w=he"], ["w=said", "p=VERB", "p=VERB"], ["w=never-seen"]], [["w=told"]],
+                 [["w=the", "é=ü"], ["w=minister"], ["w=told", "p=VERB"], ["w=that"], ["w=it", "p=PRON"]], [[]]]
+    states = [crf.scores(x) for x in sequences]
+    for x, tags, probs in zip(sequences, crf.viterbi(states), crf.marginals(states), strict=True):
+        assert tags == tagger.tag(x)
+        for pos in range(len(x)):
+            for k, label in enumerate(crf.labels):
+                assert probs[pos, k] == pytest.approx(tagger.marginal(label, pos), abs=1e-12)
+    with pytest.raises(ValueError):
+        CRF.from_bytes(b"not a model")
+    with pytest.raises(ValueError):
+        CRF.from_bytes(data[:200])
+
+
+def test_the_article_wide_features_give_the_scores_of_their_strings(shipped):
+    """The taggers read features as templates over the article (codes, strings looked up
+    once): the scores must be those of every token's own strings, which training reads."""
     text = ("“We were lucky,” she said. The ministry, which employs 4,000 people, told reporters that the "
-            "figures — all of them — were wrong.\n\nWALLACE: Are you sure?\nJOHN DOE: I am.")
+            "figures — all of them — were wrong.\n\nWALLACE: Are you sure?\nJOHN DOE: I am. "
+            "According to Smith the property | was sold, asked officials how - she said – it went.")
     doc = cached_base()(text)
-    full = doc_features(doc, find_boilerplate(text), True)
-    known = doc_features(doc, find_boilerplate(text), True, shipped.role_known)
-    assert shipped.role_known and len(shipped.role_known) > 1000
-    tokens = [i for i in range(len(doc)) if not full.space[i]]
-    assert known.cue_sequence(tokens) == full.cue_sequence(tokens)
-    cues = shipped.find_cues(known)
-    assert cues
-    shorter = False
-    for cue in cues:
-        window = known.window(cue.tokens)
-        kept, every = known.role_sequence(cue.tokens, window), full.role_sequence(cue.tokens, window)
-        for mine, all_ in zip(kept, every, strict=True):
-            assert [x for x in mine if x in shipped.role_known] == [x for x in all_ if x in shipped.role_known]
-            assert not (set(all_) - set(mine)) & shipped.role_known  # only unknown strings left out
-        shorter = shorter or kept != every
-    assert shorter
+    f = doc_features(doc, find_boilerplate(text), True)
+    tokens = list(range(len(doc)))
+    strings = f.cue_sequence(tokens)
+    made = {x.split("=")[0] for s in strings for x in s}
+    assert {"lsl", "pu", "c", "-2edge", "bi+"} <= made
+    assert np.allclose(shipped.cue.template_scores(f.cue_templates(), f.n), shipped.cue.scores(strings), atol=1e-12)
+    base = [f.base(i) for i in tokens]
+    assert np.allclose(shipped.role.template_scores(f.base_templates(), f.n), shipped.role.scores(base), atol=1e-12)
+    assert f.cue_features(5) == strings[5]
+
+
+def test_articles_decoded_together_give_what_each_gives_alone(shipped):
+    texts_ = ["“We were lucky,” she said. “An hour later it would have been worse.”",
+              "The ministry told reporters that the figures were wrong, a spokesman said.",
+              "Nothing here is said by anyone.", "", "WALLACE: Are you sure?\nJOHN DOE: I am."]
+    docs = [(cached_base()(t), find_boilerplate(t)) for t in texts_]
+    alone = [shipped.find(doc, bp) for doc, bp in docs]
+    assert alone[0] and alone[1]
+    assert shipped.find_many(docs) == alone
+    nlp = analysis_pipeline()
+    assert [[a.to_dict() for a in d._.attributions] for d in nlp.pipe(texts_, batch_size=3)] == \
+        [[a.to_dict() for a in nlp(t)._.attributions] for t in texts_]

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.util import minibatch
 
 from sayso.errors import ModelError
 from sayso.nlp.attributions.taggers import CUE_FILE, META_FILE, ROLE_FILE, AttributionModel, load_finder
@@ -33,7 +34,7 @@ from sayso.nlp.profile import build_profile
 from sayso.nlp.quotes import quotes_of
 from sayso.nlp.sources import resolve_sources
 from sayso.nlp.stance import find_hedges, set_stances
-from sayso.record import Boilerplate, text_of
+from sayso.record import Attribution, Boilerplate, text_of
 from sayso.settings import RULES
 
 EXTENSIONS = ("boilerplate", "attributions", "sources", "hedges", "profile")
@@ -78,9 +79,25 @@ class AttributionFinder:
             self.problem = exc
 
     def __call__(self, doc: Doc) -> Doc:
+        return self._keep(doc, self._finder()(doc, boilerplate_of(doc)))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 16) -> Iterator[Doc]:
+        """Articles a batch at a time: the learned model decodes a batch's sentences together."""
+        finder = self._finder()
+        for batch in minibatch(docs, size=batch_size):
+            if isinstance(finder, AttributionModel):
+                found = finder.find_many([(doc, boilerplate_of(doc)) for doc in batch])
+            else:
+                found = [finder(doc, boilerplate_of(doc)) for doc in batch]
+            yield from map(self._keep, batch, found)
+
+    def _finder(self) -> Callable[..., Any]:
         if self.finder is None:
             raise self.problem or ModelError("sayso_attributions: no attribution model")
-        found = [a for a in self.finder(doc, boilerplate_of(doc)) if a.score >= self.min_score]
+        return self.finder
+
+    def _keep(self, doc: Doc, found: list[Attribution]) -> Doc:
+        found = [a for a in found if a.score >= self.min_score]
         found.sort(key=lambda a: a.first_offset)
         for n, a in enumerate(found, start=1):
             a.id = f"a{n}"

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
+from typing import NamedTuple
 
+import numpy as np
 from spacy.attrs import DEP, ENT_TYPE, HEAD, IDX, IS_SPACE, IS_TITLE, LEMMA, LENGTH, LOWER, POS, TAG
 from spacy.tokens import Doc
 
@@ -39,34 +41,61 @@ def _dist_bucket(d: int) -> str:
     return "26+"
 
 
-# the cue features' strings that take few values, made once
-_IN_QUOTE = ("q=False", "q=True")
-_SENT_QUOTED = ("sq=False", "sq=True")
-_PREV_IN_QUOTE = ("pq=False", "pq=True")
-_PREV_UPPER = ("pu=False", "pu=True")
-_PARA_POS = ["pp=" + _dist_bucket(d) for d in range(27)]  # 26 and beyond: one bucket
-_PREV_PARA_POS = ["ppp=" + _dist_bucket(d) for d in range(27)]
+Part = tuple[np.ndarray, Sequence[str]]  # a code per row, and the strings the codes stand for
+
+
+class Template(NamedTuple):
+    """One feature template over an article: a prefix and parts. Each part gives every row a
+    code into its strings; the row's feature is the prefix and those strings joined by "|":
+    "ld=" with parts (lemma, dep) gives "ld=say|ROOT". A row is a token, or for templates a
+    token can have several of (its dependents), a row with `owners` naming its token.
+    `present` marks the rows that have the feature (None: all)."""
+
+    prefix: str
+    parts: tuple[Part, ...] = ()
+    present: np.ndarray | None = None
+    owners: np.ndarray | None = None
+
+
+_TRUE_FALSE = ("False", "True")
+_BUCKETS = [_dist_bucket(d) for d in range(27)]  # 26 and beyond: one bucket
+_RULE_ROLES = ("", "c", "s", "q")
+_RULE_ROLE_CODE = {r: k for k, r in enumerate(_RULE_ROLES)}
+_CLAUSES = ("", "ccomp", "xcomp")
+# the role features' strings that take few values, made once
 _SENT_DISTANCE = [f"ds={d}" for d in range(-2, 3)]
 _SAME_QUOTE = ("sq=False", "sq=True")
 _SIDE_DISTANCE = {side: ["sd=" + side + _dist_bucket(d) for d in range(27)] for side in "LR"}
-_QUOTE_MARK_NEAR = [(off, "qm" + str(off)) for off in (-3, -2, -1, 1, 2, 3)]
-# neighbour offset -> prefixes of its lemma, POS, "no neighbour" (and for ±1: rule role, lexicon)
-_NEIGHBOURS = [(off, (f"{off}l=", f"{off}p=", f"{off}edge") + ((f"{off}rr=", f"{off}lex=") if off in (-1, 1) else ()))
-               for off in (-2, -1, 1, 2)]
+
+
+def template_strings(templates: Sequence[Template], tokens: Sequence[int]) -> list[list[str]]:
+    """Each token's feature strings (for training and for tests; tagging reads the codes)."""
+    at = {i: k for k, i in enumerate(tokens)}
+    out: list[list[str]] = [[] for _ in tokens]
+    for t in templates:
+        rows = ((r, i) for r, i in enumerate(t.owners.tolist()) if i in at) if t.owners is not None \
+            else ((i, i) for i in tokens)
+        for r, i in rows:
+            if t.present is None or t.present[r]:
+                out[at[i]].append(t.prefix + "|".join(strings[codes[r]] for codes, strings in t.parts))
+    return out
+
+
+def _shifted(codes: np.ndarray, off: int) -> np.ndarray:
+    """codes[i + off] at each i (0 past either end: such rows are never present)."""
+    return codes[np.clip(np.arange(len(codes)) + off, 0, max(len(codes) - 1, 0))]
+
+
+def _bools(values: np.ndarray) -> Part:
+    return values.astype(np.intp), _TRUE_FALSE
 
 
 class DocFeatures:
     """Per-token arrays of one parsed article, computed once."""
 
     def __init__(self, doc: Doc, boilerplate: Sequence[Boilerplate] = (),
-                 rules: Sequence[Attribution] | None = None, rule_names: Sequence[str] = (),
-                 role_known: frozenset[str] | None = None):
+                 rules: Sequence[Attribution] | None = None, rule_names: Sequence[str] = ()):
         self.doc = doc
-        # the strings the role tagger has weights for (None: all, as in training). CRFsuite skips any
-        # other, so leaving those of a token's own features out (made once, read in every window of
-        # the token) changes no score and saves the lookups; testing strings made anew for each
-        # token of each window would cost more than it saves
-        self.role_known = role_known
         self.text = text = text_of(doc)
         n = len(doc)
         self.n = n
@@ -161,7 +190,10 @@ class DocFeatures:
                     for i in self.tokens_of(sp.start, sp.end):
                         self.rule_role[i] = role
                         self.rule_attr[i] = r
-        self._base: list[list[str] | None] = [None] * n
+        self._array = array
+        self._vocab: dict[str, Part] | None = None
+        self._cue: list[Template] | None = None
+        self._base: list[Template] | None = None
 
     def tokens_of(self, start: int, end: int) -> range:
         """Token indices overlapping [start, end)."""
@@ -187,118 +219,148 @@ class DocFeatures:
         return [i for i in range(s, e) if not self.space[i]]
 
     # --- the cue tagger's features --------------------------------------------------
+    #
+    # Features are made template by template over the whole article with numpy (`Template`):
+    # the taggers turn each distinct string of a template into a weight row once per article
+    # (sayso.nlp.attributions.crf); training joins the strings of every token.
 
     def cue_features(self, i: int) -> list[str]:
         return self.cue_sequence([i])[0]
 
     def cue_sequence(self, tokens: Sequence[int]) -> list[list[str]]:
-        """The cue tagger's features of each of these tokens (a sentence's words).
-        One call per sentence with the arrays bound to locals: this runs for every
-        word of every text, so interpreter overhead per feature is most of its cost."""
-        lower, lemma, pos, tag, dep, head = self.lower, self.lemma, self.pos, self.tag, self.dep, self.head
-        lex, inq, rule_role, ent, sent = self.lex, self.inq, self.rule_role, self.ent, self.sent
-        para_pos, sent_quoted, title, qmark = self.para_pos, self.sent_quoted, self.title, self.qmark
-        children, space, upper = self.children, self.space, self.upper
+        """The cue tagger's feature strings of each of these tokens (for training)."""
+        return template_strings(self.cue_templates(), tokens)
+
+    def _parts(self) -> dict[str, Part]:
+        """The article's attributes as parts: a code per token and the strings coded."""
+        if self._vocab is not None:
+            return self._vocab
+        n, store = self.n, self.doc.vocab.strings
+        out: dict[str, Part] = {}
+        for name, k, lower in (("lower", 0, False), ("lemma", 1, True), ("pos", 2, False), ("tag", 3, False),
+                               ("dep", 4, False), ("ent", 10, False)):
+            values, codes = np.unique(self._array[:, k], return_inverse=True)
+            strings = [store[h] for h in values.tolist()]
+            out[name] = codes.reshape(n).astype(np.intp), [x.lower() for x in strings] if lower else strings
+        verbs, nouns = cue_verbs(), cue_nouns()
+        lemma, lemmas = out["lemma"]
+        out["lex"] = lemma, ["v" if x in verbs else "n" if x in nouns else "" for x in lemmas]
+        out["rule_role"] = (np.fromiter(map(_RULE_ROLE_CODE.__getitem__, self.rule_role), dtype=np.intp, count=n),
+                            _RULE_ROLES)
+        inq = np.asarray(self.inq, dtype=np.intp)
+        out["quoted"] = _bools(inq >= 0)
+        out["para_pos"] = np.minimum(np.asarray(self.para_pos, dtype=np.intp), 26), _BUCKETS
+        self._vocab = out
+        return out
+
+    def cue_templates(self) -> list[Template]:
+        """The cue tagger's features of every token."""
+        if self._cue is not None:
+            return self._cue
         n = self.n
-        out = []
-        for i in tokens:
-            h = head[i]
-            lem, lh, di, pi = lemma[i], lemma[h], dep[i], pos[i]
-            feats = [
-                "b", "w=" + lower[i], "l=" + lem, "p=" + pi, "t=" + tag[i], "d=" + di,
-                "hl=" + lh, "hp=" + pos[h], "ld=" + lem + "|" + di,
-                "lp=" + lem + "|" + pi, "hld=" + lh + "|" + di,
-                "lex=" + lex[i], "hlex=" + lex[h], _IN_QUOTE[inq[i] >= 0],
-                "rr=" + rule_role[i], "e=" + ent[i], _SENT_QUOTED[sent_quoted[sent[i]]],
-                # "WALLACE: …", "Poll: …": a speaker's name and a colon open transcripts and headlines
-                _PARA_POS[min(para_pos[i], 26)],
-            ]
-            if upper[i]:
-                feats.append("upper")
-            if title[i]:
-                feats.append("title")
-            if qmark[i]:
-                feats.append("qmark")
-            dh = dep[h]
-            feats += ["hd=" + dh, "hdl=" + lh + "|" + dh + "|" + pi, "gl=" + lemma[head[h]], "suf=" + lower[i][-3:]]
-            clause = ""
-            for c in children[i]:
-                d = dep[c]
-                if d in CHILD_DEPS:
-                    feats.append("c=" + d)
-                    # the word with its dependents: "warn|mark", "point|prep|to", "fear|nsubj|PERSON"
-                    feats.append("lcd=" + lem + "|" + d)
-                    if d == "mark" or d == "prep" or d == "prt":
-                        feats.append("cw=" + lower[c])
-                        feats.append("lcw=" + lem + "|" + lower[c])
-                    elif d == "nsubj" or d == "nsubjpass":
-                        # who the subject is: a person, an organisation, a pronoun
-                        who = ent[c] or pos[c]
-                        feats.append("se=" + who)
-                        feats.append("lse=" + lem + "|" + who)
-                        feats.append("lsl=" + lem + "|" + lemma[c])
-                    elif d == "ccomp" or d == "xcomp":
-                        clause = d
-            feats.append("lc=" + lem + "|" + clause)
-            # quotation marks close by: cues sit next to quotations
-            for off, name in _QUOTE_MARK_NEAR:
-                j = i + off
-                if 0 <= j < n and qmark[j]:
-                    feats.append(name)
-            word = lower[i]  # as written, for these marks
-            if (word == ":" or word in DASHES) and i > 0:
-                # a label or a signature before a colon or a dash: "WALLACE:", "— Paul Ryan"
-                p = i - 1
-                feats += [_PREV_UPPER[upper[p]], "pe=" + ent[p], _PREV_IN_QUOTE[inq[p] >= 0],
-                          _PREV_PARA_POS[min(para_pos[p], 26)]]
-            k = sent[i]
-            for off, names in _NEIGHBOURS:
-                j = i + off
-                if 0 <= j < n and not space[j] and sent[j] == k:
-                    feats.append(names[0] + lemma[j])
-                    feats.append(names[1] + pos[j])
-                    if len(names) > 3:
-                        feats.append(names[3] + rule_role[j])
-                        feats.append(names[4] + lex[j])
-                else:
-                    feats.append(names[2])
-            if i > 0:
-                feats.append("bi=" + lemma[i - 1] + "|" + lem)
-            if i + 1 < n:
-                feats.append("bi+=" + lem + "|" + lemma[i + 1])
-            out.append(feats)
+        v = self._parts()
+        lower, lemma, pos, tag, dep, ent = v["lower"], v["lemma"], v["pos"], v["tag"], v["dep"], v["ent"]
+        lex, rule_role, quoted, para_pos = v["lex"], v["rule_role"], v["quoted"], v["para_pos"]
+        head = np.asarray(self.head, dtype=np.intp)
+        every = np.arange(n)
+
+        def at(part: Part, rows: np.ndarray) -> Part:
+            return part[0][rows], part[1]
+
+        upper = np.asarray(self.upper, dtype=bool)
+        qmark = np.asarray(self.qmark, dtype=bool)
+        sent = np.asarray(self.sent, dtype=np.intp)
+        out = [
+            Template("b"), Template("w=", (lower,)), Template("l=", (lemma,)), Template("p=", (pos,)),
+            Template("t=", (tag,)), Template("d=", (dep,)), Template("hl=", (at(lemma, head),)),
+            Template("hp=", (at(pos, head),)), Template("ld=", (lemma, dep)), Template("lp=", (lemma, pos)),
+            Template("hld=", (at(lemma, head), dep)), Template("lex=", (lex,)), Template("hlex=", (at(lex, head),)),
+            Template("q=", (quoted,)), Template("rr=", (rule_role,)), Template("e=", (ent,)),
+            Template("sq=", (_bools(np.asarray(self.sent_quoted, dtype=bool)[sent]),)),
+            # "WALLACE: …", "Poll: …": a speaker's name and a colon open transcripts and headlines
+            Template("pp=", (para_pos,)),
+            Template("upper", present=upper), Template("title", present=np.asarray(self.title, dtype=bool)),
+            Template("qmark", present=qmark), Template("hd=", (at(dep, head),)),
+            Template("hdl=", (at(lemma, head), at(dep, head), pos)), Template("gl=", (at(lemma, head[head]),)),
+            Template("suf=", ((lower[0], [x[-3:] for x in lower[1]]),)),
+        ]
+        # the word with its dependents: "warn|mark", "point|prep|to", "fear|nsubj|PERSON"
+        deps = dep[1]
+        child = np.nonzero((head != every) & np.asarray([d in CHILD_DEPS for d in deps])[dep[0]])[0]
+        owner = head[child]
+        kind = [deps[k] for k in dep[0][child].tolist()]
+        out += [Template("c=", (at(dep, child),), owners=owner),
+                Template("lcd=", (at(lemma, owner), at(dep, child)), owners=owner)]
+        word = np.asarray([d in ("mark", "prep", "prt") for d in kind], dtype=bool)
+        out += [Template("cw=", (at(lower, child),), word, owner),
+                Template("lcw=", (at(lemma, owner), at(lower, child)), word, owner)]
+        # who the subject is: a person, an organisation, a pronoun
+        subject = np.asarray([d in ("nsubj", "nsubjpass") for d in kind], dtype=bool)
+        named = np.asarray([bool(e) for e in ent[1]], dtype=bool)[ent[0]]
+        who = np.where(named, ent[0], len(ent[1]) + pos[0]), [*ent[1], *pos[1]]
+        out += [Template("se=", (at(who, child),), subject, owner),
+                Template("lse=", (at(lemma, owner), at(who, child)), subject, owner),
+                Template("lsl=", (at(lemma, owner), at(lemma, child)), subject, owner)]
+        clause = np.zeros(n, dtype=np.intp)
+        for h, d in zip(owner.tolist(), kind, strict=True):
+            if d == "ccomp" or d == "xcomp":
+                clause[h] = _CLAUSES.index(d)  # the last such dependent
+        out.append(Template("lc=", (lemma, (clause, _CLAUSES))))
+        # quotation marks close by: cues sit next to quotations
+        for off in (-3, -2, -1, 1, 2, 3):
+            near = (every + off >= 0) & (every + off < n)
+            out.append(Template("qm" + str(off), present=near & _shifted(qmark, off)))
+        # a label or a signature before a colon or a dash: "WALLACE:", "— Paul Ryan"
+        label = np.asarray([x == ":" or x in DASHES for x in lower[1]], dtype=bool)[lower[0]] & (every > 0)
+        before = np.maximum(every - 1, 0)
+        out += [Template("pu=", (_bools(upper[before]),), label), Template("pe=", (at(ent, before),), label),
+                Template("pq=", (at(quoted, before),), label), Template("ppp=", (at(para_pos, before),), label)]
+        space = np.asarray(self.space, dtype=bool)
+        for off in (-2, -1, 1, 2):
+            # a neighbour in the same sentence, or none ("edge")
+            j = np.clip(every + off, 0, max(n - 1, 0))
+            near = (every + off >= 0) & (every + off < n) & ~space[j] & (sent[j] == sent)
+            out += [Template(f"{off}l=", (at(lemma, j),), near), Template(f"{off}p=", (at(pos, j),), near)]
+            if off in (-1, 1):
+                out += [Template(f"{off}rr=", (at(rule_role, j),), near), Template(f"{off}lex=", (at(lex, j),), near)]
+            out.append(Template(f"{off}edge", present=~near))
+        out += [Template("bi=", (at(lemma, np.maximum(every - 1, 0)), lemma), every > 0),
+                Template("bi+=", (lemma, at(lemma, np.minimum(every + 1, max(n - 1, 0)))), every < n - 1)]
+        self._cue = out
         return out
 
     # --- the role tagger's features -------------------------------------------------
 
     def base(self, i: int) -> list[str]:
-        cached = self._base[i]
-        if cached is None:
-            h = self.head[i]
-            cached = self._base[i] = [
-                "b", "w=" + self.lower[i], "l=" + self.lemma[i], "p=" + self.pos[i],
-                "t=" + self.tag[i], "d=" + self.dep[i], "hp=" + self.pos[h],
-                "dd=" + self.dep[i] + "|" + self.dep[h], "q=" + str(self.inq[i] >= 0),
-                "lex=" + self.lex[i],
-            ]
-            if self.qmark[i]:
-                cached.append("qmark")
-            if self.title[i]:
-                cached.append("title")
-            if self.ent[i]:
-                cached.append("e=" + self.ent[i])
-            if self.first[i]:
-                cached.append("first")
-            if self.last[i]:
-                cached.append("last")
-            if i > 0:
-                cached += ["-1w=" + self.lower[i - 1], "-1p=" + self.pos[i - 1]]
-            if i + 1 < self.n:
-                cached += ["+1w=" + self.lower[i + 1], "+1p=" + self.pos[i + 1]]
-            known = self.role_known
-            if known is not None:
-                cached = self._base[i] = [x for x in cached if x in known]
-        return cached
+        """The role tagger's features of token i that do not depend on the cue (for training)."""
+        return template_strings(self.base_templates(), [i])[0]
+
+    def base_templates(self) -> list[Template]:
+        """The role tagger's features of every token that do not depend on the cue."""
+        if self._base is not None:
+            return self._base
+        n = self.n
+        v = self._parts()
+        lower, pos, dep, ent = v["lower"], v["pos"], v["dep"], v["ent"]
+        head = np.asarray(self.head, dtype=np.intp)
+        every = np.arange(n)
+        before, after = np.maximum(every - 1, 0), np.minimum(every + 1, max(n - 1, 0))
+        has_before, has_after = every > 0, every < n - 1
+        self._base = [
+            Template("b"), Template("w=", (lower,)), Template("l=", (v["lemma"],)), Template("p=", (pos,)),
+            Template("t=", (v["tag"],)), Template("d=", (dep,)), Template("hp=", ((pos[0][head], pos[1]),)),
+            Template("dd=", (dep, (dep[0][head], dep[1]))), Template("q=", (v["quoted"],)),
+            Template("lex=", (v["lex"],)), Template("qmark", present=np.asarray(self.qmark, dtype=bool)),
+            Template("title", present=np.asarray(self.title, dtype=bool)),
+            Template("e=", (ent,), np.asarray([bool(e) for e in ent[1]], dtype=bool)[ent[0]]),
+            Template("first", present=np.asarray(self.first, dtype=bool)),
+            Template("last", present=np.asarray(self.last, dtype=bool)),
+            Template("-1w=", ((lower[0][before], lower[1]),), has_before),
+            Template("-1p=", ((pos[0][before], pos[1]),), has_before),
+            Template("+1w=", ((lower[0][after], lower[1]),), has_after),
+            Template("+1p=", ((pos[0][after], pos[1]),), has_after),
+        ]
+        return self._base
 
     def window(self, cue: Sequence[int]) -> list[int]:
         """The tokens the role tagger reads for this cue."""
@@ -312,7 +374,12 @@ class DocFeatures:
                 and not self.blocked[i]]
 
     def role_sequence(self, cue: Sequence[int], window: Sequence[int]) -> list[list[str]]:
-        """Features of each window token relative to the cue."""
+        """The role tagger's feature strings of each window token (for training)."""
+        return [base + rel for base, rel in zip(template_strings(self.base_templates(), window),
+                                                self.relative_sequence(cue, window), strict=True)]
+
+    def relative_sequence(self, cue: Sequence[int], window: Sequence[int]) -> list[list[str]]:
+        """The role tagger's features of each window token that depend on the cue."""
         cue_set = set(cue)
         head = self.head
         # the cue's head: the cue token whose head lies outside the cue
@@ -369,7 +436,7 @@ class DocFeatures:
             return label, x
 
         seq: list[list[str]] = []
-        base, sent, inq, pos, dep, lower = self.base, self.sent, self.inq, self.pos, self.dep, self.lower
+        sent, inq, pos, dep, lower = self.sent, self.inq, self.pos, self.dep, self.lower
         rule_attr, rule_role = self.rule_attr, self.rule_role
         first_cue, last_cue = cue[0], cue[-1]
         # the strings that depend only on the side, the distance or the attachment, made once per cue
@@ -377,10 +444,8 @@ class DocFeatures:
                           ("qs=False" + side, "qs=True" + side)) for side in "LR"}
         by_attachment: dict[str, tuple[str, str, str, str, str]] = {}
         for i in window:
-            feats = list(base(i))  # a copy: the cached list is the token's in every window
             if i in cue_set:
-                feats.append("iscue")
-                seq.append(feats)
+                seq.append(["iscue"])
                 continue
             side = "L" if i < ch else "R"
             side_name, distances, cue_side, quoted = by_side[side]
@@ -391,7 +456,7 @@ class DocFeatures:
                                              "cla=" + cue_lemma + "|" + at)
             ds = sent[i] - cue_sent
             qi = inq[i]
-            feats += [
+            feats = [
                 side_name, distances[min(abs(i - ch), 26) if i < first_cue or i > last_cue else 0], names[0],
                 names[1] if side == "L" else names[2], names[3] + pos[i], _SENT_DISTANCE[max(-2, min(2, ds)) + 2],
                 cue_side, names[4], quoted[qi >= 0], _SAME_QUOTE[cq >= 0 and qi == cq],
@@ -409,11 +474,9 @@ class DocFeatures:
         return seq
 
 
-def doc_features(doc: Doc, boilerplate: Sequence[Boilerplate], use_rules: bool,
-                 role_known: frozenset[str] | None = None) -> DocFeatures:
-    """A document's features, with the rules' attributions among them if the model uses them;
-    `role_known`: the strings the role tagger knows (None: all)."""
+def doc_features(doc: Doc, boilerplate: Sequence[Boilerplate], use_rules: bool) -> DocFeatures:
+    """A document's features, with the rules' attributions among them if the model uses them."""
     if not use_rules:
-        return DocFeatures(doc, boilerplate, role_known=role_known)
+        return DocFeatures(doc, boilerplate)
     found = rule_attributions(doc, boilerplate)
-    return DocFeatures(doc, boilerplate, [a for _, a in found], [rule for rule, _ in found], role_known)
+    return DocFeatures(doc, boilerplate, [a for _, a in found], [rule for rule, _ in found])

@@ -12,8 +12,9 @@ attribution), so attributions are read as tag sequences in two stages:
 The rule-based finder (sayso.nlp.attributions.rules) runs first and its output is a
 feature of both taggers: the CRFs learn when to trust it.
 
-Features are plain strings; everything per token is computed once per
-document (`DocFeatures`), because Python feature extraction is the main cost
+Features are made column by column over the article (`DocFeatures`) and the
+CRFs, trained by CRFsuite, are decoded in numpy (sayso.nlp.attributions.crf),
+because feature extraction and CRFsuite's per-string calls were the main cost
 next to the parse. The model directory holds `cue.crfsuite`,
 `role.crfsuite` and `meta.json` (format, base spaCy pipeline, training
 settings, dev figures). The shipped one lives in sayso/nlp/attributions/model/.
@@ -24,17 +25,17 @@ from __future__ import annotations
 import bisect
 import functools
 import json
-import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import pycrfsuite
+import numpy as np
 from spacy.tokens import Doc
 
 from sayso.errors import ModelError
+from sayso.nlp.attributions.crf import CRF
 from sayso.nlp.attributions.features import DocFeatures, doc_features
 from sayso.nlp.attributions.merge import MERGE_MODES, merge_rules
 from sayso.nlp.attributions.repair import bound, senses
@@ -65,27 +66,6 @@ def _runs(tokens: Sequence[int], tags: Sequence[str], role: str) -> list[list[in
             runs.append([i])
         prev = pos
     return runs
-
-
-def model_attributes(data: bytes) -> frozenset[str] | None:
-    """The attribute strings a CRFsuite model file has weights for (its CQDB
-    dictionary: a header with the dictionary's offset, then for each id the
-    offset of its record: id, size, the string and a NUL); None when the file
-    is not laid out so, and every string is then passed to the tagger."""
-    try:
-        (start,) = struct.unpack_from("<I", data, 36)
-        magic, _size, _flag, _order, count, backward = struct.unpack_from("<4sIIIII", data, start)
-        if magic != b"CQDB":
-            return None
-        out = []
-        for k in range(count):
-            (at,) = struct.unpack_from("<I", data, start + backward + 4 * k)
-            if at:
-                _id, length = struct.unpack_from("<II", data, start + at)
-                out.append(data[start + at + 8:start + at + 7 + length].decode("utf-8"))
-        return frozenset(out)
-    except (struct.error, UnicodeDecodeError):
-        return None
 
 
 def _spans(f: DocFeatures, runs: list[list[int]]) -> list[Span]:
@@ -119,22 +99,20 @@ class FoundCue:
 class AttributionModel:
     """A loaded model directory; call it like the rule finder: `(doc, boilerplate)`."""
 
-    def __init__(self, cue_tagger: pycrfsuite.Tagger, role_tagger: pycrfsuite.Tagger,
-                 meta: dict[str, Any], path: str = ""):
-        self.cue_tagger = cue_tagger
-        self.role_tagger = role_tagger
+    def __init__(self, cue: CRF, role: CRF, meta: dict[str, Any], path: str = ""):
+        self.cue = cue
+        self.role = role
         self.meta = meta
         self.path = path
         self.use_rules = bool(meta.get("features", {}).get("rules", True))
         self.buffers: tuple[bytes, ...] = ()  # the cue and role taggers' files, as read
-        self.role_known: frozenset[str] | None = None  # the role tagger's strings (`load` reads them)
         self.merge = str(meta.get("merge_rules", "any")) if self.use_rules else "none"
         if self.merge not in MERGE_MODES:
             raise ModelError(f"{path or 'model'}: unknown merge_rules {self.merge!r} (one of {', '.join(MERGE_MODES)})")
         self.calibration = Calibration(meta.get("calibration"))
         # the marginal above which a token is read as content of a cue left without any (1: never)
         self.content_floor = float(meta.get("content_floor", 1.0))
-        self.content_labels = tuple(t for t in ("B-C", "I-C") if t in role_tagger.labels())
+        self.content_labels = [k for k, t in enumerate(role.labels) if t in ("B-C", "I-C")]
 
     @property
     def base_model(self) -> str | None:
@@ -159,74 +137,103 @@ class AttributionModel:
             raise ModelError(f"{where}: cannot read the model ({exc})") from None
         if meta.get("format") != FORMAT:
             raise ModelError(f"{where}: not a {FORMAT} model (format is {meta.get('format')!r})")
-        cue_tagger, role_tagger = pycrfsuite.Tagger(), pycrfsuite.Tagger()
         try:
-            cue_tagger.open_inmemory(cue_bytes)
-            role_tagger.open_inmemory(role_bytes)
-        except Exception as exc:
+            cue, role = CRF.from_bytes(cue_bytes), CRF.from_bytes(role_bytes)
+        except ValueError as exc:
             raise ModelError(f"{where}: broken CRF model ({exc})") from None
-        model = cls(cue_tagger, role_tagger, meta, str(path or ""))
-        model.buffers = (cue_bytes, role_bytes)  # CRFsuite reads these in place: they must outlive the taggers
-        model.role_known = model_attributes(role_bytes)
+        model = cls(cue, role, meta, str(path or ""))
+        model.buffers = (cue_bytes, role_bytes)  # kept to save the model with a pipeline
         return model
 
     def features(self, doc: Doc, boilerplate: Sequence[Boilerplate] = ()) -> DocFeatures:
-        return doc_features(doc, boilerplate, self.use_rules, self.role_known)
+        return doc_features(doc, boilerplate, self.use_rules)
 
     def find_cues(self, f: DocFeatures) -> list[FoundCue]:
-        tagger = self.cue_tagger
-        found: list[FoundCue] = []
-        for k in range(len(f.sents)):
-            toks = [i for i in f.sentence_tokens(k) if not f.blocked[i]]
-            if not toks:
-                continue
-            tags = tagger.tag(f.cue_sequence(toks))
-            if all(t == "O" for t in tags):
-                continue
+        return self.find_cues_of([f])[0]
+
+    def find_cues_of(self, articles: Sequence[DocFeatures]) -> list[list[FoundCue]]:
+        """The cues of each article, each with the mean marginal of its tokens' tags. The
+        sentences of all the articles are decoded together (numpy works a position at a time)."""
+        sentences: list[tuple[int, list[int], np.ndarray]] = []  # article, its tokens, state scores
+        for n, f in enumerate(articles):
+            blocked = f.blocked
+            rows = [toks for k in range(len(f.sents)) if (toks := [i for i in f.sentence_tokens(k) if not blocked[i]])]
+            if rows:
+                scores = self.cue.template_scores(f.cue_templates(), f.n)
+                sentences += [(n, toks, scores[toks]) for toks in rows]
+        tagged = [(n, toks, st, tags) for (n, toks, st), tags in
+                  zip(sentences, self.cue.viterbi([st for _, _, st in sentences]), strict=True)
+                  if any(t != "O" for t in tags)]
+        labels = {t: k for k, t in enumerate(self.cue.labels)}
+        found: list[list[FoundCue]] = [[] for _ in articles]
+        for (n, toks, _, tags), probs in zip(tagged, self.cue.marginals([st for _, _, st, _ in tagged]), strict=True):
+            out = found[n]
             current: list[int] = []
-            probs: list[float] = []
+            sure: list[float] = []
             for pos, (i, t) in enumerate(zip(toks, tags, strict=True)):
                 if t == "B" or (t == "I" and not current):
                     if current:
-                        found.append(FoundCue(current, sum(probs) / len(probs)))
-                    current, probs = [i], [tagger.marginal(t, pos)]
+                        out.append(FoundCue(current, sum(sure) / len(sure)))
+                    current, sure = [i], [float(probs[pos, labels[t]])]
                 elif t == "I":
                     current.append(i)
-                    probs.append(tagger.marginal(t, pos))
+                    sure.append(float(probs[pos, labels[t]]))
                 elif current:
-                    found.append(FoundCue(current, sum(probs) / len(probs)))
-                    current, probs = [], []
+                    out.append(FoundCue(current, sum(sure) / len(sure)))
+                    current, sure = [], []
             if current:
-                found.append(FoundCue(current, sum(probs) / len(probs)))
+                out.append(FoundCue(current, sum(sure) / len(sure)))
         return found
 
-    def roles(self, f: DocFeatures, cue: Sequence[int]) -> tuple[list[Span], list[Span]]:
-        """The source and content spans of one cue."""
-        window = f.window(cue)
-        tagger = self.role_tagger
-        tags = tagger.tag(f.role_sequence(cue, window))
-        sources = _runs(window, tags, "S")
-        if len(sources) > 1:
-            # a source is one stretch of text (PolNeAR: 99.9% of sources): keep the surest run
-            at = {i: n for n, i in enumerate(window)}
-            sources = [max(sources, key=lambda run: sum(tagger.marginal(tags[at[i]], at[i]) for i in run) / len(run))]
-        content = _runs(window, tags, "C")
-        if not content and self.content_floor < 1.0:
-            content = self._likeliest_content(window, tags)
-        return _spans(f, sources), _spans(f, content)
+    def roles(self, cues: Sequence[tuple[DocFeatures, Sequence[int]]]) -> list[tuple[list[Span], list[Span]]]:
+        """The source and content spans of each cue (in its article), all windows decoded together."""
+        role = self.role
+        base: dict[int, np.ndarray] = {}  # what does not depend on the cue, once per token of an article
+        windows, states = [], []
+        for f, cue in cues:
+            if id(f) not in base:
+                base[id(f)] = role.template_scores(f.base_templates(), f.n)
+            window = f.window(cue)
+            windows.append(window)
+            states.append(base[id(f)][window] + role.scores(f.relative_sequence(cue, window)))
+        tags = self._viterbi(states)
+        sources = [_runs(w, t, "S") for w, t in zip(windows, tags, strict=True)]
+        contents = [_runs(w, t, "C") for w, t in zip(windows, tags, strict=True)]
+        # the marginals, only for the windows that need them: more than one source run,
+        # or no content where the floor may give some
+        floor = self.content_floor < 1.0
+        need = [k for k in range(len(cues)) if len(sources[k]) > 1 or (floor and not contents[k])]
+        label = {t: n for n, t in enumerate(role.labels)}
+        for k, probs in zip(need, role.marginals([states[k] for k in need]), strict=True):
+            if len(sources[k]) > 1:
+                # a source is one stretch of text (PolNeAR: 99.9% of sources): keep the surest run
+                at = {i: n for n, i in enumerate(windows[k])}
+                sources[k] = [max(sources[k], key=lambda run: sum(
+                    float(probs[at[i], label[tags[k][at[i]]]]) for i in run) / len(run))]
+            if floor and not contents[k]:
+                contents[k] = self._likeliest_content(windows[k], tags[k], probs)
+        return [(_spans(f, s), _spans(f, c)) for (f, _), s, c in zip(cues, sources, contents, strict=True)]
 
-    def _likeliest_content(self, window: Sequence[int], tags: Sequence[str]) -> list[list[int]]:
+    def _viterbi(self, states: list[np.ndarray]) -> list[list[str]]:
+        """The role tagger's best tags of each window (none for an empty one)."""
+        nonempty = [k for k, st in enumerate(states) if len(st)]
+        out: list[list[str]] = [[] for _ in states]
+        for k, tags in zip(nonempty, self.role.viterbi([states[k] for k in nonempty]), strict=True):
+            out[k] = tags
+        return out
+
+    def _likeliest_content(self, window: Sequence[int], tags: Sequence[str], probs: np.ndarray) -> list[list[int]]:
         """When the best tag sequence gives a cue no content, the stretch of window
         tokens most likely to be content (marginal above the floor), if any. Most
         cues the tagger finds do report something: on dev this keeps more right
         cues than wrong ones (floor 0.1: cue F1 +0.003)."""
-        tagger, labels = self.role_tagger, self.content_labels
+        content = probs[:, self.content_labels].sum(axis=1).tolist() if self.content_labels else [0.0] * len(window)
         best: list[int] = []
         best_mass = 0.0
         run: list[int] = []
         mass = 0.0
         for pos, i in enumerate([*window, -1]):
-            p = sum(tagger.marginal(t, pos) for t in labels) if i >= 0 and tags[pos] == "O" else 0.0
+            p = content[pos] if i >= 0 and tags[pos] == "O" else 0.0
             if p >= self.content_floor:
                 run.append(i)
                 mass += p
@@ -239,30 +246,43 @@ class AttributionModel:
     def find(self, doc: Doc, boilerplate: Sequence[Boilerplate] = ()) -> list[Attribution]:
         return self.find_with(self.features(doc, boilerplate))
 
+    def find_many(self, articles: Sequence[tuple[Doc, Sequence[Boilerplate]]]) -> list[list[Attribution]]:
+        """`find` for several articles at once: their CRF decoding is shared."""
+        return self.find_with_many([self.features(doc, boilerplate) for doc, boilerplate in articles])
+
     def predict(self, f: DocFeatures) -> list[Attribution]:
-        """The taggers' own attributions, with their raw (uncalibrated) scores."""
-        out: list[Attribution] = []
-        framed = f.framed_tokens()
-        for cue in self.find_cues(f):
-            if framed.intersection(cue.tokens):
-                continue  # inside a signed quotation or a speaker's turn, or its cue: the layout's reading stands
-            source, content = self.roles(f, cue.tokens)
+        return self.predict_many([f])[0]
+
+    def predict_many(self, articles: Sequence[DocFeatures]) -> list[list[Attribution]]:
+        """The taggers' own attributions of each article, with their raw (uncalibrated) scores."""
+        cues: list[tuple[DocFeatures, FoundCue]] = []
+        for f, found in zip(articles, self.find_cues_of(articles), strict=True):
+            framed = f.framed_tokens()
+            # inside a signed quotation or a speaker's turn, or its cue: the layout's reading stands
+            cues += [(f, cue) for cue in found if not framed.intersection(cue.tokens)]
+        out: dict[int, list[Attribution]] = {id(f): [] for f in articles}
+        for (f, cue), (source, content) in zip(cues, self.roles([(f, c.tokens) for f, c in cues]), strict=True):
             if not content:
                 continue  # a cue with nothing said is no attribution
-            out.append(Attribution(id="", kind=kind_of(content, f.quotes), cue=_spans(f, [cue.tokens]),
-                                   source=source, content=content, score=cue.score))
-        return out
+            out[id(f)].append(Attribution(id="", kind=kind_of(content, f.quotes), cue=_spans(f, [cue.tokens]),
+                                          source=source, content=content, score=cue.score))
+        return [out[id(f)] for f in articles]
 
     def find_with(self, f: DocFeatures) -> list[Attribution]:
-        own = self.predict(f)
-        for a in own:
-            a.score = round(self.calibration(a.score, "model"), 4)
-        merged = merge_rules(own, f, self.merge)
-        for a in merged[len(own):]:
-            a.score = round(self.calibration(a.score, "rules"), 4)
-        merged = senses(bound(merged, f), f)
-        merged.sort(key=lambda a: a.first_offset)  # text order, as the rule finder gives them
-        return merged
+        return self.find_with_many([f])[0]
+
+    def find_with_many(self, articles: Sequence[DocFeatures]) -> list[list[Attribution]]:
+        out = []
+        for f, own in zip(articles, self.predict_many(articles), strict=True):
+            for a in own:
+                a.score = round(self.calibration(a.score, "model"), 4)
+            merged = merge_rules(own, f, self.merge)
+            for a in merged[len(own):]:
+                a.score = round(self.calibration(a.score, "rules"), 4)
+            merged = senses(bound(merged, f), f)
+            merged.sort(key=lambda a: a.first_offset)  # text order, as the rule finder gives them
+            out.append(merged)
+        return out
 
     def __call__(self, doc: Doc, boilerplate: Sequence[Boilerplate] = ()) -> list[Attribution]:
         return self.find(doc, boilerplate)
