@@ -27,6 +27,7 @@ from sayso.nlp.attributions.features import Template
 _HEADER = struct.Struct("<4sI4sIIIIIIIII")
 _FEATURE = np.dtype([("type", "<u4"), ("src", "<u4"), ("dst", "<u4"), ("weight", "<f8")])
 _STATE, _TRANSITION = 0, 1
+_STRETCH = 4096  # tokens whose state scores are summed at once
 
 
 def _strings(data: bytes, start: int) -> list[str]:
@@ -59,7 +60,8 @@ class CRF:
         self.weights = weights
         self.transitions = transitions
         self._exp_transitions = np.exp(transitions)
-        self._by_prefix: dict[str, dict[str, int]] = {}  # template prefix -> key -> row (`_rows_of`)
+        self._by_prefix: dict[str, dict[str, int]] = {}  # template prefix -> key -> row (`_table`)
+        self._key_ends: dict[str, tuple[set[str], set[str]]] = {}  # (`_ends`)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> CRF:
@@ -102,40 +104,80 @@ class CRF:
         """The state scores of an article's n tokens from its feature templates: each
         distinct string of a template is looked up once, then numpy spreads the rows."""
         out = np.zeros((n, len(self.labels)))
-        weights, unknown = self.weights, self.unknown
+        weights = self.weights
+        per_token = [t for t in templates if t.owners is None]
+        rows = np.empty((len(per_token), n), dtype=np.intp)  # each template's row for each token
+        for k, t in enumerate(per_token):
+            rows[k] = self._template_rows(t, n)
+        # summed a stretch of tokens at a time, so a long text needs no (templates, tokens, labels) array
+        for start in range(0, n, _STRETCH):
+            out[start:start + _STRETCH] = weights[rows[:, start:start + _STRETCH]].sum(axis=0)
         for t in templates:
-            if not t.parts:
-                rows = np.full(n if t.owners is None else len(t.owners), self.rows.get(t.prefix, unknown))
-            elif len(t.parts) == 1:
-                codes, strings = t.parts[0]
-                rows = self._rows_of(t.prefix, strings)[codes]
-            else:
-                combined = t.parts[0][0].astype(np.int64)
-                for codes, strings in t.parts[1:]:
-                    combined = combined * len(strings) + codes
-                _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
-                keys = list(zip(*[map(strings.__getitem__, codes[first].tolist()) for codes, strings in t.parts],
-                                strict=True))
-                rows = self._rows_of(t.prefix, keys)[inverse.reshape(-1)]
-            if t.present is not None:
-                rows = np.where(t.present, rows, unknown)
-            if t.owners is None:
-                out += weights[rows]
-            else:
-                np.add.at(out, t.owners, weights[rows])
+            if t.owners is not None:
+                np.add.at(out, t.owners, weights[self._template_rows(t, len(t.owners))])
         return out
+
+    def _template_rows(self, t: Template, size: int) -> np.ndarray:
+        """The weight row of each row of a template (the zero row where it is absent)."""
+        if not t.parts:
+            rows = np.full(size, self.rows.get(t.prefix, self.unknown))
+        elif len(t.parts) == 1:
+            codes, strings = t.parts[0]
+            rows = self._rows_of(t.prefix, strings)[codes]
+        else:
+            # only rows whose first and last strings begin and end one of the model's strings of
+            # this template can have a weight (L1 training keeps a few hundred): the others are
+            # neither joined nor looked up
+            firsts, lasts = self._ends(t.prefix)
+            (first_codes, first_strings), (last_codes, last_strings) = t.parts[0], t.parts[-1]
+            may = (_members(firsts, first_strings)[first_codes] & _members(lasts, last_strings)[last_codes])
+            if t.present is not None:
+                may &= t.present
+            rows = np.full(size, self.unknown)
+            at = np.nonzero(may)[0]
+            if len(at):
+                combined = first_codes[at].astype(np.int64)
+                for codes, strings in t.parts[1:]:
+                    combined = combined * len(strings) + codes[at]
+                _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+                keys = list(zip(*[map(strings.__getitem__, codes[at[first]].tolist()) for codes, strings in t.parts],
+                                strict=True))
+                rows[at] = self._rows_of(t.prefix, keys)[inverse.reshape(-1)]
+            return rows
+        if t.present is not None:
+            rows[~t.present] = self.unknown
+        return rows
+
+    def _ends(self, prefix: str) -> tuple[set[str], set[str]]:
+        """What may come first and last in a key of several strings of this template: each
+        stretch of one of the model's strings from the prefix to a "|", and from a "|" to the end."""
+        ends = self._key_ends.get(prefix)
+        if ends is None:
+            firsts: set[str] = set()
+            lasts: set[str] = set()
+            for key in self._table(prefix):
+                for k, c in enumerate(key):
+                    if c == "|":
+                        firsts.add(key[:k])
+                        lasts.add(key[k + 1:])
+            ends = self._key_ends[prefix] = (firsts, lasts)
+        return ends
 
     def _rows_of(self, prefix: str, keys: Sequence[str] | Sequence[tuple[str, ...]]) -> np.ndarray:
         """The weight row of each key of a template ("say", or ("say", "ROOT") for "ld=say|ROOT")."""
-        table = self._by_prefix.get(prefix)
-        if table is None:
-            # the model's strings that begin with the prefix, by what follows it: a key's string
-            # is the prefix and the key
-            table = self._by_prefix[prefix] = {a[len(prefix):]: k for k, a in enumerate(self.attributes)
-                                               if a.startswith(prefix)}
+        table = self._table(prefix)
         if keys and not isinstance(keys[0], str):
             keys = list(map("|".join, keys))  # type: ignore[arg-type]
         return np.fromiter(map(table.get, keys, repeat(self.unknown)), dtype=np.intp, count=len(keys))
+
+    def _table(self, prefix: str) -> dict[str, int]:
+        """The model's strings that begin with the prefix, by what follows it (a key's string is
+        the prefix and the key)."""
+        table = self._by_prefix.get(prefix)
+        if table is None:
+            table = self._by_prefix[prefix] = {a[len(prefix):]: k for k, a in enumerate(self.attributes)
+                                               if a.startswith(prefix)}
+        return table
 
     def sum_rows(self, rows: np.ndarray, counts: np.ndarray) -> np.ndarray:
         """Sums of weight rows, `counts[k]` consecutive rows for item k (each at least one)."""
@@ -206,6 +248,10 @@ class CRF:
             beta[t] = np.where(ends, scale[t][:, None], step)
         probs = alpha * beta / scale[:, :, None]
         return [probs[:m, b] for b, m in enumerate(lengths.tolist())]
+
+
+def _members(values: set[str], strings: Sequence[str]) -> np.ndarray:
+    return np.fromiter(map(values.__contains__, strings), dtype=bool, count=len(strings))
 
 
 def _stack(states: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
