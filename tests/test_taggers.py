@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import sayso
+from sayso.nlp.attributions import crf as crf_module
 from sayso.nlp.attributions.crf import CRF
 from sayso.nlp.attributions.rules import RuleFinder
 from sayso.nlp.attributions.taggers import (
@@ -209,7 +210,7 @@ def _trained(tmp_path, sequences) -> bytes:
     return (tmp_path / "m.crfsuite").read_bytes()
 
 
-def test_a_crfsuite_file_is_read_and_decoded_as_crfsuite_does(tmp_path):
+def test_a_crfsuite_file_is_read_and_decoded_as_crfsuite_does(tmp_path, monkeypatch):
     """Best paths and marginals as CRFsuite's own tagger gives them, for sequences of
     several lengths decoded together; strings the model never saw count nothing."""
     import pycrfsuite
@@ -232,6 +233,14 @@ def test_a_crfsuite_file_is_read_and_decoded_as_crfsuite_does(tmp_path):
         for pos in range(len(x)):
             for k, label in enumerate(crf.labels):
                 assert probs[pos, k] == pytest.approx(tagger.marginal(label, pos), abs=1e-12)
+    # in groups of like length, however few positions a group may hold; empty sequences too
+    monkeypatch.setattr(crf_module, "_CELLS", 3)
+    mixed = [states[2], crf.scores([]), states[0], states[2][:1], states[1], crf.scores([])]
+    assert crf.viterbi(mixed) == [tagger.tag(x) for x in (sequences[2], [], sequences[0], sequences[2][:1],
+                                                           sequences[1], [])]
+    grouped = crf.marginals(mixed)
+    assert [len(p) for p in grouped] == [5, 0, 3, 1, 1, 0]
+    assert np.allclose(grouped[0], crf.marginals([states[2]])[0], atol=1e-12)
     with pytest.raises(ValueError):
         CRF.from_bytes(b"not a model")
     with pytest.raises(ValueError):

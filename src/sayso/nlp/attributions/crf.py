@@ -15,8 +15,9 @@ Training stays with CRFsuite (pycrfsuite.Trainer); this reads what it writes.
 from __future__ import annotations
 
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import chain, repeat
+from typing import TypeVar
 
 import numpy as np
 
@@ -28,6 +29,8 @@ _HEADER = struct.Struct("<4sI4sIIIIIIIII")
 _FEATURE = np.dtype([("type", "<u4"), ("src", "<u4"), ("dst", "<u4"), ("weight", "<f8")])
 _STATE, _TRANSITION = 0, 1
 _STRETCH = 4096  # tokens whose state scores are summed at once
+_CELLS = 1 << 18  # positions decoded together at most (sequences × the longest's length)
+T = TypeVar("T")
 
 
 def _strings(data: bytes, start: int) -> list[str]:
@@ -192,10 +195,16 @@ class CRF:
     # --- decoding ---------------------------------------------------------------------------
 
     def viterbi(self, states: Sequence[np.ndarray]) -> list[list[str]]:
-        """The best label sequence of each sequence of state scores, all decoded together
-        (one step per position of the longest). Ties go to the lower label, as in CRFsuite."""
-        if not states:
-            return []
+        """The best label sequence of each sequence of state scores. Ties go to the lower
+        label, as in CRFsuite."""
+        return _grouped(self._viterbi, states)
+
+    def marginals(self, states: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """The marginal probability of each label at each position: an (items, labels)
+        array per sequence, by CRFsuite's scaled forward-backward."""
+        return _grouped(self._marginals, states)
+
+    def _viterbi(self, states: Sequence[np.ndarray]) -> list[list[str]]:
         scores, lengths = _stack(states)
         length, batch, n = scores.shape
         trans = self.transitions
@@ -220,11 +229,7 @@ class CRF:
         labels = self.labels
         return [[labels[k] for k in path[:m, b].tolist()] for b, m in enumerate(lengths.tolist())]
 
-    def marginals(self, states: Sequence[np.ndarray]) -> list[np.ndarray]:
-        """The marginal probability of each label at each position: an (items, labels)
-        array per sequence, by CRFsuite's scaled forward-backward."""
-        if not states:
-            return []
+    def _marginals(self, states: Sequence[np.ndarray]) -> list[np.ndarray]:
         scores, lengths = _stack(states)
         length, batch, n = scores.shape
         exp_state = np.exp(scores)
@@ -252,6 +257,29 @@ class CRF:
 
 def _members(values: set[str], strings: Sequence[str]) -> np.ndarray:
     return np.fromiter(map(values.__contains__, strings), dtype=bool, count=len(strings))
+
+
+def _grouped(decode: Callable[[Sequence[np.ndarray]], list[T]], states: Sequence[np.ndarray]) -> list[T]:
+    """`decode` applied to groups of sequences of like length: numpy decodes a group together,
+    one step per position of its longest, and a group holds at most _CELLS positions (so a
+    text with one endless sentence needs no (longest, sequences, labels) array)."""
+    out: list[T | None] = [None] * len(states)
+    order = sorted(range(len(states)), key=lambda k: len(states[k]))
+    start = 0
+    while start < len(order):
+        end = start + 1
+        while end < len(order) and len(states[order[end]]) * (end + 1 - start) <= _CELLS:
+            end += 1
+        group = order[start:end]
+        if len(states[group[-1]]):
+            for k, result in zip(group, decode([states[k] for k in group]), strict=True):
+                out[k] = result
+        else:  # empty sequences only: what a sequence of one position gives, cut to none
+            one = decode([np.zeros((1, states[group[0]].shape[1]))])[0]
+            for k in group:
+                out[k] = one[:0]
+        start = end
+    return out  # type: ignore[return-value]
 
 
 def _stack(states: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
