@@ -262,7 +262,7 @@ def test_the_article_wide_features_give_the_scores_of_their_strings(shipped):
     assert np.allclose(shipped.cue.template_scores(f.cue_templates(), f.n), shipped.cue.scores(strings), atol=1e-12)
     base = [f.base(i) for i in tokens]
     assert np.allclose(shipped.role.template_scores(f.base_templates(), f.n), shipped.role.scores(base), atol=1e-12)
-    assert f.cue_features(5) == strings[5]
+    assert f.cue_sequence([7, 5]) == [strings[7], strings[5]]
 
 
 def test_articles_decoded_together_give_what_each_gives_alone(shipped):

@@ -6,7 +6,7 @@ taggers: the CRFs learn when to trust it."""
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -69,15 +69,29 @@ _SIDE_DISTANCE = {side: ["sd=" + side + _dist_bucket(d) for d in range(27)] for 
 
 
 def template_strings(templates: Sequence[Template], tokens: Sequence[int]) -> list[list[str]]:
-    """Each token's feature strings (for training and for tests; tagging reads the codes)."""
+    """Each token's feature strings (for training and for tests; tagging reads the codes), in
+    the templates' order; templates that share their `owners` give theirs row by row (a
+    dependent's "c=", "lcd=", … before the next dependent's)."""
     at = {i: k for k, i in enumerate(tokens)}
     out: list[list[str]] = [[] for _ in tokens]
+    wanted = np.asarray(tokens, dtype=np.intp)
+    groups: list[list[Template]] = []
     for t in templates:
-        rows = ((r, i) for r, i in enumerate(t.owners.tolist()) if i in at) if t.owners is not None \
-            else ((i, i) for i in tokens)
+        if groups and t.owners is not None and groups[-1][0].owners is t.owners:
+            groups[-1].append(t)
+        else:
+            groups.append([t])
+    for group in groups:
+        owners = group[0].owners
+        if owners is None:
+            rows: Iterable[tuple[int, int]] = ((i, i) for i in tokens)
+        else:
+            mine = np.nonzero(np.isin(owners, wanted))[0]
+            rows = zip(mine.tolist(), owners[mine].tolist(), strict=True)
         for r, i in rows:
-            if t.present is None or t.present[r]:
-                out[at[i]].append(t.prefix + "|".join(strings[codes[r]] for codes, strings in t.parts))
+            for t in group:
+                if t.present is None or t.present[r]:
+                    out[at[i]].append(t.prefix + "|".join(strings[codes[r]] for codes, strings in t.parts))
     return out
 
 
@@ -223,9 +237,6 @@ class DocFeatures:
     # Features are made template by template over the whole article with numpy (`Template`):
     # the taggers turn each distinct string of a template into a weight row once per article
     # (sayso.nlp.attributions.crf); training joins the strings of every token.
-
-    def cue_features(self, i: int) -> list[str]:
-        return self.cue_sequence([i])[0]
 
     def cue_sequence(self, tokens: Sequence[int]) -> list[list[str]]:
         """The cue tagger's feature strings of each of these tokens (for training)."""
