@@ -2,8 +2,8 @@
 
 Raw spaCy `nlp.pipe`, sayso with the rule finder (`model="rules"`) and sayso
 with the learned attribution model (the shipped one, or --model DIR) run in
-one process on the same texts, interleaved round by round (so a busy machine
-slows all of them alike), after everything is loaded and warmed up. Peak
+one process on the same texts, interleaved round by round, each first in turn
+(so a busy machine slows all of them alike), after everything is loaded and warmed up. Peak
 memory of each is measured in a fresh child process.
 
     python benchmarks/throughput.py [FOLDER_OF_TXT] [--rounds 3] [--limit N] [--model DIR] [--profile N]
@@ -114,8 +114,8 @@ def main() -> None:
         run(which, nlp, texts[:4], args.batch_size, args.model)
 
     times: dict[str, list[float]] = {which: [] for which in RUNS}
-    for _ in range(args.rounds):
-        for which in RUNS:
+    for r in range(args.rounds):
+        for which in RUNS[r % 3:] + RUNS[:r % 3]:  # each run first in turn: no run always follows the same one
             times[which].append(run(which, nlp, texts, args.batch_size, args.model))
     figures: dict = {"texts": len(texts), "words": words, "rounds": args.rounds}
     raw_s = statistics.median(times["raw_spacy"])
