@@ -143,7 +143,7 @@ def cue_sequences(f: DocFeatures, gold: Sequence[Attribution]) -> list[tuple[lis
         cue, _, _ = _token_sets(f, a)
         for n, i in enumerate(cue):
             label[i] = "B" if n == 0 else "I"
-    sentences = [toks for k in range(len(f.sents)) if (toks := [i for i in f.sentence_tokens(k) if not f.blocked[i]])]
+    sentences = f.cue_sentences()
     features = iter(f.cue_sequence([i for toks in sentences for i in toks]))  # made for the whole article at once
     return [([next(features) for _ in toks], [label.get(i, "O") for i in toks]) for toks in sentences]
 

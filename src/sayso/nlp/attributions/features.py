@@ -232,6 +232,12 @@ class DocFeatures:
         s, e = self.sents[k]
         return [i for i in range(s, e) if not self.space[i]]
 
+    def cue_sentences(self) -> list[list[int]]:
+        """The sentences the cue tagger reads: each one's words outside page furniture (none empty)."""
+        blocked = self.blocked
+        words = ([i for i in self.sentence_tokens(k) if not blocked[i]] for k in range(len(self.sents)))
+        return [toks for toks in words if toks]
+
     # --- the cue tagger's features --------------------------------------------------
     #
     # Features are made template by template over the whole article with numpy (`Template`):

@@ -12,7 +12,7 @@ attribution), so attributions are read as tag sequences in two stages:
 The rule-based finder (sayso.nlp.attributions.rules) runs first and its output is a
 feature of both taggers: the CRFs learn when to trust it.
 
-Features are made column by column over the article (`DocFeatures`) and the
+Features are made template by template over the article (`DocFeatures`) and the
 CRFs, trained by CRFsuite, are decoded in numpy (sayso.nlp.attributions.crf),
 because feature extraction and CRFsuite's per-string calls were the main cost
 next to the parse. The model directory holds `cue.crfsuite`,
@@ -156,8 +156,7 @@ class AttributionModel:
         sentences of all the articles are decoded together (numpy works a position at a time)."""
         sentences: list[tuple[int, list[int], np.ndarray]] = []  # article, its tokens, state scores
         for n, f in enumerate(articles):
-            blocked = f.blocked
-            rows = [toks for k in range(len(f.sents)) if (toks := [i for i in f.sentence_tokens(k) if not blocked[i]])]
+            rows = f.cue_sentences()
             if rows:
                 scores = self.cue.template_scores(f.cue_templates(), f.n)
                 sentences += [(n, toks, scores[toks]) for toks in rows]
