@@ -117,18 +117,27 @@ class DocFeatures:
         array = doc.to_array(ATTRS)
         cols = array.T.tolist()
         heads = array[:, 5].astype("int64").tolist()  # HEAD is a signed offset stored unsigned
-        strings = doc.vocab.strings
+        # each attribute as codes into the article's distinct strings (`Part`), and as a string per token
+        store = doc.vocab.strings
+        parts: dict[str, Part] = {}
+        for name, k, lower in (("lower", 0, False), ("lemma", 1, True), ("pos", 2, False), ("tag", 3, False),
+                               ("dep", 4, False), ("ent", 10, False)):
+            values, codes = np.unique(array[:, k], return_inverse=True)
+            strings = [store[h] for h in values.tolist()]
+            parts[name] = codes.reshape(n).astype(np.intp), [x.lower() for x in strings] if lower else strings
+        verbs, nouns = cue_verbs(), cue_nouns()
+        parts["lex"] = parts["lemma"][0], ["v" if x in verbs else "n" if x in nouns else "" for x in parts["lemma"][1]]
 
-        def names(column: list[int], lower: bool = False) -> list[str]:
-            # each distinct string looked up once, then a C-level map over the column
-            table = {h: (strings[h].lower() if lower else strings[h]) for h in set(column)}
-            return list(map(table.__getitem__, column))
+        def column(name: str) -> list[str]:
+            codes, strings = parts[name]
+            return list(map(strings.__getitem__, codes.tolist()))
 
-        self.lower = names(cols[0])
-        self.lemma = names(cols[1], lower=True)
-        self.pos = names(cols[2])
-        self.tag = names(cols[3])
-        self.dep = names(cols[4])
+        self.lower = column("lower")
+        self.lemma = column("lemma")
+        self.pos = column("pos")
+        self.tag = column("tag")
+        self.dep = column("dep")
+        self.lex = column("lex")
         self.head = [i + off for i, off in enumerate(heads)]
         self.space = [bool(x) for x in cols[6]]
         self.idx = cols[7]
@@ -137,7 +146,7 @@ class DocFeatures:
         text_ = self.text
         # more than one character, all in capitals ("WALLACE", "CNN")
         self.upper = [e - s > 1 and text_[s:e].isupper() for s, e in zip(self.idx, self.end, strict=True)]
-        self.ent = names(cols[10])
+        self.ent = column("ent")
         self.children: list[list[int]] = [[] for _ in range(n)]
         for i, h in enumerate(self.head):
             if h != i:
@@ -184,9 +193,6 @@ class DocFeatures:
         for i in range(n):
             if self.inq[i] >= 0:
                 self.sent_quoted[self.sent[i]] = True
-        verbs, nouns = cue_verbs(), cue_nouns()
-        self.lex = [("v" if lem in verbs else "n" if lem in nouns else "")
-                    for lem in self.lemma]
         self.blocked = [False] * n
         for b in boilerplate:
             for i in self.tokens_of(b.start, b.end):
@@ -204,7 +210,7 @@ class DocFeatures:
                     for i in self.tokens_of(sp.start, sp.end):
                         self.rule_role[i] = role
                         self.rule_attr[i] = r
-        self._array = array
+        self._parts_of = parts
         self._vocab: dict[str, Part] | None = None
         self._cue: list[Template] | None = None
         self._base: list[Template] | None = None
@@ -252,16 +258,8 @@ class DocFeatures:
         """The article's attributes as parts: a code per token and the strings coded."""
         if self._vocab is not None:
             return self._vocab
-        n, store = self.n, self.doc.vocab.strings
-        out: dict[str, Part] = {}
-        for name, k, lower in (("lower", 0, False), ("lemma", 1, True), ("pos", 2, False), ("tag", 3, False),
-                               ("dep", 4, False), ("ent", 10, False)):
-            values, codes = np.unique(self._array[:, k], return_inverse=True)
-            strings = [store[h] for h in values.tolist()]
-            out[name] = codes.reshape(n).astype(np.intp), [x.lower() for x in strings] if lower else strings
-        verbs, nouns = cue_verbs(), cue_nouns()
-        lemma, lemmas = out["lemma"]
-        out["lex"] = lemma, ["v" if x in verbs else "n" if x in nouns else "" for x in lemmas]
+        n = self.n
+        out = dict(self._parts_of)
         out["rule_role"] = (np.fromiter(map(_RULE_ROLE_CODE.__getitem__, self.rule_role), dtype=np.intp, count=n),
                             _RULE_ROLES)
         inq = np.asarray(self.inq, dtype=np.intp)

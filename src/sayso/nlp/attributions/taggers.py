@@ -195,7 +195,7 @@ class AttributionModel:
             window = f.window(cue)
             windows.append(window)
             states.append(base[id(f)][window] + role.scores(f.relative_sequence(cue, window)))
-        tags = self._viterbi(states)
+        tags = role.viterbi(states)  # (an empty window gets no tags)
         sources = [_runs(w, t, "S") for w, t in zip(windows, tags, strict=True)]
         contents = [_runs(w, t, "C") for w, t in zip(windows, tags, strict=True)]
         # the marginals, only for the windows that need them: more than one source run,
@@ -212,14 +212,6 @@ class AttributionModel:
             if floor and not contents[k]:
                 contents[k] = self._likeliest_content(windows[k], tags[k], probs)
         return [(_spans(f, s), _spans(f, c)) for (f, _), s, c in zip(cues, sources, contents, strict=True)]
-
-    def _viterbi(self, states: list[np.ndarray]) -> list[list[str]]:
-        """The role tagger's best tags of each window (none for an empty one)."""
-        nonempty = [k for k, st in enumerate(states) if len(st)]
-        out: list[list[str]] = [[] for _ in states]
-        for k, tags in zip(nonempty, self.role.viterbi([states[k] for k in nonempty]), strict=True):
-            out[k] = tags
-        return out
 
     def _likeliest_content(self, window: Sequence[int], tags: Sequence[str], probs: np.ndarray) -> list[list[int]]:
         """When the best tag sequence gives a cue no content, the stretch of window
