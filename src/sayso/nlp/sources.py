@@ -114,7 +114,8 @@ OFFICE_NOUNS = {
     "head", "leader", "king", "queen", "prince", "pope", "premier", "chancellor", "representative",
     "congressman", "congresswoman", "sheriff", "envoy", "diplomat", "inspector", "captain", "colonel",
     "sergeant", "deputy", "speaker", "commissioner", "executive", "administrator", "superintendent",
-    "president-elect", "nominee", "candidate", "mp", "lawmaker", "legislator", "attorney",
+    "president-elect", "nominee", "candidate", "mp", "lawmaker", "legislator", "attorney", "justice",
+    "treasurer", "dean", "bishop", "archbishop", "magistrate", "coroner",
 }
 UNNAMED_HEADS = {"man", "woman", "person", "resident", "witness", "soldier", "voter", "one", "someone",
                  "somebody", "source", "worker", "employee", "student", "mother", "father", "boy", "girl",
@@ -624,7 +625,7 @@ def _titled_person(mention: DocSpan) -> list | None:
     people = [e for e in _ents_in(mention) if e.label_ in ("PERSON", "ORG") and e.start > head.i]
     if not people:
         return None
-    ent = people[0]
+    ent = people[-1]  # the name closes the title: "Chief Justice of the Supreme Court Mary Lane"
     tokens = _name_tokens(ent)
     return _name_after_title(mention.doc, ent, tokens) or (list(tokens) if ent.label_ == "PERSON" else None)
 
@@ -991,8 +992,13 @@ def _resolve_pronoun(pronoun: str, offset: int, recent: list[_Speaker], people: 
     if recent:
         last = recent[-1]
         near = offset - max(m.start for m in last.mentions) <= CONTINUATION_CHARS
+        # a named person whose gender the article does not show continues too, unless an earlier
+        # speaker shows the pronoun's ("Jones told reporters that Peter Hall had resigned. He said …":
+        # Jones, not Hall, who was only mentioned)
+        want = "male" if pronoun in MALE else "female" if pronoun in FEMALE else None
+        unknown_fits = last.type == "person" and not any(sp.gender == want for sp in recent[:-1])
         if near and _compatible(pronoun, last.type, last.plural, last.gender) and (
-                last.gender is not None or pronoun not in MALE | FEMALE):
+                last.gender is not None or want is None or unknown_fits):
             # people named since the last speaker, outside what was said, who could take the pronoun
             # (after the speaker's mention: not "the Obama campaign" of "David Axelrod, a strategist for the
             # Obama campaign")

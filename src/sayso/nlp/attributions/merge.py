@@ -89,9 +89,12 @@ def _structure_over(mine: Attribution, rule: Attribution, f: DocFeatures) -> Att
     source, content = mine.source, mine.content
     if not source and rule.source:
         source = rule.source
-    if f.words_of(source) & f.words_of(content) and not f.words_of(rule.source) & f.words_of(rule.content):
-        # a token with both roles ("According to police the driver…", "“…,” added the agency"):
-        # the rules' parse decides
+    rule_source, rule_content = f.words_of(rule.source), f.words_of(rule.content)
+    mine_source = f.words_of(source)
+    if (mine_source & f.words_of(content) or mine_source & rule_content) and not rule_source & rule_content:
+        # a token with both roles ("According to police the driver…", "“…,” added the agency"), or a
+        # source running on into what the rules' parse reads as the content's subject ("According to
+        # the police two men were arrested"): the rules' parse decides
         source, content = rule.source, rule.content
     if source is mine.source and content is mine.content:
         return mine

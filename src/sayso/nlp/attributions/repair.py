@@ -141,7 +141,24 @@ def _source_without_cues(a: Attribution, f: DocFeatures, other_cues: set[int]) -
 def _bounded(n: int, a: Attribution, f: DocFeatures, cues: list[set[int]],
              claims: dict[tuple[int, int], set[int]], holders: dict[tuple[int, int], set[int]]) -> list[Span]:
     spans = _within_structure(n, a, f, cues, claims)
-    return _before_others_quotations(n, [_without_fronted_phrase(s, f) for s in spans], f, cues, holders)
+    spans = _before_others_quotations(n, [_without_fronted_phrase(s, f) for s in spans], f, cues, holders)
+    return _without_leading_punctuation(spans, f)
+
+
+def _without_leading_punctuation(spans: list[Span], f: DocFeatures) -> list[Span]:
+    """A content does not open with the comma or colon that ends its cue's clause ("The
+    department notes, “…”"): no PolNeAR content does."""
+    if not spans:
+        return spans
+    words = sorted(f.words_of(spans[:1]))
+    k = 0
+    while k < len(words) and f.tag[words[k]] in (",", ":") and f.lower[words[k]] in (",", ";", ":"):
+        k += 1
+    if k == 0:
+        return spans
+    if k == len(words):
+        return spans[1:] or spans
+    return [Span.of(f.text, f.idx[words[k]], spans[0].end), *spans[1:]]
 
 
 def _coordinated_start(a: Attribution, f: DocFeatures) -> int | None:
@@ -257,9 +274,10 @@ def senses(found: list[Attribution], f: DocFeatures) -> list[Attribution]:
 
 def _no_report(a: Attribution, f: DocFeatures) -> bool:
     cue = sorted(f.words_of(a.cue))
-    if len(cue) != 1 or f.pos[cue[0]] != "VERB":
+    verbs = [i for i in cue if f.pos[i] != "AUX"]  # "were denied": the verb, without its auxiliaries
+    if len(verbs) != 1 or f.pos[verbs[0]] != "VERB":
         return False
-    v = cue[0]
+    v = verbs[0]
     lemma = f.lemma[v]
     deps = {f.dep[c] for c in f.children[v]}
     if lemma == "name":

@@ -295,6 +295,15 @@ def _according_to(tok: Token, sent, quotes: QuoteIndex) -> Candidate | None:
     objs = [c for c in to.children if c.dep_ == "pobj"]
     if objs:
         source = _noun_phrase_ids(objs[0])
+        # a name after a description, which the parser took for the clause's subject, up to the
+        # comma that ends the phrase: "According to the news agency Reuters, the company …"
+        i = max(source) + 1 if source else to.i + 1
+        names = []
+        while i < sent.end and doc[i].pos_ == "PROPN":
+            names.append(i)
+            i += 1
+        if names and i < sent.end and doc[i].text == "," and tok.i == sent.start:
+            source = sorted({*source, *names})
     else:
         source = []
         i = to.i + 1
