@@ -21,6 +21,9 @@ from sayso.nlp.clean import detect_language, find_boilerplate
         ("Photo: Reuters", "photo-credit"),
         ("(Photo by John Smith/Getty Images)", "photo-credit"),
         ("Getty Images", "photo-credit"),
+        ("Jane Doe/AFP via Getty Images", "photo-credit"),
+        ("(AP Photo)", "photo-credit"),
+        ("A rescue worker in Kherson. Photograph: Ivan Petrov/Reuters", "photo-credit"),
         ("Advertisement", "advertisement"),
         ("© 2024 Example News", "copyright"),
     ],
@@ -34,7 +37,10 @@ def test_boilerplate_lines(line, reason):
 
 def test_prose_is_not_boilerplate():
     text = ("Read the room, the senator told colleagues, before the vote.\n"
-            "Shares in the company fell 5% after the report.")
+            "Shares in the company fell 5% after the report.\n"
+            # a sentence that ends with a news agency is the article's, not a credit
+            "\u201cWe are ready,\u201d Ivan Petrov said, according to Reuters.\n"
+            "The ministry declined to comment, she told AFP.")
     assert find_boilerplate(text) == []
 
 

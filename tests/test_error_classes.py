@@ -87,6 +87,13 @@ SPANS = [
     # a name after its description, up to the phrase's comma
     ("According to the news agency Reuters, the shipping firm Norland Lines has cut a third of its crew.",
      "According to", ["the news agency Reuters"], ["the shipping firm Norland Lines has cut a third of its crew"]),
+    # a quotation's speaker reported through another source: both, the quoted words the content of each
+    ("\u201cWe are ready,\u201d Ivan Petrov said, according to Reuters.", "said", ["Ivan Petrov"],
+     ["\u201cWe are ready,\u201d"]),
+    ("\u201cWe are ready,\u201d Ivan Petrov said, according to Reuters.", "according to",
+     ["Reuters"], ["\u201cWe are ready,\u201d"]),
+    ('"The border is closed," the commander told troops, according to a recording obtained by the paper.', "told",
+     ["the commander"], ['"The border is closed,"']),
     # 4. a fronted adverbial keeps the subject in the content
     ("According to the report, in its first year, the agency spent $40 million on consultants.",
      "According to", ["the report"], ["in its first year, the agency spent $40 million on consultants"]),
@@ -150,6 +157,13 @@ def test_not_attributions(text: str) -> None:
 ])
 def test_the_same_verbs_reporting(text: str, cue: str) -> None:
     assert _find(analyze(text), cue).content
+
+
+def test_a_plan_reported_through_a_source_is_one_attribution() -> None:
+    # not a quotation: the plan is what the aide reports, as PolNeAR reads it
+    article = analyze("Clinton plans to visit Ohio on Sunday, according to a campaign aide.")
+    assert [(" ".join(s.text for s in a.cue), _texts(a.source)) for a in article.attributions] == [
+        ("according to", ["a campaign aide"])]
 
 
 def _source_of(article: Article, a: Attribution):
@@ -328,3 +342,11 @@ def test_seed_example(example_article: Article) -> None:
     assert recording.type == "document"
     assert {m.text for m in recording.mentions} >= {"An audio recording", "The audio"}
     assert {m.text for m in by_name["David Petraeus"].mentions} >= {"He", "The former general", "Mr Petraeus"}
+
+
+def test_rules_read_a_speaker_reported_through_a_source() -> None:
+    text = "\u201cWe are ready,\u201d Ivan Petrov said, according to Reuters."
+    article = analyze(text, settings=Settings(model="rules"))
+    assert [(" ".join(s.text for s in a.cue), _texts(a.source), _texts(a.content)) for a in article.attributions] == [
+        ("said", ["Ivan Petrov"], ["\u201cWe are ready,\u201d"]),
+        ("according to", ["Reuters"], ["\u201cWe are ready,\u201d"])]

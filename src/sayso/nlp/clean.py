@@ -22,8 +22,10 @@ _BOILERPLATE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("follow", re.compile(r"^(follow (us|me|@|the)|like us on)\b", re.I)),
     ("photo-credit", re.compile(r"^(\(?(photo|image|picture|pictured|video|credit|photograph)s?"
                                 r"( by| credit)?\s*[:|])|^\(?(photo|image)s? by\b|"
-                                r"(getty images|reuters|ap photo|afp|shutterstock|pa images?|"
-                                r"alamy|epa)\)?\.?$", re.I)),
+                                # an agency closing a credit ("John Smith/Getty Images", "(AP Photo)"), not a
+                                # sentence that ends with one ("…, he told Reuters.")
+                                r"(^\(?|[/|©]\s*|\bvia\s+)(getty images|reuters|ap photo|afp|shutterstock|"
+                                r"pa images?|alamy|epa)\)?\.?$", re.I)),
     ("advertisement", re.compile(r"^(advertisement|advert|sponsored|story continues below|"
                                  r"article continues below|continue reading)\b.{0,30}$", re.I)),
     ("copyright", re.compile(r"^(©|\(c\)|copyright\b|all rights reserved)", re.I)),

@@ -6,6 +6,7 @@ import dataclasses
 
 from sayso.nlp.attributions.features import DocFeatures
 from sayso.nlp.attributions.layout import SIGNATURE_RULES
+from sayso.nlp.attributions.rules import THROUGH_RULE
 from sayso.nlp.quotes import kind_of
 from sayso.record import Attribution
 
@@ -45,6 +46,8 @@ def merge_rules(found: list[Attribution], f: DocFeatures, mode: str = "cue") -> 
         for i in mc:
             cues_of.setdefault(i, []).append(n)
     used = set().union(*(tokens(a.cue) | tokens(a.source) | tokens(a.content) for a in found)) if found else set()
+    # the speech verbs that a later "according to" hangs on: the model reads them as part of its content
+    through = {i for r, name in zip(f.rules, f.rule_names, strict=True) if name == THROUGH_RULE for i in tokens(r.cue)}
     out = list(found)
     for r, name in zip(f.rules, f.rule_names, strict=True):
         if name in SIGNATURE_RULES:
@@ -71,7 +74,10 @@ def merge_rules(found: list[Attribution], f: DocFeatures, mode: str = "cue") -> 
             if in_two or runs_on:
                 out[clash[0]] = dataclasses.replace(r, score=mine.score)
                 continue
-            out[clash[0]] = _structure_over(mine, r, f)
+            out[clash[0]] = _structure_over(mine, r, f, through)
+            continue
+        if name == THROUGH_RULE:
+            out.append(dataclasses.replace(r))  # its cue is no model cue (`clash` above)
             continue
         if mode in ("any", "evidence") and rc & used:
             continue
@@ -81,7 +87,7 @@ def merge_rules(found: list[Attribution], f: DocFeatures, mode: str = "cue") -> 
     return out
 
 
-def _structure_over(mine: Attribution, rule: Attribution, f: DocFeatures) -> Attribution:
+def _structure_over(mine: Attribution, rule: Attribution, f: DocFeatures, through: set[int]) -> Attribution:
     """The model's attribution of a cue the rules also read, with the rules' reading where
     structure is reliable: the speech verb's subject (or inverted speaker, or by-agent) is the
     source when the model found none. (Taking the rules' bounds of a quotation next to its
@@ -96,6 +102,9 @@ def _structure_over(mine: Attribution, rule: Attribution, f: DocFeatures) -> Att
         # source running on into what the rules' parse reads as the content's subject ("According to
         # the police two men were arrested"): the rules' parse decides
         source, content = rule.source, rule.content
+    if f.words_of(content) & through and not f.words_of(rule.content) & through:
+        # "“…,” Petrov said, according to Reuters": what Reuters reports is Petrov's words
+        content = rule.content
     if source is mine.source and content is mine.content:
         return mine
     return dataclasses.replace(mine, source=list(source), content=list(content), kind=kind_of(content, f.quotes))
