@@ -111,6 +111,11 @@ SPANS = [
     # the comma that ends the cue's clause is not the content's
     ('The ministry notes, "Exports fell by a third."', "notes", ["The ministry"], ['"Exports fell by a third."']),
     ('The court writes, "The appeal is dismissed."', "writes", ["The court"], ['"The appeal is dismissed."']),
+    # a participle after a preposition shares the subject of the verb it hangs on
+    ('"I don\'t know," he admitted, before adding: "Maybe next year."', "adding:", ["he"], ['"Maybe next year."']),
+    ('"I don\'t know," he admitted, before adding: "Maybe next year."', "admitted", ["he"], ['"I don\'t know,"']),
+    ("The minister denied the claims before insisting that the deal was legal.", "insisting", ["The minister"],
+     ["that the deal was legal"]),
     # a speaker's name and a colon on a line of its own, the quotation below it
     ('Residents spoke at the hearing on Monday.\n\nJohn Doe, 54, farmer:\n"I have never seen the river this '
      'high. It came up in an hour."\n', ":", ["John Doe"],
@@ -144,6 +149,12 @@ NOT_ATTRIBUTIONS = [
     'The menu:\n"Fish of the day" was the first dish.',
     'UPDATE:\n"The road is open again."',
 ]
+
+
+def test_a_sentences_colon_is_no_speaker_label() -> None:
+    # an opening line with a verb before its colon is a sentence, not a headline's "Name: …"
+    article = analyze('He told The Times: "We have done nothing wrong."')
+    assert [(" ".join(s.text for s in a.cue), _texts(a.source)) for a in article.attributions] == [("told", ["He"])]
 
 
 @pytest.mark.parametrize("text", NOT_ATTRIBUTIONS)

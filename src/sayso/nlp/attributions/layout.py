@@ -122,6 +122,8 @@ def _speaker_labels(doc: Doc, text: str, quotes: QuoteIndex) -> list[Candidate]:
             # a headline may give the floor to an organisation or a poll ("Poll: …"), and its first
             # word is often mistagged ("Sanders: …" as a noun)
             headline = not text[:start].strip()
+            if any(t.pos_ in ("VERB", "AUX") for t in span):
+                continue  # a sentence's own colon ("He told The Times: “…”"), not a label
             if not named and not (headline and (of_persons or any(t.ent_type_ in ("ORG", "NORP") for t in span)
                                                 or label.split()[-1].lower() in HEADLINE_SOURCES)):
                 continue

@@ -99,6 +99,10 @@ def _subtree_ids(tok: Token, stop: Iterable[int] = ()) -> list[int]:
     return sorted(out)
 
 
+# prepositions whose participle shares the subject of the verb they hang on
+PARTICIPLE_PREPOSITIONS = frozenset({"before", "after", "while", "by", "without", "since", "when"})
+
+
 def _subject(verb: Token, depth: int = 0) -> tuple[Token | None, bool]:
     """The subject of a verb, following conjunctions and control verbs up;
     and whether the clause is a passive with a dummy subject ("It is alleged")."""
@@ -124,6 +128,8 @@ def _subject(verb: Token, depth: int = 0) -> tuple[Token | None, bool]:
             return None, True
     if depth < 3 and verb.dep_ in ("conj", "xcomp", "advcl") and verb.head is not verb:
         return _subject(verb.head, depth + 1)
+    if depth < 3 and verb.dep_ == "pcomp" and verb.tag_ == "VBG" and verb.head.lower_ in PARTICIPLE_PREPOSITIONS:
+        return _subject(verb.head.head, depth + 1)  # "he admitted, before adding: …": he
     if verb.dep_ in ("acl", "relcl") and verb.head is not verb:
         return verb.head, False
     return None, False
@@ -430,8 +436,10 @@ def _verb_cue(tok: Token, lemma: str, sent, quotes: QuoteIndex) -> Candidate | N
         content_ranges = _widen_to_quotes(content_ranges, quotes)
 
     # Direct quotes next to the cue: “…,” he said / he said: “…” / “…,” he said, “…”
-    first = min([tok.i, *source])
-    last = max([tok.i, *source, *cue])
+    # a subject shared with the verb the cue hangs on ("he admitted, before adding: “…”") is not next to it
+    near = [] if subject is not None and subject.head.i != tok.i and subject.i < tok.i and not misparsed else source
+    first = min([tok.i, *near])
+    last = max([tok.i, *near, *cue])
     before = _adjacent_quote_before(doc[first].idx, sent, quotes)
     after = _adjacent_quote_after(doc[last].idx + len(doc[last]), sent, quotes)
     if before is not None and (not content_ranges or _inside_quote(content_ranges, before)):
