@@ -198,6 +198,10 @@ def _source_of(article: Article, a: Attribution):
     ('Roger Stone spoke on the radio on Sunday.\n\nStated Stone:\n\n"Nobody in this town trusts the count."',
      "Stated", "Roger Stone", "person"),
     ("Smith, 45, said he had not been paid since March.", "said", "Smith", "person"),
+    # a person's role as the appositive of a name the recogniser took for a place
+    ("Jordan, the club's captain, said the team was ready.", "said", "Jordan", "person"),
+    ("Paris, a fisherman from Brest, said the catch had collapsed.", "said", "Paris", "person"),
+    ("Lincoln, an economist at the bank, said rates would fall.", "said", "Lincoln", "person"),
     # a given name used alone, as features name the people they follow, is the person introduced by it
     ('Jordan Smith, a farmer from Ohio, lost his barn in the flood. "It was gone in minutes," Jordan said.',
      "said", "Jordan Smith", "person"),

@@ -121,6 +121,9 @@ UNNAMED_HEADS = {"man", "woman", "person", "resident", "witness", "soldier", "vo
                  "somebody", "source", "worker", "employee", "student", "mother", "father", "boy", "girl",
                  "neighbour", "neighbor", "fighter", "protester", "supporter", "member", "passenger",
                  "driver", "farmer", "citizen", "local", "viewer", "reader", "customer", "patient", "victim"}
+# the nouns an appositive gives a person ("X, the club's captain")
+PERSON_ROLES = frozenset(ROLE_NOUNS | OFFICE_NOUNS | UNNAMED_HEADS) - {"one", "source"}
+PERSON_SUFFIXES = ("man", "woman", "ist", "ian")  # fisherman, economist, historian
 ANONYMOUS = re.compile(
     r"\b(familiar with|condition of anonymity|not authori[sz]ed to|declined to be (named|identified)|"
     r"asked not to be (named|identified)|spoke anonymously|anonymous(ly)?|unnamed|unidentified|"
@@ -317,7 +320,8 @@ class _ArticlePeople:
                                              or _party_after(doc, tokens[-1].i))
             surname = tokens[-1].lower_
             is_person = ent.label_ == "PERSON" or titled or bool(titled_name) or _looks_personal(tokens) or (
-                surname in self.by_surname and len(tokens) <= 2) or _age_after(tokens[-1]) or (
+                surname in self.by_surname and len(tokens) <= 2) or _age_after(tokens[-1]) or _role_beside(
+                tokens[-1]) or (
                 len(tokens) == 1 and self.given_bearer(surname, ent.start_char) is not None)
             person = self._person(tokens, ent.start_char) if is_person else self._org(tokens, ent.start_char)
             if is_person:
@@ -665,6 +669,13 @@ def _age_after(head) -> bool:
     return 0 < int(doc[head.i + 2].text) < 120 and (head.i + 3 == len(doc) or doc[head.i + 3].text == ",")
 
 
+def _role_beside(head) -> bool:
+    """"Jordan, the club's captain, said …": a name with a person's role as its appositive is a
+    person's, whatever place or organisation the recogniser took it for."""
+    return any(c.dep_ == "appos" and c.pos_ == "NOUN" and (
+        c.lower_ in PERSON_ROLES or c.lower_.endswith(PERSON_SUFFIXES)) for c in head.children)
+
+
 def _core(mention: DocSpan) -> str:
     """A source's words up to the comma after its head: "The company, which employs 4,000
     people," is "The company", "A senior official, who spoke on condition of anonymity,"
@@ -716,7 +727,7 @@ def _mention_type(mention: DocSpan, person: _Person | None) -> str:
         return "document"
     if person is not None:
         return "person" if person.label == "PERSON" else "organization"
-    if _caps_name(mention) or (head.pos_ == "PROPN" and _age_after(head)):
+    if _caps_name(mention) or (head.pos_ == "PROPN" and (_age_after(head) or _role_beside(head))):
         return "person"
     if ents & {"ORG", "GPE", "FAC"} and head.pos_ == "PROPN":
         return "organization"
