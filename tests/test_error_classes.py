@@ -38,6 +38,9 @@ SPANS = [
     # two reports joined by a conjunction: the first content ends before the second report
     ("Critics argue the law goes too far, while supporters insist it is long overdue.", "argue", ["Critics"],
      ["the law goes too far"]),
+    # across a semicolon: the earlier report whole is not part of the later one's content
+    ("Critics say the scheme is unfair; supporters say it is overdue.", "say", ["Critics"],
+     ["the scheme is unfair"]),
     ("Critics argue the law goes too far, while supporters insist it is long overdue.", "insist", ["supporters"],
      ["it is long overdue"]),
     ("Democrats say the plan will cut costs and Republicans claim it will raise taxes.", "say", ["Democrats"],
@@ -111,6 +114,11 @@ SPANS = [
     # the comma that ends the cue's clause is not the content's
     ('The ministry notes, "Exports fell by a third."', "notes", ["The ministry"], ['"Exports fell by a third."']),
     ('The court writes, "The appeal is dismissed."', "writes", ["The court"], ['"The appeal is dismissed."']),
+    # the "it" of an extraposed clause is not what was said
+    ("It is understood that the talks will resume next week.", "is understood", [],
+     ["that the talks will resume next week"]),
+    ("It was widely reported that the mayor had resigned.", "was widely reported", [],
+     ["that the mayor had resigned"]),
     # a participle after a preposition shares the subject of the verb it hangs on
     ('"I don\'t know," he admitted, before adding: "Maybe next year."', "adding:", ["he"], ['"Maybe next year."']),
     ('"I don\'t know," he admitted, before adding: "Maybe next year."', "admitted", ["he"], ['"I don\'t know,"']),

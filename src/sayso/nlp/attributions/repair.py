@@ -20,7 +20,9 @@ PolNeAR the learned tags rarely do this; on other outlets' news they do
 - a report joined by a conjunction to a content ("…, while supporters insist
   …") is not part of it: the content ends before the conjunction;
 - a phrase naming the topic, fronted before a quotation ("Of the vote, “…,”
-  she said"), is not part of the quoted words;
+  she said"), is not part of the quoted words; nor is the comma that ends the
+  cue's clause ("The department notes, “…”"), nor the "it" of an extraposed
+  clause ("It is understood that …");
 - a source never holds another attribution's cue: it is the noun phrase that
   closes it;
 - a question put in a fronted "Asked whether …," or "When asked about …," has
@@ -89,9 +91,11 @@ def bound(found: list[Attribution], f: DocFeatures) -> list[Attribution]:
             if any(s.start <= q.start and q.end <= s.end for s in a.content):
                 holders.setdefault((q.start, q.end), set()).add(n)
     joined = [_coordinated_start(a, f) for a in found]
+    reports = [cues[n] | f.words_of(a.source) for n, a in enumerate(found)]
     out = []
     for n, a in enumerate(found):
         content = _before_coordinated(n, _bounded(n, a, f, cues, claims, holders), f, cues, joined)
+        content = _without_reports_before(n, content, f, cues, reports)
         if content and content != a.content:
             a = dataclasses.replace(a, content=content, kind=kind_of(content, f.quotes))
         source = [] if _asked_not_asking(a, f) else _source_without_cues(
@@ -142,7 +146,16 @@ def _bounded(n: int, a: Attribution, f: DocFeatures, cues: list[set[int]],
              claims: dict[tuple[int, int], set[int]], holders: dict[tuple[int, int], set[int]]) -> list[Span]:
     spans = _within_structure(n, a, f, cues, claims)
     spans = _before_others_quotations(n, [_without_fronted_phrase(s, f) for s in spans], f, cues, holders)
-    return _without_leading_punctuation(spans, f)
+    return _without_expletive(_without_leading_punctuation(spans, f), f)
+
+
+def _without_expletive(spans: list[Span], f: DocFeatures) -> list[Span]:
+    """"It is understood that …": the "it" of an extraposed clause stands for the clause, and is
+    not part of what was said (PolNeAR keeps a lone "it" only where it refers: "it appeared to …")."""
+    if len(spans) < 2 or spans[0].text.lower() != "it":
+        return spans
+    nxt = sorted(f.words_of(spans[1:2]))
+    return spans[1:] if nxt and f.lower[nxt[0]] == "that" else spans
 
 
 def _without_leading_punctuation(spans: list[Span], f: DocFeatures) -> list[Span]:
@@ -181,6 +194,26 @@ def _before_coordinated(n: int, spans: list[Span], f: DocFeatures, cues: list[se
             spans = [Span.of(f.text, a, b) for a, b in kept]
             tokens = f.words_of(spans)
     return spans
+
+
+def _without_reports_before(n: int, spans: list[Span], f: DocFeatures, cues: list[set[int]],
+                            reports: list[set[int]]) -> list[Span]:
+    """A piece of content before its cue, across a semicolon, that is another report whole,
+    its source and cue ("Critics say the scheme is unfair; supporters say it is overdue"), is
+    that report's, not part of what the later cue's source said."""
+    if len(spans) < 2 or not cues[n]:
+        return spans
+    cue = min(cues[n])
+    kept = []
+    for s in spans:
+        words = f.words_of([s])
+        before = words and max(words) < cue and not _quoted(f, s)
+        semicolon = before and any(f.lower[i] == ";" for i in range(max(words), cue))
+        whole = semicolon and any(m != n and cues[m] and reports[m] - cues[m] and reports[m] <= words
+                                  for m in range(len(cues)))
+        if not whole:
+            kept.append(s)
+    return kept or spans
 
 
 # what opens a phrase that names a quotation's topic ("Of the vote, “…”", "As for the budget, “…”")
