@@ -224,6 +224,11 @@ def _source_of(article: Article, a: Attribution):
      "person"),
     ("Residents spoke.\n\nMARY SMITH: We need the dam now.\n\nPETER BROWN: The dam will not help.\n", ":",
      "MARY SMITH", "person"),
+    # a surname in capitals labelling a transcript's turn, though "king" is an office
+    ("The interview went as follows.\n\nKING: Will you vote for the bill?\n\nDAVIS: I will not.\n", ":", "KING",
+     "person"),
+    ("The interview went as follows.\n\nDAVIS: I will not vote for it.\n\nKING: Why not?\n", ":", "DAVIS",
+     "person"),
 ])
 def test_types(text: str, cue: str, name: str, type_: str) -> None:
     article = analyze(text)

@@ -713,6 +713,22 @@ def _caps_name(mention: DocSpan) -> bool:
         w.replace(".", "").replace("'", "").replace("-", "").isalpha() for w in words)
 
 
+# what a transcript labels a speaker with when it is no name ("MODERATOR:", "UNIDENTIFIED MALE:")
+LABEL_ROLES = frozenset({"moderator", "narrator", "announcer", "host", "interviewer", "reporter", "audience",
+                         "question", "unidentified", "anchor", "correspondent", "caller", "panelist"})
+
+
+def _caps_label(mention: DocSpan) -> bool:
+    """A surname in capitals labelling a transcript's turn ("CRUZ:", "KING:" at a line's start):
+    a person, though the recogniser reads capitals badly and "king" is an office."""
+    text = text_of(mention.doc)
+    words = mention.text.split()
+    start, end = mention.start_char, mention.end_char
+    return (1 <= len(words) <= 2 and mention.text.isupper() and all(w.isalpha() and len(w) > 3 for w in words)
+            and text[end:end + 1] == ":" and (start == 0 or text[start - 1] == "\n")
+            and not any(w.lower() in LABEL_ROLES for w in words))
+
+
 def _mention_type(mention: DocSpan, person: _Person | None) -> str:
     text = mention.text
     words = _words(text)
@@ -727,7 +743,8 @@ def _mention_type(mention: DocSpan, person: _Person | None) -> str:
         return "document"
     if person is not None:
         return "person" if person.label == "PERSON" else "organization"
-    if _caps_name(mention) or (head.pos_ == "PROPN" and (_age_after(head) or _role_beside(head))):
+    if _caps_name(mention) or _caps_label(mention) or (head.pos_ == "PROPN" and (
+            _age_after(head) or _role_beside(head))):
         return "person"
     if ents & {"ORG", "GPE", "FAC"} and head.pos_ == "PROPN":
         return "organization"
