@@ -298,7 +298,8 @@ class _ArticlePeople:
         self.orgs: dict[str, _Person] = {}  # full name (lower case) -> organisation
         self.org_by_last_word: dict[str, _Person | None] = {}  # None: more than one organisation
         self.mentions: list[tuple[int, _Person]] = []  # (char offset, person), in text order
-        ents = [e for e in doc.ents if e.label_ in ("PERSON", "ORG")]
+        ents = [e for e in doc.ents if e.label_ in ("PERSON", "ORG") or (
+            e.label_ in MISREAD_LABELS and _misread_person(doc, e))]
         # people first, so that an ORG-labelled "Trump" can join the person Donald Trump
         seen: set[int] = set()  # tokens already read as part of a name
         for ent in sorted(ents, key=lambda e: (e.label_ != "PERSON", e.start)):
@@ -309,7 +310,7 @@ class _ArticlePeople:
                 # the recogniser may cut a name short ("Magnus" GPE + "Eriksen" PERSON)
                 chain = _name_chain(tokens[-1])
                 tokens = chain if len(chain) > len(tokens) else tokens
-            titled_name = _name_after_title(doc, ent, tokens) if ent.label_ == "ORG" else None
+            titled_name = _name_after_title(doc, ent, tokens) if ent.label_ != "PERSON" else None
             if titled_name:
                 tokens = titled_name  # "Minister of Health Karen Holt" read as one ORG
             seen.update(t.i for t in tokens)
@@ -600,6 +601,20 @@ def _looks_personal(tokens: Sequence) -> bool:
     if not 2 <= len(tokens) <= 3 or not all(t.is_title and t.is_alpha for t in tokens):
         return False
     return tokens[0].lower_ in given_name_genders() and not any(t.lower_ in ORGANIZATION_WORDS for t in tokens)
+
+
+# labels the recogniser gives a titled name it misreads ("Mayor Jim Hart" as WORK_OF_ART)
+MISREAD_LABELS = frozenset({"WORK_OF_ART", "FAC", "PRODUCT", "GPE", "NORP", "LOC", "EVENT", "LAW"})
+PLACE_LABELS = frozenset({"FAC", "GPE", "LOC", "NORP"})
+
+
+def _misread_person(doc: Doc, ent: DocSpan) -> bool:
+    """A name under another label that is a person's: an office and a known given name before
+    the surname ("Mayor Jim Hart"), or, not for places ("Virginia Beach", "Victoria Station"),
+    a known given name and a surname alone."""
+    tokens = _name_tokens(ent)
+    return bool(tokens) and (bool(_name_after_title(doc, ent, tokens)) or (
+        ent.label_ not in PLACE_LABELS and _looks_personal(tokens)))
 
 
 def _name_after_title(doc: Doc, ent: DocSpan, tokens: Sequence) -> list | None:
