@@ -92,10 +92,11 @@ def bound(found: list[Attribution], f: DocFeatures) -> list[Attribution]:
                 holders.setdefault((q.start, q.end), set()).add(n)
     joined = [_coordinated_start(a, f) for a in found]
     reports = [cues[n] | f.words_of(a.source) for n, a in enumerate(found)]
+    cue_owner = {i: n for n, c in enumerate(cues) for i in c}
     out = []
     for n, a in enumerate(found):
         content = _before_coordinated(n, _bounded(n, a, f, cues, claims, holders), f, cues, joined)
-        content = _without_reports_before(n, content, f, cues, reports)
+        content = _without_reports_before(n, content, f, cues, reports, cue_owner)
         if content and content != a.content:
             a = dataclasses.replace(a, content=content, kind=kind_of(content, f.quotes))
         source = [] if _asked_not_asking(a, f) else _source_without_cues(
@@ -197,7 +198,7 @@ def _before_coordinated(n: int, spans: list[Span], f: DocFeatures, cues: list[se
 
 
 def _without_reports_before(n: int, spans: list[Span], f: DocFeatures, cues: list[set[int]],
-                            reports: list[set[int]]) -> list[Span]:
+                            reports: list[set[int]], cue_owner: dict[int, int]) -> list[Span]:
     """A piece of content before its cue, across a semicolon, that is another report whole,
     its source and cue ("Critics say the scheme is unfair; supporters say it is overdue"), is
     that report's, not part of what the later cue's source said."""
@@ -209,8 +210,8 @@ def _without_reports_before(n: int, spans: list[Span], f: DocFeatures, cues: lis
         words = f.words_of([s])
         before = words and max(words) < cue and not _quoted(f, s)
         semicolon = before and any(f.lower[i] == ";" for i in range(max(words), cue))
-        whole = semicolon and any(m != n and cues[m] and reports[m] - cues[m] and reports[m] <= words
-                                  for m in range(len(cues)))
+        inside = {cue_owner[i] for i in words if i in cue_owner} - {n} if semicolon else set()
+        whole = any(reports[m] - cues[m] and reports[m] <= words for m in inside)
         if not whole:
             kept.append(s)
     return kept or spans

@@ -588,10 +588,11 @@ def _drop_nested(candidates: list[Candidate], doc: Doc, quotes: QuoteIndex) -> l
     has the one attribution, the plan its content)."""
     contents = Ranges((r for c in candidates for r in c.content),
                       (n for n, c in enumerate(candidates) for _ in c.content))
+    according = {c.cue[0]: c for c in candidates if c.rule == "according-to"}
     kept = []
     for n, c in enumerate(candidates):
         if contents.holds(doc[c.cue[0]].idx, other_than=n):
-            outer = _reporting(c, candidates, doc)
+            outer = _reporting(c, according, doc)
             quoted = all(quotes.containing(a, b) is not None for a, b in c.content)
             if outer is None or not c.source or not c.content or not quoted:
                 continue
@@ -601,14 +602,13 @@ def _drop_nested(candidates: list[Candidate], doc: Doc, quotes: QuoteIndex) -> l
     return kept
 
 
-def _reporting(inner: Candidate, candidates: list[Candidate], doc: Doc) -> Candidate | None:
-    """The "according to X" attribution that hangs on the inner one's speech verb, after it."""
+def _reporting(inner: Candidate, according: dict[int, Candidate], doc: Doc) -> Candidate | None:
+    """The "according to X" attribution (`according`: by its first cue token) that hangs on
+    the inner one's speech verb, after it."""
     verb = doc[inner.cue[0]]
-    for c in candidates:
-        if c.rule == "according-to" and doc[c.cue[0]].head == verb and verb.i < c.cue[0] and (
-                verb.lemma_.lower() in speech_verbs()):
-            return c
-    return None
+    if verb.lemma_.lower() not in speech_verbs():
+        return None
+    return next((according[c.i] for c in verb.children if c.i > verb.i and c.i in according), None)
 
 
 def _continue_quotes(candidates: list[Candidate], quotes: QuoteIndex, text: str) -> None:
