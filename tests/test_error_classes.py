@@ -197,6 +197,8 @@ def _source_of(article: Article, a: Attribution):
     ("Minister of Health Karen Holt said hospitals were full.", "said", "Karen Holt", "person"),
     ("Chief Justice of the Supreme Court Mary Lane said the ruling was final.", "said", "Mary Lane", "person"),
     ("Head of the Central Bank Maria Costa said rates would rise.", "said", "Maria Costa", "person"),
+    # an office named with its place and no name is a role, not the place
+    ("The Archbishop of Canterbury said the church was sorry.", "said", "The Archbishop of Canterbury", "role"),
     # an office before a name the recogniser misread as a title of a work
     ('"This is the worst flood in 50 years," Mayor Jim Hart told local radio station KXL.', "told", "Jim Hart",
      "person"),

@@ -761,6 +761,8 @@ def _mention_type(mention: DocSpan, person: _Person | None) -> str:
     if _caps_name(mention) or _caps_label(mention) or (head.pos_ == "PROPN" and (
             _age_after(head) or _role_beside(head))):
         return "person"
+    if head_low in OFFICE_NOUNS and "PERSON" not in ents and head.pos_ == "PROPN":
+        return "role"  # an office named with its place ("The Archbishop of Canterbury"), no name given
     if ents & {"ORG", "GPE", "FAC"} and head.pos_ == "PROPN":
         return "organization"
     if ents & {"PERSON"} and head.pos_ == "PROPN":
