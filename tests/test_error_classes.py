@@ -313,6 +313,10 @@ def test_name_variants_are_one_source() -> None:
     # "it" that no earlier source takes: the document or organisation named just before
     ("The report was released on Friday. It said the agency had lost track of 40 trucks.", "The report"),
     ("The ministry published its figures on Monday. It said 300 people had died in the floods.", "The ministry"),
+    # "they": people named nearer than the organisation, outside what was said and not addressed
+    ("Reuters spoke to three doctors at the hospital. They said supplies were running out.", "three doctors"),
+    ("Amazon workers walked out on Tuesday. They said pay had not kept up with prices.", "Amazon workers"),
+    ("Apple told investors that sales had fallen. They said the new phone would help.", "Apple"),
 ])
 def test_pronouns(text: str, speaker: str) -> None:
     article = analyze(text)

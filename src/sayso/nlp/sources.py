@@ -852,6 +852,12 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
             thing = _thing_before(mention[0], contents) if sp is None and low in NEUTER else None
             if thing is not None:  # "The report was released on Friday. It said …"
                 sp = phrase_speaker(thing, "document" if thing[-1].lower_ in DOCUMENT_NOUNS else "organization")
+            group = _people_before(mention[0], contents) if low in PLURAL and (
+                sp is None or sp.type == "organization") else None
+            if group is not None and not people.mentioned_between(group.end_char, before):
+                # "Reuters spoke to three doctors. They said …": the doctors, named nearer than Reuters
+                sp = phrase_speaker(group, "group")
+                sp.plural = True
             if sp is None:
                 generic = low in FIRST_SECOND
                 sp = speaker_for(f"pronoun:{low}:{first.start}" if not generic else "generic:" + low,
@@ -1010,6 +1016,24 @@ def _thing_before(pronoun, contents: Ranges | None) -> DocSpan | None:
         start = max(tok.left_edge.i, tok.sent.start)
         if tok.i - start < 8:
             return doc[start:tok.i + 1]
+    return None
+
+
+def _people_before(pronoun, contents: Ranges | None) -> DocSpan | None:
+    """For "they": the nearest plural noun for people in its sentence or the one before,
+    outside what was said and not the object a cue is addressed to ("told investors")."""
+    doc = pronoun.doc
+    sent = pronoun.sent
+    start = doc[sent.start - 1].sent.start if sent.start > 0 else sent.start
+    for i in range(pronoun.i - 1, start - 1, -1):
+        tok = doc[i]
+        if tok.tag_ != "NNS" or tok.lower_ not in GROUP_NOUNS or tok.dep_ in ("compound", "dobj", "dative"):
+            continue
+        if contents is not None and contents.holds(tok.idx):
+            continue
+        first = max(tok.left_edge.i, tok.sent.start)
+        if tok.i - first < 8:
+            return doc[first:tok.i + 1]
     return None
 
 
