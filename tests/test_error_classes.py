@@ -38,6 +38,9 @@ SPANS = [
     # two reports joined by a conjunction: the first content ends before the second report
     ("Critics argue the law goes too far, while supporters insist it is long overdue.", "argue", ["Critics"],
      ["the law goes too far"]),
+    # source, cue, content in the cue's sentence: the narrative of an earlier sentence is not what was said
+    ("John Brown and his wife, Mary, run the farm. She said the drought had cost them half their crop.", "said",
+     ["She"], ["the drought had cost them half their crop"]),
     # across a semicolon: the earlier report whole is not part of the later one's content
     ("Critics say the scheme is unfair; supporters say it is overdue.", "say", ["Critics"],
      ["the scheme is unfair"]),
@@ -317,6 +320,7 @@ def test_name_variants_are_one_source() -> None:
     ("Reuters spoke to three doctors at the hospital. They said supplies were running out.", "three doctors"),
     ("Amazon workers walked out on Tuesday. They said pay had not kept up with prices.", "Amazon workers"),
     ("Apple told investors that sales had fallen. They said the new phone would help.", "Apple"),
+    ("John Brown and his wife, Mary, run the farm. She said the drought had cost them half their crop.", "Mary"),
 ])
 def test_pronouns(text: str, speaker: str) -> None:
     article = analyze(text)

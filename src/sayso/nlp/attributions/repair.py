@@ -97,6 +97,7 @@ def bound(found: list[Attribution], f: DocFeatures) -> list[Attribution]:
     for n, a in enumerate(found):
         content = _before_coordinated(n, _bounded(n, a, f, cues, claims, holders), f, cues, joined)
         content = _without_reports_before(n, content, f, cues, reports, cue_owner)
+        content = _without_narrative_before(n, a, content, f, cues)
         if content and content != a.content:
             a = dataclasses.replace(a, content=content, kind=kind_of(content, f.quotes))
         source = [] if _asked_not_asking(a, f) else _source_without_cues(
@@ -214,6 +215,26 @@ def _without_reports_before(n: int, spans: list[Span], f: DocFeatures, cues: lis
         whole = any(reports[m] - cues[m] and reports[m] <= words for m in inside)
         if not whole:
             kept.append(s)
+    return kept or spans
+
+
+def _without_narrative_before(n: int, a: Attribution, spans: list[Span], f: DocFeatures,
+                              cues: list[set[int]]) -> list[Span]:
+    """"John Brown and his wife run the farm. She said the drought …": when the cue's
+    sentence reads source, cue, content in that order, unquoted narrative in an earlier
+    sentence is not part of what was said."""
+    if len(spans) < 2 or not cues[n] or not a.source:
+        return spans
+    cue = min(cues[n])
+    sent = f.sent[cue]
+    source = f.words_of(a.source)
+    if not source or max(source) > cue or any(f.sent[i] != sent for i in source):
+        return spans
+    words = [f.words_of([s]) for s in spans]
+    if not any(w and min(w) > cue and f.sent[min(w)] == sent for w in words):
+        return spans
+    kept = [s for s, w in zip(spans, words, strict=True)
+            if not (w and f.sent[max(w)] < sent and not _quoted(f, s))]
     return kept or spans
 
 
