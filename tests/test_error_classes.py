@@ -5,6 +5,8 @@ shipped model must read: the spans of one attribution, or that there is none.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from sayso.pipeline import analyze
@@ -12,8 +14,9 @@ from sayso.record import Article, Attribution
 from sayso.settings import Settings
 
 
-def _find(article: Article, cue: str) -> Attribution:
-    hits = [a for a in article.attributions if " ".join(s.text for s in a.cue) == cue]
+def _find(article: Article, cue: str, source: str = "") -> Attribution:
+    hits = [a for a in article.attributions if " ".join(s.text for s in a.cue) == cue
+            and (not source or (a.source and a.source[0].text.startswith(source)))]
     assert hits, f"no attribution with cue {cue!r}: {[[s.text for s in a.cue] for a in article.attributions]}"
     return hits[0]
 
@@ -391,3 +394,20 @@ def test_rules_read_a_speaker_reported_through_a_source() -> None:
     assert [(" ".join(s.text for s in a.cue), _texts(a.source), _texts(a.content)) for a in article.attributions] == [
         ("said", ["Ivan Petrov"], ["\u201cWe are ready,\u201d"]),
         ("according to", ["Reuters"], ["\u201cWe are ready,\u201d"])]
+
+
+# a whole handmade report (tests/data), where the taggers' reading depends on the article around a sentence
+FLOOD_REPORT = (Path(__file__).parent / "data" / "flood-report.txt").read_text(encoding="utf-8")
+
+
+def test_a_quotation_goes_on_in_the_next_sentence_of_its_paragraph() -> None:
+    # a cue-less quotation opening the next sentence, right after the attribution, is the same speaker's
+    a = _find(analyze(FLOOD_REPORT), "said", source="Janet Moore")
+    assert _texts(a.content) == ['"We were told the wall would hold,"', '"It didn\'t. Nobody has apologised."']
+
+
+def test_a_review_is_a_document_that_it_continues() -> None:
+    article = analyze(FLOOD_REPORT)
+    a = _find(article, "recommends")
+    source = _source_of(article, a)
+    assert (source.name, source.type) == ("The review", "document")

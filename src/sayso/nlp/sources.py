@@ -63,6 +63,10 @@ DOCUMENT_NOUNS = {
     "ad", "ads", "advert", "adverts", "advertisement", "commercial", "spot", "editorial", "editorials",
     "endorsement", "endorsements", "piece", "feature", "story", "stories", "column", "op-ed", "interview",
     "speech", "remarks", "posting", "postings", "blog", "announcement", "guidance", "policy",
+    "review", "reviews", "audit", "audits", "inquiry", "investigation", "evaluation", "inspection",
+    "verdict", "judgment", "judgement", "order", "bill", "legislation", "law", "treaty", "agreement",
+    "manifesto", "petition", "warrant", "subpoena", "motion", "brief", "dataset", "projection",
+    "projections", "census", "index", "ranking", "rankings", "scorecard", "factsheet", "leaflet", "handout",
 }
 ORGANIZATION_NOUNS = {
     "campaign", "camp", "administration", "government", "ministry", "department", "agency", "commission",

@@ -90,6 +90,7 @@ def bound(found: list[Attribution], f: DocFeatures) -> list[Attribution]:
         for q in f.quotes.overlapping(a.content[0].start, a.content[-1].end) if a.content else ():
             if any(s.start <= q.start and q.end <= s.end for s in a.content):
                 holders.setdefault((q.start, q.end), set()).add(n)
+    found = _with_continued_quotations(found, f, cues)
     joined = [_coordinated_start(a, f) for a in found]
     reports = [cues[n] | f.words_of(a.source) for n, a in enumerate(found)]
     cue_owner = {i: n for n, c in enumerate(cues) for i in c}
@@ -236,6 +237,36 @@ def _without_narrative_before(n: int, a: Attribution, spans: list[Span], f: DocF
     kept = [s for s, w in zip(spans, words, strict=True)
             if not (w and f.sent[max(w)] < sent and not _quoted(f, s))]
     return kept or spans
+
+
+def _with_continued_quotations(found: list[Attribution], f: DocFeatures,
+                               cues: list[set[int]]) -> list[Attribution]:
+    """A quotation that opens the next sentence, right after a quotation's attribution,
+    in the same paragraph, with no cue of its own and in no other content, goes on
+    with what the speaker said ("“We were told it would hold,” said Jane Roe. “It didn't.”"),
+    as PolNeAR joins them. The taggers see this in most articles; this makes it hold
+    in every one."""
+    taken = set().union(*(f.words_of(a.content) for a in found)) if found else set()
+    all_cues = set().union(*cues) if cues else set()
+    out = []
+    for a in found:
+        if not a.content or not _quoted(f, a.content[-1]):
+            out.append(a)
+            continue
+        content = list(a.content)
+        while True:
+            words = f.words_of([*a.cue, *a.source, *content])
+            end = f.end[max(words)]
+            q = f.quotes.first_from(end)
+            if q is None or q.start == end or f.text[end:q.start].strip(" .!?\t\r") or "\n" in f.text[end:q.start]:
+                break
+            inside = set(f.tokens_of(q.start, q.end))
+            if not inside or not (inside.isdisjoint(taken) and inside.isdisjoint(all_cues)) or not f.first[min(inside)]:
+                break
+            content.append(Span.of(f.text, q.start, q.end))
+            taken |= inside
+        out.append(a if len(content) == len(a.content) else dataclasses.replace(a, content=content))
+    return out
 
 
 # what opens a phrase that names a quotation's topic ("Of the vote, “…”", "As for the budget, “…”")
