@@ -34,9 +34,11 @@ def merge_rules(found: list[Attribution], f: DocFeatures, mode: str = "cue") -> 
     In every mode but "none", a rule cue in two pieces around a quotation
     ("referred to … as “jackals”") replaces the model's overlapping one (the
     model's tags cannot express a cue in two pieces), and so does a rule cue
-    where the model's runs on into the content. The attributions marked by
-    layout (signatures, speaker labels) join in every mode: `predict` left
-    their tokens alone."""
+    where the model's runs on into the content; and a quotation's speaker
+    that a later "according to" reports (`rules.THROUGH_RULE`) joins, since
+    the model reads that speech verb as part of the outer content. The
+    attributions marked by layout (signatures, speaker labels) join in every
+    mode: `predict` left their tokens alone."""
     if not f.rules:
         return found
     tokens = f.words_of
