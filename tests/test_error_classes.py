@@ -205,6 +205,10 @@ def _source_of(article: Article, a: Attribution):
     ("Head of the Central Bank Maria Costa said rates would rise.", "said", "Maria Costa", "person"),
     # an office named with its place and no name is a role, not the place
     ("The Archbishop of Canterbury said the church was sorry.", "said", "The Archbishop of Canterbury", "role"),
+    # a document noun that is also a name: the name when capitalised
+    ("Bill Clinton spoke on Monday. Bill said the plan had failed.", "said", "Bill Clinton", "person"),
+    ("The bill says that taxes will rise.", "says", "The bill", "document"),
+    ("The review, published on Monday, said the barriers had not been maintained.", "said", "The review", "document"),
     # an office before a name the recogniser misread as a title of a work
     ('"This is the worst flood in 50 years," Mayor Jim Hart told local radio station KXL.', "told", "Jim Hart",
      "person"),

@@ -63,8 +63,9 @@ DOCUMENT_NOUNS = {
     "ad", "ads", "advert", "adverts", "advertisement", "commercial", "spot", "editorial", "editorials",
     "endorsement", "endorsements", "piece", "feature", "story", "stories", "column", "op-ed", "interview",
     "speech", "remarks", "posting", "postings", "blog", "announcement", "guidance", "policy",
+    # not "bill" or "law": given names and surnames ("Bill said …", "Jude Law")
     "review", "reviews", "audit", "audits", "inquiry", "investigation", "evaluation", "inspection",
-    "verdict", "judgment", "judgement", "order", "bill", "legislation", "law", "treaty", "agreement",
+    "verdict", "judgment", "judgement", "order", "legislation", "treaty", "agreement",
     "manifesto", "petition", "warrant", "subpoena", "motion", "brief", "dataset", "projection",
     "projections", "census", "index", "ranking", "rankings", "scorecard", "factsheet", "leaflet", "handout",
 }
@@ -119,7 +120,7 @@ OFFICE_NOUNS = {
     "congressman", "congresswoman", "sheriff", "envoy", "diplomat", "inspector", "captain", "colonel",
     "sergeant", "deputy", "speaker", "commissioner", "executive", "administrator", "superintendent",
     "president-elect", "nominee", "candidate", "mp", "lawmaker", "legislator", "attorney", "justice",
-    "treasurer", "dean", "bishop", "archbishop", "magistrate", "coroner",
+    "treasurer", "bishop", "archbishop", "magistrate", "coroner",
 }
 UNNAMED_HEADS = {"man", "woman", "person", "resident", "witness", "soldier", "voter", "one", "someone",
                  "somebody", "source", "worker", "employee", "student", "mother", "father", "boy", "girl",
@@ -607,6 +608,8 @@ def _looks_personal(tokens: Sequence) -> bool:
     return tokens[0].lower_ in given_name_genders() and not any(t.lower_ in ORGANIZATION_WORDS for t in tokens)
 
 
+# documents whose nouns are also names ("the bill", but "Bill said …"), documents only in lower case
+NAME_LIKE_DOCUMENTS = frozenset({"bill", "bills", "law", "laws"})
 # labels the recogniser gives a titled name it misreads ("Mayor Jim Hart" as WORK_OF_ART)
 MISREAD_LABELS = frozenset({"WORK_OF_ART", "FAC", "PRODUCT", "GPE", "NORP", "LOC", "EVENT", "LAW"})
 PLACE_LABELS = frozenset({"FAC", "GPE", "LOC", "NORP"})
@@ -758,7 +761,7 @@ def _mention_type(mention: DocSpan, person: _Person | None) -> str:
         return "anonymous"
     # "The New York Post" and "the Post" are publishers, not documents
     named_title = head.pos_ == "PROPN" and head.is_title and (head.i > mention.start or "ORG" in ents)
-    if head_low in DOCUMENT_NOUNS and not named_title:
+    if (head_low in DOCUMENT_NOUNS and not named_title) or (head_low in NAME_LIKE_DOCUMENTS and head.is_lower):
         return "document"
     if person is not None:
         return "person" if person.label == "PERSON" else "organization"
