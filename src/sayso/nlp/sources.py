@@ -1003,22 +1003,19 @@ def _definite_anaphor(mention: DocSpan, recent: list[_Speaker]) -> _Speaker | No
     return None
 
 
-def _thing_before(pronoun, contents: Ranges | None) -> DocSpan | None:
-    """For "it" that no earlier source takes: the nearest document or organisation the
-    text names before it, in its sentence or the two before, outside what was said
-    ("The report was released on Friday. It said …")."""
+def _phrase_before(pronoun, contents: Ranges | None, sentences_back: int, fits) -> DocSpan | None:
+    """The nearest noun phrase before a pronoun, in its sentence or the `sentences_back`
+    before it, whose head token `fits`, outside what was said: the head and its
+    modifiers within its sentence, at most eight words."""
     doc = pronoun.doc
     first_sentence = pronoun.sent
-    for _ in range(2):
+    for _ in range(sentences_back):
         if first_sentence.start == 0:
             break
         first_sentence = doc[first_sentence.start - 1].sent
     for i in range(pronoun.i - 1, first_sentence.start - 1, -1):
         tok = doc[i]
-        if tok.tag_ not in ("NN", "NNP") or tok.dep_ == "compound" or (
-                tok.lower_ not in DOCUMENT_NOUNS and tok.lower_ not in ORGANIZATION_NOUNS):
-            continue
-        if contents is not None and contents.holds(tok.idx):
+        if not fits(tok) or (contents is not None and contents.holds(tok.idx)):
             continue
         start = max(tok.left_edge.i, tok.sent.start)
         if tok.i - start < 8:
@@ -1026,22 +1023,19 @@ def _thing_before(pronoun, contents: Ranges | None) -> DocSpan | None:
     return None
 
 
+def _thing_before(pronoun, contents: Ranges | None) -> DocSpan | None:
+    """For "it" that no earlier source takes: the nearest document or organisation the
+    text names before it, in its sentence or the two before, outside what was said
+    ("The report was released on Friday. It said …")."""
+    return _phrase_before(pronoun, contents, 2, lambda tok: tok.tag_ in ("NN", "NNP") and tok.dep_ != "compound" and (
+        tok.lower_ in DOCUMENT_NOUNS or tok.lower_ in ORGANIZATION_NOUNS))
+
+
 def _people_before(pronoun, contents: Ranges | None) -> DocSpan | None:
     """For "they": the nearest plural noun for people in its sentence or the one before,
     outside what was said and not the object a cue is addressed to ("told investors")."""
-    doc = pronoun.doc
-    sent = pronoun.sent
-    start = doc[sent.start - 1].sent.start if sent.start > 0 else sent.start
-    for i in range(pronoun.i - 1, start - 1, -1):
-        tok = doc[i]
-        if tok.tag_ != "NNS" or tok.lower_ not in GROUP_NOUNS or tok.dep_ in ("compound", "dobj", "dative"):
-            continue
-        if contents is not None and contents.holds(tok.idx):
-            continue
-        first = max(tok.left_edge.i, tok.sent.start)
-        if tok.i - first < 8:
-            return doc[first:tok.i + 1]
-    return None
+    return _phrase_before(pronoun, contents, 1, lambda tok: tok.tag_ == "NNS" and tok.lower_ in GROUP_NOUNS and (
+        tok.dep_ not in ("compound", "dobj", "dative")))
 
 
 def _compatible(pronoun: str, sp_type: str, plural: bool, gender: str | None) -> bool:
@@ -1065,13 +1059,13 @@ def _resolve_pronoun(pronoun: str, offset: int, recent: list[_Speaker], people: 
     what was said does not take it."""
     if pronoun in FIRST_SECOND:
         return None
+    want = "male" if pronoun in MALE else "female" if pronoun in FEMALE else None  # the pronoun's gender
     if recent:
         last = recent[-1]
         near = offset - max(m.start for m in last.mentions) <= CONTINUATION_CHARS
         # a named person whose gender the article does not show continues too, unless an earlier
         # speaker shows the pronoun's ("Jones told reporters that Peter Hall had resigned. He said …":
         # Jones, not Hall, who was only mentioned)
-        want = "male" if pronoun in MALE else "female" if pronoun in FEMALE else None
         unknown_fits = last.type == "person" and not any(sp.gender == want for sp in recent[:-1])
         if near and _compatible(pronoun, last.type, last.plural, last.gender) and (
                 last.gender is not None or want is None or unknown_fits):
@@ -1092,8 +1086,7 @@ def _resolve_pronoun(pronoun: str, offset: int, recent: list[_Speaker], people: 
         candidates.append((at, person, person.gender))
     if not candidates:
         return None
-    if pronoun in MALE | FEMALE:
-        want = "male" if pronoun in MALE else "female"
+    if want is not None:
         known = [c for c in candidates if c[2] == want]
         candidates = known or candidates
     elif pronoun in PLURAL:

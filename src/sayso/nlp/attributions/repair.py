@@ -12,13 +12,17 @@ PolNeAR the learned tags rarely do this; on other outlets' news they do
 - a quotation that another cue in its own sentence introduces is that cue's
   content, not the content of a cue in an earlier sentence; a quotation in a
   later paragraph than the cue is not a continuation of the cue's quotation
-  (within a paragraph it often is: PolNeAR joins "“A,” she said. “B.”");
+  (within a paragraph it often is: PolNeAR joins "“A,” she said. “B.”", and
+  so does `bound` when "“B.”" has no cue of its own and follows at once);
 - narrative after a quotation, in a later sentence than the cue, is not part
   of what the quotation's speaker said;
 - a content that runs on from its own words into a quotation opening a later
   sentence, which another attribution has, ends before it;
 - a report joined by a conjunction to a content ("…, while supporters insist
-  …") is not part of it: the content ends before the conjunction;
+  …") is not part of it: the content ends before the conjunction; nor is a
+  whole report before the cue across a semicolon ("Critics say …; supporters
+  say …"), nor, when the cue's sentence reads source, cue, content, the
+  narrative of an earlier sentence;
 - a phrase naming the topic, fronted before a quotation ("Of the vote, “…,”
   she said"), is not part of the quoted words; nor is the comma that ends the
   cue's clause ("The department notes, “…”"), nor the "it" of an extraposed
