@@ -112,7 +112,7 @@ SPANS = [
     ('"We have not seen the letter," said the spokesman.', "said", ["the spokesman"],
      ['"We have not seen the letter,"']),
     ("\u201cI think it\u2019s wrong,\u201d the 54-year-old said. \u201cThey should have warned us.\u201d", "said",
-     ["the 54-year-old"], ["\u201cI think it\u2019s wrong,\u201d", "\u201cThey should have warned us.\u201d"]),
+     ["the 54-year-old"], ["\u201cI think it\u2019s wrong,\u201d"]),
     ("Jane Roe, a lawyer for the family, said that the police had ignored the warnings.", "said",
      ["Jane Roe, a lawyer for the family,"], ["that the police had ignored the warnings"]),
     ('The department notes, "All applications are reviewed within 30 days."', "notes", ["The department"],
@@ -401,13 +401,55 @@ def test_rules_read_a_speaker_reported_through_a_source() -> None:
 
 
 # a whole handmade report (tests/data), where the taggers' reading depends on the article around a sentence
+# 1. A direct quotation's content ends at its closing mark; cue-less quotations that go on
+# with it in the next sentences are its continuation (text, cue, content, continuation)
+CONTINUATIONS = [
+    ('"We were lucky," she said. "An hour later it would have been worse."', "said",
+     ['"We were lucky,"'], ['"An hour later it would have been worse."']),
+    ('"The bridge is safe," the engineer said, "and it will stay open." "Nobody should worry." "Really."', "said",
+     ['"The bridge is safe,"', '"and it will stay open."'], ['"Nobody should worry."', '"Really."']),
+    ('She said the plan was "dead on arrival". "Nobody will vote for it."', "said",
+     ['the plan was "dead on arrival"'], ['"Nobody will vote for it."']),
+    ("\u201cThe team gave everything,\u201d said the coach, Ana Ruiz. \u201cI am proud of them. We go again on "
+     "Saturday.\u201d", "said", ["\u201cThe team gave everything,\u201d"],
+     ["\u201cI am proud of them. We go again on Saturday.\u201d"]),
+    # one quotation of several sentences is one content, whichever side of its cue
+    ('"We were lucky. The wall held," Mary Okafor said.', "said", ['"We were lucky. The wall held,"'], []),
+    ('Mary Okafor said: "The water came in at midnight. We lost everything."', "said:",
+     ['"The water came in at midnight. We lost everything."'], []),
+    # a quotation with its own cue is that cue's, not a continuation
+    ('"We are ready," the captain said. "So are we," said the coach.', "said",
+     ['"We are ready,"'], []),
+]
+
+
+@pytest.mark.parametrize(("text", "cue", "content", "continuation"), CONTINUATIONS)
+def test_a_quotation_ends_at_its_closing_mark(text: str, cue: str, content: list[str],
+                                              continuation: list[str]) -> None:
+    a = _find(analyze(text), cue)
+    assert (_texts(a.content), _texts(a.continuation)) == (content, continuation)
+    assert analyze(text).check() == []
+
+
+@pytest.mark.parametrize("text", [
+    'Mary Okafor said: "We lost everything." Her husband agreed. "It was the worst night of our lives," he said.',
+    'The mayor nodded. "Yes," she said.',
+])
+def test_no_content_is_punctuation_alone(text: str) -> None:
+    # the tags can leave a lone quotation mark as (part of) a content: it says nothing
+    for a in analyze(text).attributions:
+        assert all(any(ch.isalnum() for ch in s.text) for s in a.content), a
+
+
 FLOOD_REPORT = (Path(__file__).parent / "data" / "flood-report.txt").read_text(encoding="utf-8")
 
 
 def test_a_quotation_goes_on_in_the_next_sentence_of_its_paragraph() -> None:
     # a cue-less quotation opening the next sentence, right after the attribution, is the same speaker's
+    # (the content ends at its closing mark; what follows is the quotation's continuation)
     a = _find(analyze(FLOOD_REPORT), "said", source="Janet Moore")
-    assert _texts(a.content) == ['"We were told the wall would hold,"', '"It didn\'t. Nobody has apologised."']
+    assert _texts(a.content) == ['"We were told the wall would hold,"']
+    assert _texts(a.continuation) == ['"It didn\'t. Nobody has apologised."']
 
 
 def test_a_review_is_a_document_that_it_continues() -> None:

@@ -10,7 +10,7 @@ from sayso.record import SCHEMA, Article, Attribution, Span
 
 TOP_KEYS = ["schema", "id", "text", "meta", "boilerplate", "attributions", "sources", "hedges", "profile"]
 META_KEYS = {"title", "url", "published", "outlet", "author", "language"}
-ATTRIBUTION_KEYS = ["id", "kind", "cue", "source", "content", "speaker", "stance", "score"]
+ATTRIBUTION_KEYS = ["id", "kind", "cue", "source", "content", "continuation", "speaker", "stance", "score"]
 
 
 def test_top_level_shape(example_article):
@@ -31,7 +31,7 @@ def test_every_span_indexes_the_text(example_article):
         assert a["kind"] in ("direct", "mixed", "indirect")
         assert a["stance"] in ("neutral", "assertive", "doubting", "speculative", "emotive")
         assert 0.0 <= a["score"] <= 1.0
-        for role in ("cue", "source", "content"):
+        for role in ("cue", "source", "content", "continuation"):
             spans.extend(a[role])
             starts = [s["start"] for s in a[role]]
             assert starts == sorted(starts)

@@ -27,7 +27,7 @@ from markupsafe import Markup, escape
 from sayso.schema import STANCES
 
 if TYPE_CHECKING:
-    from sayso.record import Article, Attribution
+    from sayso.record import Article, Attribution, Span
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -97,6 +97,18 @@ def attribution_tip(article: Article, a: Attribution, role: str) -> str:
     return f"{a.id} · {role}: {name} ({type_}) · stance {a.stance} · {a.kind} quote"
 
 
+def role_spans(a: Attribution) -> list[tuple[str, Span]]:
+    """An attribution's spans by role, what is said first; a quotation's continuation
+    is marked as what is said, which it is."""
+    return [(role, s) for role, spans in (("content", [*a.content, *a.continuation]), ("source", a.source),
+                                           ("cue", a.cue)) for s in spans]
+
+
+def said(a: Attribution) -> str:
+    """What the source says, as one line: the content and any continuation."""
+    return " … ".join(s.text for s in (*a.content, *a.continuation))
+
+
 def marks_of(article: Article) -> list[Mark]:
     marks: list[Mark] = []
     for b in article.boilerplate:
@@ -104,17 +116,16 @@ def marks_of(article: Article) -> list[Mark]:
                                                                        "not read for attributions"}))
     source_spans: set[tuple[int, int]] = set()
     for a in article.attributions:
-        for role in ("content", "source", "cue"):
-            for s in getattr(a, role):
-                if s.start >= s.end:
-                    continue
-                attrs = {"data-a": a.id, "data-role": role, "data-tip": attribution_tip(article, a, role),
-                         "data-stance": a.stance, "data-kind": a.kind}
-                if a.speaker:
-                    attrs["data-s"] = a.speaker
-                marks.append(Mark(s.start, s.end, role, attrs, focusable=True))
-                if role == "source":
-                    source_spans.add((s.start, s.end))
+        for role, s in role_spans(a):
+            if s.start >= s.end:
+                continue
+            attrs = {"data-a": a.id, "data-role": role, "data-tip": attribution_tip(article, a, role),
+                     "data-stance": a.stance, "data-kind": a.kind}
+            if a.speaker:
+                attrs["data-s"] = a.speaker
+            marks.append(Mark(s.start, s.end, role, attrs, focusable=True))
+            if role == "source":
+                source_spans.add((s.start, s.end))
     for src in article.sources:
         for m in src.mentions:
             if (m.start, m.end) in source_spans or m.start >= m.end:

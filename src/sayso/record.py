@@ -88,6 +88,10 @@ class Attribution:
     speaker: str | None = None
     stance: str = "neutral"
     score: float = 1.0
+    # quotations with no cue of their own that go on with this one in the next sentences
+    # ("“We were lucky,” she said. “It could have been worse.”"): what the source said
+    # further, kept out of `content`, which ends at its quotation's closing mark
+    continuation: list[Span] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -96,6 +100,7 @@ class Attribution:
             "cue": [s.to_dict() for s in self.cue],
             "source": [s.to_dict() for s in self.source],
             "content": [s.to_dict() for s in self.content],
+            "continuation": [s.to_dict() for s in self.continuation],
             "speaker": self.speaker,
             "stance": self.stance,
             "score": round(float(self.score), 4),
@@ -109,6 +114,7 @@ class Attribution:
             cue=_spans(d.get("cue", [])),
             source=_spans(d.get("source", [])),
             content=_spans(d.get("content", [])),
+            continuation=_spans(d.get("continuation") or []),
             speaker=d.get("speaker"),
             stance=str(d.get("stance", "neutral")),
             score=float(d.get("score", 1.0)),
@@ -282,13 +288,15 @@ class Article:
                 problems.append(f"{a.id}: kind {a.kind!r}")
             if a.stance not in STANCES:
                 problems.append(f"{a.id}: stance {a.stance!r}")
-            for role in ("cue", "source", "content"):
+            for role in ("cue", "source", "content", "continuation"):
                 spans = getattr(a, role)
                 for s in spans:
                     span_ok(f"{a.id}.{role}", s.start, s.end, s.text)
                 for left, right in itertools.pairwise(spans):
                     if left.end > right.start:
                         problems.append(f"{a.id}.{role}: spans unsorted or overlapping")
+            if a.continuation and a.content and a.continuation[0].start < a.content[-1].end:
+                problems.append(f"{a.id}.continuation: not after the content")
             if not a.source and a.speaker is not None:
                 problems.append(f"{a.id}: speaker without a source span")
             if a.speaker is not None and a.speaker not in source_ids:

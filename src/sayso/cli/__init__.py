@@ -120,13 +120,16 @@ def run_analyze(args: argparse.Namespace) -> int:
 def add_eval(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="score sayso against an annotated corpus",
                        description="Score sayso on a corpus with Citron's metric definitions.")
-    p.add_argument("corpus", choices=("polnear", "sources", "corpus"),
-                   help="polnear: attributions on a PolNeAR split; sources: speaker resolution and typing "
+    p.add_argument("corpus", choices=("polnear", "marked", "sources", "corpus"),
+                   help="polnear: attributions on a PolNeAR split; marked: attributions, speakers and types "
+                        "marked inline in a file of news articles (tests/data/marked-news.txt); "
+                        "sources: speaker resolution and typing "
                         "against a gold file of speakers (handmade paragraphs, or PolNeAR speakers with --corpus); "
                         "corpus: entity linking and quotation trails of a linked store (--gold-entities, "
                         "--gold-trails)")
     p.add_argument("directory", metavar="PATH",
-                   help="the corpus folder (PolNeAR layout), the gold speakers file, or the corpus store")
+                   help="the corpus folder (PolNeAR layout), the marked file, the gold speakers file, "
+                        "or the corpus store")
     p.add_argument("--gold-entities", metavar="FILE", help="corpus: the gold entity mentions (JSON lines)")
     p.add_argument("--gold-trails", metavar="FILE", help="corpus: the gold quotation trails (JSON lines)")
     p.add_argument("--corpus", dest="corpus_dir", metavar="DIR",
@@ -146,6 +149,10 @@ def add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--taggers", metavar="DIR",
                    help="with --by-outlet: keep the seven trained tagger pairs in DIR and reuse those found there "
                         "(to measure a change after the taggers without training again)")
+    p.add_argument("--join-continuations", action="store_true",
+                   help="marked: score a cue-less quotation that continues a speaker's quotation as part of "
+                        "its content, as PolNeAR reads it (default: a quotation's content ends at its "
+                        "closing mark)")
     p.add_argument("--bootstrap", type=int, default=0, metavar="N",
                    help="polnear: 95%% intervals of the F1s from N resamplings of the articles")
     p.add_argument("--format", choices=("text", "json"), default="text")
@@ -163,6 +170,10 @@ def run_eval(args: argparse.Namespace) -> int:
         return run_eval_sources(args)
     if args.corpus == "corpus":
         return run_eval_corpus(args)
+    if args.join_continuations and args.corpus != "marked":
+        raise UsageError("--join-continuations goes with `eval marked`")
+    if args.corpus == "marked":
+        return run_eval_marked(args)
     if args.by_outlet:
         return run_eval_outlets(args)
     if args.outlet or args.cache or args.taggers:
@@ -205,6 +216,54 @@ def run_eval(args: argparse.Namespace) -> int:
         print(json.dumps(result, indent=2))
     else:
         print_scores(result, sys.stdout)
+    return EXIT_OK
+
+
+def run_eval_marked(args: argparse.Namespace) -> int:
+    import spacy
+
+    from sayso.nlp.parse import cached_base
+    from sayso.pipeline import analyze_many
+    from sayso.training.evaluate import Scores, bootstrap_intervals, error_summary, evaluate, write_errors
+    from sayso.training.marked import read_marked, speaker_texts
+    from sayso.training.sources import score_sources
+
+    if args.by_outlet or args.agreement or args.outlet or args.cache or args.taggers or args.split != "dev":
+        raise UsageError("eval marked scores one file: it takes no --by-outlet, --agreement, --split, "
+                         "--outlet, --cache or --taggers")
+    marked = read_marked(args.directory)[: args.limit or None]
+    settings = Settings.from_args(args)
+    _check_model(settings.model)
+    errors_out = _open_output(args.errors) if args.errors else None
+    gold = [m.gold(args.join_continuations) for m in marked]
+    predicted = list(analyze_many([(m.text, m.id, None) for m in marked], settings))
+    errors: list[dict[str, Any]] | None = [] if args.errors else None
+    per_article: list[Scores] | None = [] if args.bootstrap else None
+    scores = evaluate(zip(predicted, gold, strict=True), spacy.blank("en").tokenizer, errors, per_article,
+                      join_continuations=args.join_continuations)
+    result = scores.to_dict()
+    result["corpus"] = os.path.basename(args.directory)
+    result["continuations"] = "joined" if args.join_continuations else "separate"
+    speakers = score_sources(speaker_texts(marked), cached_base(settings.parser), predicted).to_dict()
+    found = speakers["end_to_end"]["found"]
+    result["speakers"] = {"mentions": speakers["mentions"], **speakers["end_to_end"],
+                          "type_accuracy_found": round(speakers["end_to_end"]["type_accuracy"] / found, 3)
+                          if found else 0.0}
+    if per_article:
+        result["bootstrap"] = {"rounds": args.bootstrap, "level": 0.95,
+                               "f1": bootstrap_intervals(per_article, args.bootstrap)}
+    if errors_out is not None and errors is not None:
+        with errors_out:
+            write_errors(errors, errors_out)
+        result["errors"] = error_summary(errors)
+    if args.format == "json":
+        print(json.dumps(result, indent=2))
+        return EXIT_OK
+    print_scores(result, sys.stdout)
+    s = result["speakers"]
+    print(f"speakers ({s['mentions']} gold source mentions, end to end): found {s['found']:.3f}, "
+          f"resolved {s['resolution_accuracy']:.3f}, typed {s['type_accuracy']:.3f} "
+          f"({s['type_accuracy_found']:.3f} of those found)")
     return EXIT_OK
 
 
@@ -318,7 +377,8 @@ def print_scores(result: dict[str, Any], out: TextIO, title: str = "") -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=(title + ": " if title else "") + f"PolNeAR {result['split']}: {result['articles']} "
+    corpus = result.get("corpus") or f"PolNeAR {result['split']}"
+    table = Table(title=(title + ": " if title else "") + f"{corpus}: {result['articles']} "
                         f"articles, {result['gold']} gold and {result['predicted']} predicted attributions")
     table.add_column("spans")
     for head in ("exact P", "exact R", "exact F1", "overlap P", "overlap R", "overlap F1"):

@@ -19,6 +19,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from sayso.display import role_spans
 from sayso.record import Article, Attribution, Source, Span
 
 STYLES = {
@@ -138,7 +139,7 @@ def source_atoms(article: Article, a: Attribution) -> list[Atom]:
 def attribution_block(article: Article, a: Attribution, indent: int) -> Block:
     cue = Atom(_joined(a.cue), STYLES["cue"], breakable=False)
     about = [Atom(part, sep=" · ") for part in (a.kind, a.stance, f"{a.score:.2f}")]
-    content = _joined(a.content)
+    content = _joined([*a.content, *a.continuation])
     rows = [source_atoms(article, a), [cue, *about]]
     if content:
         rows.append([Atom(content, STYLES["content"])])
@@ -259,9 +260,8 @@ def marked_text(article: Article) -> Text:
     for b in article.boilerplate:
         text.stylize(STYLES["boilerplate"], b.start, b.end)
     for a in article.attributions:
-        for role in ("content", "source", "cue"):
-            for s in getattr(a, role):
-                text.stylize(STYLES[role], s.start, s.end)
+        for role, s in role_spans(a):
+            text.stylize(STYLES[role], s.start, s.end)
     for h in article.hedges:
         text.stylize(STYLES["hedge"], h.start, h.end)
     return text

@@ -110,7 +110,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "cue_text": "VARCHAR", "source_text": "VARCHAR", "content_text": "VARCHAR",
         "cue_start": "INTEGER", "cue_end": "INTEGER", "source_start": "INTEGER", "source_end": "INTEGER",
         "content_start": "INTEGER", "content_end": "INTEGER",
-        "cue": "JSON", "source": "JSON", "content": "JSON", "trail_id": "BIGINT",
+        "cue": "JSON", "source": "JSON", "content": "JSON", "trail_id": "BIGINT", "continuation": "JSON",
     },
     "sources": {
         "doc_id": "VARCHAR", "id": "VARCHAR", "position": "INTEGER", "name": "VARCHAR", "type": "VARCHAR",
@@ -134,7 +134,7 @@ COLUMNS: dict[str, dict[str, str]] = {
 TABLES = tuple(COLUMNS)
 LINK_TABLES = ("entities", "trails")  # absent from stores written before linking existed
 # Columns added to a table after its first version: added to an older store when it is opened for writing.
-ADDED_COLUMNS = {"attributions": ("trail_id",), "sources": ("entity_id",)}
+ADDED_COLUMNS = {"attributions": ("trail_id", "continuation"), "sources": ("entity_id",)}
 META_COLUMNS = ("title", "url", "published", "outlet", "author", "language")
 
 _KEYS = {
@@ -326,6 +326,7 @@ def article_rows(
         for role in ("cue", "source", "content"):
             row[role] = _spans_json(getattr(a, role))
         row["trail_id"] = None  # set by linking (sayso.corpus.trails)
+        row["continuation"] = _spans_json(a.continuation)
         attributions.append(row)
     sources = [
         {
@@ -345,8 +346,8 @@ def _loads(value: Any) -> Any:
 def attribution_record(row: dict[str, Any]) -> dict[str, Any]:
     """One stored attribution row back as the record's attribution object."""
     return {"id": row["id"], "kind": row["kind"], "cue": _loads(row["cue"]), "source": _loads(row["source"]),
-            "content": _loads(row["content"]), "speaker": row["speaker"], "stance": row["stance"],
-            "score": row["score"]}
+            "content": _loads(row["content"]), "continuation": _loads(row.get("continuation")) or [],
+            "speaker": row["speaker"], "stance": row["stance"], "score": row["score"]}
 
 
 def article_from_rows(

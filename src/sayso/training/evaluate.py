@@ -28,6 +28,7 @@ articles like these.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import json
 import math
 import random
@@ -322,13 +323,23 @@ def _describe(a: Attribution) -> dict[str, Any]:
     return {role: [s.text for s in getattr(a, role)] for role in ROLES} | {"kind": a.kind}
 
 
+def with_continuations(attributions: Sequence[Attribution]) -> list[Attribution]:
+    """The attributions as PolNeAR reads them: a quotation's continuation is part of its content."""
+    return [dataclasses.replace(a, content=sorted(a.content + a.continuation), continuation=[])
+            if a.continuation else a for a in attributions]
+
+
 def evaluate(pairs: Iterable[tuple[Article, Article]], tokenizer: Any,
-             errors: list[dict[str, Any]] | None = None, per_article: list[Scores] | None = None) -> Scores:
-    """Score (predicted, gold) article pairs (each article's own counts go to `per_article` if given)."""
+             errors: list[dict[str, Any]] | None = None, per_article: list[Scores] | None = None,
+             join_continuations: bool = True) -> Scores:
+    """Score (predicted, gold) article pairs (each article's own counts go to `per_article` if given).
+    `join_continuations`: score a predicted quotation's continuation as content, PolNeAR's
+    convention; without it, only the content proper (a quotation ends at its closing mark)."""
     scores = Scores()
     for predicted, gold in pairs:
         own = Scores()
-        score_article(predicted.attributions, gold.attributions, gold.text, tokenizer, own, errors, gold.id)
+        found = with_continuations(predicted.attributions) if join_continuations else predicted.attributions
+        score_article(found, gold.attributions, gold.text, tokenizer, own, errors, gold.id)
         scores.add(own)
         if per_article is not None:
             per_article.append(own)

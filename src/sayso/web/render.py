@@ -22,6 +22,7 @@ from sayso.display import (
     attribution_tip,
     marked_html,
     marks_of,
+    said,
     speaker_name,
 )
 from sayso.record import KINDS, SOURCE_TYPES, STANCES, Article
@@ -63,7 +64,7 @@ def attribution_rows(article: Article) -> list[dict[str, Any]]:
         name, type_ = speaker_name(article, a)
         rows.append({"id": a.id, "speaker": a.speaker or "", "source": name, "type": type_,
                      "source_text": " … ".join(s.text for s in a.source),
-                     "cue": " … ".join(s.text for s in a.cue), "content": " … ".join(s.text for s in a.content),
+                     "cue": " … ".join(s.text for s in a.cue), "content": said(a),
                      "kind": a.kind, "stance": a.stance, "score": a.score})
     return rows
 

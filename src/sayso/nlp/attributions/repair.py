@@ -42,6 +42,7 @@ denied something.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Sequence
 
 from sayso.nlp.attributions.candidates import trim
@@ -271,6 +272,66 @@ def _with_continued_quotations(found: list[Attribution], f: DocFeatures,
             taken |= inside
         out.append(a if len(content) == len(a.content) else dataclasses.replace(a, content=content))
     return out
+
+
+def saying_something(found: list[Attribution]) -> list[Attribution]:
+    """Contents without the pieces that hold no word (a lone quotation mark the tags gave
+    the content: 'Her husband agreed. "It was …'); an attribution left with no word said
+    is none."""
+    out = []
+    for a in found:
+        content = [s for s in a.content if any(ch.isalnum() for ch in s.text)]
+        if content:
+            out.append(a if len(content) == len(a.content) else dataclasses.replace(a, content=content))
+    return out
+
+
+def separate_continuations(found: list[Attribution], f: DocFeatures) -> list[Attribution]:
+    """A direct quotation's content ends at its closing mark: quotations of later
+    sentences than the cue's, with no cue of their own, which the taggers (trained on
+    PolNeAR, which joins them) or `_with_continued_quotations` gave the content, move to
+    the attribution's `continuation` ("“We were lucky,” she said. “It held.”": content
+    "“We were lucky,”", continuation "“It held.”"). A quotation split by its cue in the
+    cue's own sentence stays one content."""
+    out = []
+    for a in found:
+        cue_words = f.words_of(a.cue)
+        if not cue_words or not a.content:
+            out.append(a)
+            continue
+        last_cue_sent = max(f.sent[i] for i in cue_words)
+        content: list[Span] = []
+        goes_on: list[Span] = []
+        groups: set[int] = set()  # quotations running on over paragraphs are one quotation
+        for span in a.content:
+            pieces = _quotation_pieces(span, f)
+            kept = 0
+            for piece in pieces:
+                words = f.words_of([piece])
+                later = bool(words) and min(f.sent[i] for i in words) > last_cue_sent
+                q = f.quotes.containing(piece.start, piece.end)
+                if goes_on or ((content or kept) and later and q is not None and q.group not in groups):
+                    goes_on.append(piece)
+                    continue
+                kept += 1
+                groups.update(q.group for q in f.quotes.overlapping(piece.start, piece.end))
+            if kept:  # the pieces kept are the span's first ones: one span again
+                content.append(Span.of(f.text, span.start, pieces[kept - 1].end))
+        if goes_on and all(_quoted(f, s) for s in goes_on):
+            a = dataclasses.replace(a, content=content, continuation=goes_on, kind=kind_of(content, f.quotes))
+        out.append(a)
+    return out
+
+
+def _quotation_pieces(s: Span, f: DocFeatures) -> list[Span]:
+    """A span cut before each quotation of it that follows another quotation with only
+    space between (one span over "“A.” “B.”" is two quotations)."""
+    quotes = [q for q in f.quotes.overlapping(s.start, s.end) if s.start <= q.start and q.end <= s.end]
+    cuts = [b.start for a, b in itertools.pairwise(quotes) if a.end < b.start and not f.text[a.end:b.start].strip()]
+    if not cuts:
+        return [s]
+    edges = [s.start, *cuts, s.end]
+    return [Span.of(f.text, a, b if b == s.end else len(f.text[:b].rstrip())) for a, b in itertools.pairwise(edges)]
 
 
 # what opens a phrase that names a quotation's topic ("Of the vote, “…”", "As for the budget, “…”")

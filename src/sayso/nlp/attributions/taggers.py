@@ -38,7 +38,7 @@ from sayso.errors import ModelError
 from sayso.nlp.attributions.crf import CRF
 from sayso.nlp.attributions.features import DocFeatures, doc_features
 from sayso.nlp.attributions.merge import MERGE_MODES, merge_rules
-from sayso.nlp.attributions.repair import bound, senses
+from sayso.nlp.attributions.repair import bound, saying_something, senses, separate_continuations
 from sayso.nlp.attributions.rules import RuleFinder
 from sayso.nlp.quotes import kind_of
 from sayso.record import Attribution, Boilerplate, Span
@@ -270,7 +270,7 @@ class AttributionModel:
             merged = merge_rules(own, f, self.merge)
             for a in merged[len(own):]:
                 a.score = round(self.calibration(a.score, "rules"), 4)
-            merged = senses(bound(merged, f), f)
+            merged = separate_continuations(saying_something(senses(bound(merged, f), f)), f)
             merged.sort(key=lambda a: a.first_offset)  # text order, as the rule finder gives them
             out.append(merged)
         return out

@@ -1,0 +1,73 @@
+"""The reader of gold attributions marked inline (`training.marked`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sayso.errors import CorpusError
+from sayso.training.marked import parse_marked, read_marked
+
+SPLIT = ("⟦content:1|“We were lucky,”⟧ ⟦source:1 person=Mary Okafor|she⟧ ⟦cue:1|said⟧, "
+         "⟦content:1|“because the wall held.”⟧ ⟦more:1|“An hour later it would have been worse.”⟧\n\n"
+         "⟦source:2 organization=the ministry|The ministry⟧ ⟦cue:2|said⟧ ⟦content:2|that ⟦source:3 group|rescuers⟧ "
+         "had ⟦cue:3|reported⟧ ⟦content:3|that 300 people died⟧⟧.")
+PLAIN = ("“We were lucky,” she said, “because the wall held.” “An hour later it would have been worse.”\n\n"
+         "The ministry said that rescuers had reported that 300 people died.")
+
+
+def test_marks_removed_leave_the_text_and_spans_index_it() -> None:
+    article = parse_marked(SPLIT, "t1")
+    assert article.text == PLAIN
+    gold = article.gold()
+    assert [[s.text for s in a.content] for a in gold.attributions] == [
+        ["“We were lucky,”", "“because the wall held.”"],
+        ["that rescuers had reported that 300 people died"],
+        ["that 300 people died"],
+    ]
+    for a in gold.attributions:
+        for s in a.cue + a.source + a.content:
+            assert PLAIN[s.start:s.end] == s.text
+    assert [a.kind for a in gold.attributions] == ["direct", "indirect", "indirect"]
+
+
+def test_continuations_join_only_when_asked() -> None:
+    article = parse_marked(SPLIT, "t1")
+    first = article.gold(join_continuations=True).attributions[0]
+    assert [s.text for s in first.content][-1] == "“An hour later it would have been worse.”"
+    assert len(article.gold().attributions[0].content) == 2
+
+
+def test_speakers_carry_type_and_name() -> None:
+    mentions = parse_marked(SPLIT, "t1").speaker_text().mentions
+    assert [(PLAIN[m.start:m.end], m.speaker, m.type) for m in mentions] == [
+        ("she", "Mary Okafor", "person"), ("The ministry", "the ministry", "organization"),
+        ("rescuers", "rescuers", "group")]
+
+
+@pytest.mark.parametrize("marked, message", [
+    ("⟦cue:1|said", "never closed"),
+    ("said⟧", "without its opening"),
+    ("⟦quote:1|said⟧", "does not read"),
+    ("⟦content:1|that it rained⟧", "has no cue"),
+    ("⟦cue:1 person|said⟧", "only a source takes a type"),
+    ("⟦source:1 wizard|Merlin⟧ ⟦cue:1|said⟧", "only a source takes a type"),
+    ("⟦source:1|Ann ⟧ ⟦cue:1|said⟧", "starts or ends with a space"),
+])
+def test_bad_marks_are_one_line_errors(marked: str, message: str) -> None:
+    with pytest.raises(CorpusError, match=message):
+        parse_marked(marked, "bad")
+
+
+def test_file_of_articles(tmp_path) -> None:
+    path = tmp_path / "set.txt"
+    path.write_text("### id=x1 style=wire\n" + SPLIT + "\n\n### id=x2\n⟦source:1|He⟧ ⟦cue:1|said⟧ "
+                    "⟦content:1|it rained⟧.\n", encoding="utf-8")
+    articles = read_marked(path)
+    assert [(a.id, a.style) for a in articles] == [("x1", "wire"), ("x2", "")]
+    assert articles[1].text == "He said it rained."
+    path.write_text("### id=x1\nA.\n### id=x1\nB.\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="occurs twice"):
+        read_marked(path)
+    path.write_text("stray\n### id=x1\nA.\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="before the first"):
+        read_marked(path)
