@@ -82,6 +82,7 @@ GENERIC_ORGANIZATION_NOUNS = {
     "company", "firm", "agency", "carmaker", "automaker", "force", "organisation", "organization", "business",
     "retailer", "bank", "insurer", "airline", "broadcaster", "newspaper", "paper", "network", "charity",
     "group", "manufacturer", "operator", "provider", "supplier", "giant", "startup", "publisher", "outlet",
+    "maker", "authority", "lender", "carrier", "chain", "watchdog", "regulator", "utility",
 }
 GROUP_NOUNS = {
     "troops", "soldiers", "fighters", "forces", "officials", "people", "residents", "voters", "critics",
@@ -211,6 +212,18 @@ def _name_tokens(tokens: Sequence) -> list:
     return out
 
 
+def _noun_modifier(tokens: Sequence) -> bool:
+    """A name that only modifies a common noun ("One Berwick resident", "a Clinton aide"):
+    the noun is who is spoken of, so a later pronoun does not stand for the name."""
+    last = tokens[-1]
+    return last.dep_ == "compound" and last.head.pos_ == "NOUN" and last.head.i > last.i
+
+
+def _name_text(tokens: Sequence) -> str:
+    """A name's words as the text writes them: "Okonkwo-Hale", not "Okonkwo - Hale"."""
+    return "".join(t.text + (t.whitespace_ and " ") for t in tokens).strip()
+
+
 def _fronted_verb(token) -> bool:
     """A speech verb in the past opening a sentence, which the recogniser joined to the
     name after it ("Stated Stone:", "Said Trump")."""
@@ -329,6 +342,8 @@ class _ArticlePeople:
                 surname in self.by_surname and len(tokens) <= 2) or _age_after(tokens[-1]) or _role_beside(
                 tokens[-1]) or (
                 len(tokens) == 1 and self.given_bearer(surname, ent.start_char) is not None)
+            if is_person and not (titled or titled_name) and _organization_by_words(doc, tokens, before):
+                is_person = False  # "Halvorsen Freight", "Danish carrier Nordhavn Line", read as PERSON
             person = self._person(tokens, ent.start_char) if is_person else self._org(tokens, ent.start_char)
             if is_person:
                 gender = _gender_of_titles([before] if before is not None else [])
@@ -337,7 +352,8 @@ class _ArticlePeople:
                 person.gender = person.gender or gender
             self._collect_roles(doc[tokens[0].i:tokens[-1].i + 1], person)
             person.positions.append(ent.start_char)
-            self.mentions.append((ent.start_char, person))
+            if not _noun_modifier(tokens):
+                self.mentions.append((ent.start_char, person))
         # names the recogniser missed or mislabelled ("Neville Ashdown" as FAC) that end
         # with the surname of a person it did find
         for tok in doc:
@@ -379,7 +395,7 @@ class _ArticlePeople:
     def _person(self, tokens: Sequence, start: int) -> _Person:
         person = self._same_person(tokens, start)
         if person is None:
-            person = _Person(name=" ".join(t.text for t in tokens), surname=tokens[-1].lower_, label="PERSON",
+            person = _Person(name=_name_text(tokens), surname=tokens[-1].lower_, label="PERSON",
                              start=start)
             self.by_surname.setdefault(person.surname, []).append(person)
         if len(tokens) > 1 and tokens[0].lower_ in given_name_genders():
@@ -390,7 +406,7 @@ class _ArticlePeople:
 
     def _same_person(self, tokens: Sequence, start: int) -> _Person | None:
         """The person already met whom this name refers to, if any."""
-        name = " ".join(t.text for t in tokens)
+        name = _name_text(tokens)
         same = self.by_surname.get(tokens[-1].lower_, [])
         if len(tokens) > 1:
             words = [t.lower_ for t in tokens]
@@ -409,7 +425,7 @@ class _ArticlePeople:
         return self.given_bearer(tokens[0].lower_, start)
 
     def _org(self, tokens: Sequence, start: int) -> _Person:
-        name = " ".join(t.text for t in tokens)
+        name = _name_text(tokens)
         org = self.orgs.get(name.lower())
         if org is None and len(tokens) == 1:
             org = self.org_by_last_word.get(tokens[0].lower_)  # "the Post" after "The New York Post"
@@ -499,7 +515,7 @@ class _ArticlePeople:
         if not tokens:
             return None
         last = tokens[-1].lower_
-        full = " ".join(t.text for t in tokens).lower()
+        full = _name_text(tokens).lower()
         bearers = self.by_surname.get(last, [])
         if len(tokens) > 1:
             first = tokens[0].lower_
@@ -598,6 +614,39 @@ def _party_after(doc: Doc, last: int) -> bool:
 ORGANIZATION_WORDS = {"inc", "inc.", "corp", "corp.", "co", "co.", "ltd", "llc", "group", "party", "committee",
                       "council", "association", "foundation", "institute", "university", "bank", "company",
                       "news", "times", "post", "journal", "agency", "department", "ministry", "fund", "campaign"}
+
+
+# the last word of a company's or a body's name ("Halvorsen Freight", "Human Rights Watch")
+ORGANIZATION_ENDINGS = frozenset({
+    "freight", "line", "lines", "foods", "holdings", "logistics", "airlines", "airways", "shipping", "energy",
+    "motors", "media", "partners", "capital", "systems", "technologies", "labs", "pharmaceuticals", "pharma",
+    "watch", "insurance", "trust", "networks", "industries", "international", "solutions", "services",
+    "group", "bank", "union", "council", "fund", "institute", "association", "foundation", "society",
+    "alliance", "coalition", "initiative", "forum", "partnership", "consortium", "brewery", "studios"})
+# what an article calls an organisation before or beside its name ("carrier Nordhavn Line",
+# "Frontline Watch, an independent group")
+ORGANIZATION_DESCRIPTORS = frozenset(GENERIC_ORGANIZATION_NOUNS | {
+    "carrier", "maker", "lender", "chain", "watchdog", "monitor", "nonprofit", "charity", "union", "association",
+    "shipper", "insurer", "conglomerate", "distributor", "developer", "contractor", "consultancy", "think-tank",
+    "tank", "ngo", "body", "regulator", "utility", "brand", "label", "studio", "party", "club"}) - {"force"}
+
+
+def _organization_by_words(doc: Doc, tokens: Sequence, before) -> bool:
+    """A name the recogniser read as a person's that its own words or the article's
+    words for it show to be an organisation's."""
+    if len(tokens) >= 2 and tokens[-1].lower_ in ORGANIZATION_ENDINGS:
+        return True
+    if before is not None and before.pos_ == "NOUN" and before.lower_ in ORGANIZATION_DESCRIPTORS:
+        return True
+    # an appositive after the name: ", an independent group that …"
+    k = tokens[-1].i + 1
+    if k + 1 < len(doc) and doc[k].text == "," and doc[k + 1].lower_ in ("a", "an", "the"):
+        for t in doc[k + 2:k + 6]:
+            if t.pos_ == "NOUN" and (t.i + 1 >= len(doc) or doc[t.i + 1].pos_ != "NOUN"):
+                return t.lower_ in ORGANIZATION_DESCRIPTORS
+            if t.pos_ not in ("ADJ", "NOUN", "PROPN", "ADV", "PUNCT"):
+                return False
+    return False
 
 
 def _looks_personal(tokens: Sequence) -> bool:
@@ -974,8 +1023,9 @@ def _definite_organization(mention: DocSpan, offset: int, people: _ArticlePeople
     """"The ministry" is the nearest earlier organisation whose name has that
     word ("the Ministry of Water Resources"); "the company" or "the agency",
     words any organisation may be called, the nearest earlier organisation."""
-    if mention[0].lower_ not in ("the", "this", "that") or len(mention) > 3:
-        return None
+    if mention[0].lower_ not in ("the", "this", "that") or len(mention) > 6 or (
+            len(mention) > 3 and _head(mention).i != mention.end - 1):
+        return None  # "the company", "the Minneapolis-based company", not "the company's chief"
     head = _head(mention).lower_
     org = people.nearest(offset, [("org-word", head)])
     if org is not None:

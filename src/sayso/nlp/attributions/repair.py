@@ -104,6 +104,7 @@ def bound(found: list[Attribution], f: DocFeatures) -> list[Attribution]:
         content = _before_coordinated(n, _bounded(n, a, f, cues, claims, holders), f, cues, joined)
         content = _without_reports_before(n, content, f, cues, reports, cue_owner)
         content = _without_narrative_before(n, a, content, f, cues)
+        content = _without_adjunct_after_cue(content, f, cues[n])
         if content and content != a.content:
             a = dataclasses.replace(a, content=content, kind=kind_of(content, f.quotes))
         source = [] if _asked_not_asking(a, f) else _source_without_cues(
@@ -242,6 +243,60 @@ def _without_narrative_before(n: int, a: Attribution, spans: list[Span], f: DocF
     kept = [s for s, w in zip(spans, words, strict=True)
             if not (w and f.sent[max(w)] < sent and not _quoted(f, s))]
     return kept or spans
+
+
+WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
+# when and where the words were said, not what: "said on Monday it would close", "said
+# yesterday that …", "said in a statement that …"
+WHEN_WORDS = frozenset({"yesterday", "today", "tonight"}) | WEEKDAYS
+PERIOD_WORDS = frozenset({"week", "weekend", "month", "year", "night", "morning", "evening", "afternoon"})
+OCCASION_NOUNS = frozenset({"statement", "interview", "speech", "letter", "post", "tweet", "briefing", "email",
+                            "filing", "memo", "address", "podcast", "broadcast", "op-ed", "essay", "column"})
+POSSESSIVE_DETERMINERS = frozenset({"a", "an", "the", "his", "her", "their", "its", "our", "my", "this"})
+
+
+def _adjunct_length(f: DocFeatures, i: int) -> int:
+    """How many tokens from `i` form a phrase of when or where something was said, or 0."""
+    w = f.lower
+    n = f.n
+
+    def at(k: int) -> str:
+        return w[k] if k < n else ""
+
+    if at(i + 1) in ("'s", "’s"):
+        return 0  # "condemned Friday's test": the day names what was condemned
+    if at(i) in WHEN_WORDS:
+        return 2 if at(i) in WEEKDAYS and at(i + 1) in ("morning", "evening", "night", "afternoon") else 1
+    if at(i) in ("last", "this") and at(i + 1) in PERIOD_WORDS | WEEKDAYS:
+        return 2
+    if at(i) == "on" and at(i + 1) in WEEKDAYS:
+        return 3 if at(i + 2) in ("morning", "evening", "night", "afternoon") else 2
+    if at(i) == "in" and at(i + 1) in POSSESSIVE_DETERMINERS:
+        for k in range(i + 2, min(i + 5, n)):
+            if w[k] in OCCASION_NOUNS:
+                return k - i + 1
+            if f.pos[k] not in ("ADJ", "NOUN", "PROPN", "PART") and w[k] != "-":
+                break
+    return 0
+
+
+def _without_adjunct_after_cue(spans: list[Span], f: DocFeatures, cue: set[int]) -> list[Span]:
+    """A content that opens, right after its cue, with when or where the words were said
+    ("said on Monday it would close the site", "said in a statement that …") starts after
+    that phrase: the clause is what was said (PolNeAR puts such a phrase in the cue or
+    nowhere, never in the content)."""
+    if not spans or not cue:
+        return spans
+    words = sorted(f.words_of(spans[:1]))
+    if not words or words[0] <= max(cue) or any(not f.space[k] for k in range(max(cue) + 1, words[0])):
+        return spans
+    length = _adjunct_length(f, words[0])
+    rest = [k for k in words if k >= words[0] + length]
+    # the clause must follow at once ("said on Monday, after …" is a longer phrase than this one knows)
+    if not length or not rest or (f.pos[rest[0]] in ("VERB", "AUX", "ADP", "PUNCT") and f.lower[rest[0]] != "that"):
+        return spans
+    first = Span.of(f.text, f.idx[rest[0]], spans[0].end)
+    return [first, *spans[1:]]
 
 
 def _with_continued_quotations(found: list[Attribution], f: DocFeatures,
