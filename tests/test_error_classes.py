@@ -361,6 +361,33 @@ def test_pronouns(text: str, speaker: str) -> None:
     assert _source_of(article, last).name == speaker
 
 
+TRANSCRIPT = (
+    "The following is a transcript of the broadcast, anchored by Daniel Holt, with Marisa Rivera in Yuma "
+    "and the farmer Ray Douglas.\n\n"
+    "HOLT: Good evening. Farmers say the cuts could end a century of agriculture here. Marisa?\n\n"
+    "RIVERA: Daniel, that's right. The Interior Department said this afternoon that Arizona will lose another "
+    "21 percent of its water.\n\n"
+    "RIVERA (voice-over): Ray Douglas has farmed lettuce here for 34 years.\n\n"
+    "DOUGLAS: We were told it would be temporary. I don't know how you plan a business around that.\n"
+)
+
+
+def test_a_transcript_turn_holds_the_reports_its_speaker_makes() -> None:
+    article = analyze(TRANSCRIPT)
+    turns = [a for a in article.attributions if _texts(a.cue) == [":"]]
+    # every turn whole, its label the person the transcript introduced, "(voice-over)" included
+    assert [(_source_of(article, a).name, _texts(a.content)[0][:20]) for a in turns] == [
+        ("Daniel Holt", "Good evening. Farmer"), ("Marisa Rivera", "Daniel, that's right"),
+        ("Marisa Rivera", "Ray Douglas has farm"), ("Ray Douglas", "We were told it woul")]
+    assert _texts(turns[1].content) == ["Daniel, that's right. The Interior Department said this afternoon that "
+                                        "Arizona will lose another 21 percent of its water"]
+    # and the reports inside a turn are attributions of their own
+    farmers = _find(article, "say", source="Farmers")
+    assert _texts(farmers.content) == ["the cuts could end a century of agriculture here"]
+    department = _find(article, "said", source="The Interior Department")
+    assert _texts(department.content) == ["that Arizona will lose another 21 percent of its water"]
+
+
 INTERVIEW = (
     "The novelist Jane Okafor has written a book about the mining town where she grew up. "
     "She spoke to us at her home in Leeds.\n\n"

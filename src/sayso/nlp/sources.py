@@ -974,6 +974,8 @@ def _named_in(mention: DocSpan, people: _ArticlePeople, offset: int) -> _Person 
             found = people.lookup(_name_chain(child), offset)
             if found is not None:  # not a party and state "(D-Nev.)"
                 return found
+    if _caps_label(mention):  # "HOLT:" is the Daniel Holt the transcript introduced
+        return people.lookup([t for t in mention if not t.is_space], offset)
     ent = next((e for e in _ents_in(mention) if e.start <= head.i < e.end), None)
     if ent is not None:
         return people.lookup(list(ent), offset)

@@ -228,7 +228,7 @@ class DocFeatures:
     def framed_tokens(self) -> set[int]:
         """Cue and content tokens of the rules' attributions marked by layout."""
         return {i for a, name in zip(self.rules, self.rule_names, strict=True) if name in SIGNATURE_RULES
-                for i in self.words_of([*a.cue, *a.content])}
+                for i in self.words_of([*a.cue, *(a.content if name != "speaker-label" else ())])}
 
     def word(self, i: int) -> str:
         """Token i as written in the text (not lower-cased)."""

@@ -23,7 +23,9 @@ DASHES = ("―", "—", "–", "--", "-")  # what signs a quotation; the learned
 _SIGNATURE = re.compile(rf"{_GAP}*({'|'.join(DASHES)}){_GAP}*({_NAME}){_GAP}*(\(@\w+\))?")
 # where a signature may start: any dash, a hyphen only standing alone (not "well-known")
 _DASH = re.compile("|".join(r"(?<![\w-])-(?![\w-])" if d == "-" else d for d in DASHES))
-_LABEL = re.compile(rf"{_GAP}*[\"“']?{_GAP}*([A-Z][\w.'’ \xa0-]{{0,40}}?){_GAP}*:{_GAP}+(?=\S)")
+# a speaker's label: a name, perhaps how they speak ("RIVERA (voice-over):", "(through translator)"), a colon
+_HOW = rf"(?:{_GAP}*\([A-Za-z][\w .'’-]{{0,24}}\))?"
+_LABEL = re.compile(rf"{_GAP}*[\"“']?{_GAP}*([A-Z][\w.'’ \xa0-]{{0,40}}?){_HOW}{_GAP}*:{_GAP}+(?=\S)")
 _CAPS_LABEL = re.compile(r"[A-Z][A-Z.'’ -]*[A-Z.]")
 # a label alone on its line, the quotation below it: "Jane Roe, 54, a farmer:" then "“…”"
 _LABEL_LINE = re.compile(rf"{_GAP}*({_NAME})((?:,{_GAP}*[^,:\n]{{1,40}}){{0,3}}){_GAP}*:{_GAP}*$")

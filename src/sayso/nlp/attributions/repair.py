@@ -47,6 +47,7 @@ from collections.abc import Sequence
 
 from sayso.nlp.attributions.candidates import trim
 from sayso.nlp.attributions.features import DocFeatures
+from sayso.nlp.attributions.layout import SIGNATURE_RULES
 from sayso.nlp.attributions.rules import content_before, coordinated_start
 from sayso.nlp.lexicon import cue_nouns
 from sayso.nlp.quotes import kind_of
@@ -99,8 +100,14 @@ def bound(found: list[Attribution], f: DocFeatures) -> list[Attribution]:
     joined = [_coordinated_start(a, f) for a in found]
     reports = [cues[n] | f.words_of(a.source) for n, a in enumerate(found)]
     cue_owner = {i: n for n, c in enumerate(cues) for i in c}
+    # a speaker's turn or a signed quotation: its bounds are the layout's, whatever cue sits inside
+    laid_out = [frozenset(f.words_of(r.cue)) for r, name in zip(f.rules, f.rule_names, strict=True)
+                if name in SIGNATURE_RULES]
     out = []
     for n, a in enumerate(found):
+        if frozenset(cues[n]) in laid_out:
+            out.append(a)
+            continue
         content = _before_coordinated(n, _bounded(n, a, f, cues, claims, holders), f, cues, joined)
         content = _without_reports_before(n, content, f, cues, reports, cue_owner)
         content = _without_narrative_before(n, a, content, f, cues)
