@@ -103,6 +103,14 @@ SPANS = [
      ["Reuters"], ["\u201cWe are ready,\u201d"]),
     ('"The border is closed," the commander told troops, according to a recording obtained by the paper.', "told",
      ["the commander"], ['"The border is closed,"']),
+    # 5. the speaker's whole noun phrase: the antecedent of a relative clause about them, not a dateline
+    ('Preston, 22, who had not started a league game since October, said he had "just tried to stay ready".',
+     "said", ["Preston, 22, who had not started a league game since October,"],
+     ['he had "just tried to stay ready"']),
+    ('8:30 a.m. — One Berwick resident, reached by phone, said water was "halfway up the mailbox" on her street.',
+     "said", ["One Berwick resident, reached by phone,"], ['water was "halfway up the mailbox" on her street']),
+    ("PORTLAND, Maine — A prosecutor told jurors on Monday that the contractor had lied.", "told",
+     ["A prosecutor"], ["that the contractor had lied"]),
     # 2. when or where the words were said is not what was said
     ("Halvorsen Freight said on Monday it would close the site.", "said", ["Halvorsen Freight"],
      ["it would close the site"]),
@@ -260,6 +268,15 @@ def _source_of(article: Article, a: Attribution):
     ("Danish carrier Nordhavn Line said it would divert its ships.", "said", "Nordhavn Line", "organization"),
     ("Frontline Watch, an independent group that tracks the fighting, said the village had fallen.", "said",
      "Frontline Watch", "organization"),
+    # and the first word of such a name, used alone
+    ("Halvorsen Freight will close its Joliet site. Halvorsen said demand had fallen.", "said",
+     "Halvorsen Freight", "organization"),
+    # a source kept unnamed by the clause beside it, though the source span ends before it
+    ("A senior military official, who spoke on condition of anonymity because he was not authorized to discuss "
+     "operations, said the situation was difficult.", "said", "A senior military official", "anonymous"),
+    # an indefinite office is a role ("a spokesman", "a site manager"), an indefinite occupation someone
+    ("Workers were told on Friday. A site manager said the decision was final.", "said", "A site manager",
+     "role"),
     # a hyphenated name as the text writes it
     ("Ambassador to Canada Richard Okonkwo-Hale said the crews had crossed the border.", "said",
      "Richard Okonkwo-Hale", "person"),

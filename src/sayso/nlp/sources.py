@@ -121,7 +121,7 @@ OFFICE_NOUNS = {
     "congressman", "congresswoman", "sheriff", "envoy", "diplomat", "inspector", "captain", "colonel",
     "sergeant", "deputy", "speaker", "commissioner", "executive", "administrator", "superintendent",
     "president-elect", "nominee", "candidate", "mp", "lawmaker", "legislator", "attorney", "justice",
-    "treasurer", "bishop", "archbishop", "magistrate", "coroner",
+    "treasurer", "bishop", "archbishop", "magistrate", "coroner", "manager",
 }
 UNNAMED_HEADS = {"man", "woman", "person", "resident", "witness", "soldier", "voter", "one", "someone",
                  "somebody", "source", "worker", "employee", "student", "mother", "father", "boy", "girl",
@@ -315,6 +315,7 @@ class _ArticlePeople:
         self.by_given: dict[str, list[_Person]] = {}  # the first word of a full name -> its bearers
         self.orgs: dict[str, _Person] = {}  # full name (lower case) -> organisation
         self.org_by_last_word: dict[str, _Person | None] = {}  # None: more than one organisation
+        self.org_by_first_word: dict[str, _Person | None] = {}  # "Halvorsen" after "Halvorsen Freight"
         self.mentions: list[tuple[int, _Person]] = []  # (char offset, person), in text order
         ents = [e for e in doc.ents if e.label_ in ("PERSON", "ORG") or (
             e.label_ in MISREAD_LABELS and _misread_person(doc, e))]
@@ -342,8 +343,10 @@ class _ArticlePeople:
                 surname in self.by_surname and len(tokens) <= 2) or _age_after(tokens[-1]) or _role_beside(
                 tokens[-1]) or (
                 len(tokens) == 1 and self.given_bearer(surname, ent.start_char) is not None)
-            if is_person and not (titled or titled_name) and _organization_by_words(doc, tokens, before):
-                is_person = False  # "Halvorsen Freight", "Danish carrier Nordhavn Line", read as PERSON
+            if is_person and not (titled or titled_name) and (_organization_by_words(doc, tokens, before) or (
+                    len(tokens) == 1 and surname not in self.by_surname and self.org_by_first_word.get(surname))):
+                # "Halvorsen Freight", "Danish carrier Nordhavn Line", and then "Halvorsen", read as PERSON
+                is_person = False
             person = self._person(tokens, ent.start_char) if is_person else self._org(tokens, ent.start_char)
             if is_person:
                 gender = _gender_of_titles([before] if before is not None else [])
@@ -428,12 +431,17 @@ class _ArticlePeople:
         name = _name_text(tokens)
         org = self.orgs.get(name.lower())
         if org is None and len(tokens) == 1:
-            org = self.org_by_last_word.get(tokens[0].lower_)  # "the Post" after "The New York Post"
+            # "the Post" after "The New York Post", "Halvorsen" after "Halvorsen Freight"
+            org = self.org_by_last_word.get(tokens[0].lower_) or self.org_by_first_word.get(tokens[0].lower_)
         if org is None:
             org = self.orgs[name.lower()] = _Person(name=name, surname=tokens[-1].lower_, label="ORG", start=start)
             if len(tokens) > 1:
                 known = self.org_by_last_word.get(org.surname, org)
                 self.org_by_last_word[org.surname] = org if known is org else None
+                first = tokens[0].lower_
+                if tokens[0].is_title and first not in DETERMINERS:
+                    known = self.org_by_first_word.get(first, org)
+                    self.org_by_first_word[first] = org if known is org else None
         return org
 
     @staticmethod
@@ -529,7 +537,8 @@ class _ArticlePeople:
             bearer = self.given_bearer(last, offset)
             if bearer is not None:
                 return bearer
-        return self.orgs.get(full) or self.org_by_last_word.get(last)
+        return self.orgs.get(full) or self.org_by_last_word.get(last) or (
+            self.org_by_first_word.get(last) if len(tokens) == 1 else None)
 
 
 @dataclass
@@ -800,13 +809,27 @@ def _caps_label(mention: DocSpan) -> bool:
             and not any(w.lower() in LABEL_ROLES for w in words))
 
 
+# a clause right after a source that keeps it unnamed ("A senior official, who spoke on condition of anonymity")
+_ANONYMOUS_CLAUSE = re.compile(r",?\s*(?:who|speaking|asking|requesting)\b[^.;:\n]{0,60}?"
+                               r"(?:condition of anonymity|not to be (?:named|identified)|anonymously|"
+                               r"not authori[sz]ed to)", re.I)
+
+
+def _anonymous_beside(mention: DocSpan) -> bool:
+    if mention.root.pos_ == "PROPN" or any(e.label_ == "PERSON" for e in _ents_in(mention)):
+        return False  # a named person who asked not to be named elsewhere is still named
+    text = text_of(mention.doc)
+    return bool(_ANONYMOUS_CLAUSE.match(text, mention.end_char))
+
+
 def _mention_type(mention: DocSpan, person: _Person | None) -> str:
     text = mention.text
     words = _words(text)
     head = _head(mention)
     head_low = head.lower_
     ents = {e.label_ for e in _ents_in(mention)}
-    if ANONYMOUS.search(text) or (head_low in ("source", "sources") and not ents & {"PERSON", "ORG"}):
+    if ANONYMOUS.search(text) or _anonymous_beside(mention) or (
+            head_low in ("source", "sources") and not ents & {"PERSON", "ORG"}):
         return "anonymous"
     # "The New York Post" and "the Post" are publishers, not documents
     named_title = head.pos_ == "PROPN" and head.is_title and (head.i > mention.start or "ORG" in ents)

@@ -114,8 +114,8 @@ def bound(found: list[Attribution], f: DocFeatures) -> list[Attribution]:
         content = _without_adjunct_after_cue(content, f, cues[n])
         if content and content != a.content:
             a = dataclasses.replace(a, content=content, kind=kind_of(content, f.quotes))
-        source = [] if _asked_not_asking(a, f) else _source_without_cues(
-            a, f, {i for m, c in enumerate(cues) if m != n for i in c})
+        source = [] if _asked_not_asking(a, f) else _with_antecedent(_source_without_cues(
+            a, f, {i for m, c in enumerate(cues) if m != n for i in c}), f, cues[n])
         if source != a.source:
             a = dataclasses.replace(a, source=source)
         out.append(a)
@@ -156,6 +156,34 @@ def _source_without_cues(a: Attribution, f: DocFeatures, other_cues: set[int]) -
     if not any(f.pos[i] in ("NOUN", "PROPN", "PRON") for i in tail):
         return a.source
     return _spans(f, tail)
+
+
+def _with_antecedent(source: list[Span], f: DocFeatures, cue: set[int]) -> list[Span]:
+    """A source without the time or dateline that opens its paragraph ("8:30 a.m. — One
+    resident said …"); a source that opens with the relative pronoun of a clause about the
+    speaker ("Preston, 22, | who had not started a game since October, | said …") is the
+    speaker's whole noun phrase, the clause's antecedent included; but the "who" of the
+    clause's own cue ("…, who asked not to be named") is that cue's source."""
+    words = sorted(f.words_of(source))
+    dash = next((k for k, i in enumerate(words) if f.lower[i] in ("—", "–", "--")), None)
+    if dash and words[dash + 1:] and all(f.ent[i] in ("TIME", "DATE", "GPE") or f.pos[i] == "PUNCT"
+                                         for i in words[:dash]):
+        return _with_antecedent(_spans(f, words[dash + 1:]), f, cue)
+    if not words or f.lower[words[0]] not in ("who", "which", "whose"):
+        return source
+    clause = words[0]
+    for _ in range(4):  # from the pronoun up to the relative clause's verb
+        if f.dep[clause] == "relcl" or f.head[clause] == clause:
+            break
+        clause = f.head[clause]
+    antecedent = f.head[clause]
+    if f.dep[clause] != "relcl" or clause in cue or antecedent >= words[0]:
+        return source
+    start = f.doc[antecedent].left_edge.i
+    if cue & set(range(start, words[0])):
+        return source
+    return [Span.of(f.text, f.idx[start], source[-1].end), *source[1:]] if len(source) > 1 else [
+        Span.of(f.text, f.idx[start], source[0].end)]
 
 
 def _bounded(n: int, a: Attribution, f: DocFeatures, cues: list[set[int]],
