@@ -364,6 +364,10 @@ def test_name_variants_are_one_source() -> None:
     ("Amazon workers walked out on Tuesday. They said pay had not kept up with prices.", "Amazon workers"),
     ("Apple told investors that sales had fallen. They said the new phone would help.", "Apple"),
     ("John Brown and his wife, Mary, run the farm. She said the drought had cost them half their crop.", "Mary"),
+    # a speaker of unknown gender continues over a speaker of the pronoun's gender in an earlier paragraph
+    ("“Screens are not the whole story,” said Annette Brooke, a professor of optometry.\n\n"
+     "Deputy Minister of Health Katarzyna Wolska told TVN24 that schools would get new guidance. "
+     "“Parents cannot fight this alone,” she said.", "Katarzyna Wolska"),
     # a name that only modifies a noun is not whom a pronoun stands for
     ('One Berwick resident said the water was rising. "We moved the truck at 3 a.m.," she said.',
      "One Berwick resident"),

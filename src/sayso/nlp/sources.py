@@ -927,7 +927,7 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
             # the antecedent comes before what the pronoun's speaker said ("“Bernie will run …,” he said":
             # not Bernie)
             before = min([first.start, *(s.start for s in a.content)])
-            sp = _resolve_pronoun(low, before, recent, people, person_speaker, contents)
+            sp = _resolve_pronoun(low, before, recent, people, person_speaker, contents, text)
             thing = _thing_before(mention[0], contents) if sp is None and low in NEUTER else None
             if thing is not None:  # "The report was released on Friday. It said …"
                 sp = phrase_speaker(thing, "document" if thing[-1].lower_ in DOCUMENT_NOUNS else "organization")
@@ -1125,7 +1125,7 @@ def _compatible(pronoun: str, sp_type: str, plural: bool, gender: str | None) ->
 
 
 def _resolve_pronoun(pronoun: str, offset: int, recent: list[_Speaker], people: _ArticlePeople,
-                     person_speaker, contents: Ranges | None = None) -> _Speaker | None:
+                     person_speaker, contents: Ranges | None = None, text: str = "") -> _Speaker | None:
     """The nearest compatible earlier source or named person of the text. For
     he/she, someone known to match the pronoun's gender beats someone whose
     gender the article does not show, however near. A pronoun that is the source
@@ -1141,7 +1141,10 @@ def _resolve_pronoun(pronoun: str, offset: int, recent: list[_Speaker], people: 
         # a named person whose gender the article does not show continues too, unless an earlier
         # speaker shows the pronoun's ("Jones told reporters that Peter Hall had resigned. He said …":
         # Jones, not Hall, who was only mentioned)
-        unknown_fits = last.type == "person" and not any(sp.gender == want for sp in recent[:-1])
+        # speaker of the same paragraph shows the pronoun's (an earlier paragraph's does not count:
+        # "… Katarzyna Wolska told TVN24 that … “…,” she said" after a paragraph quoting Annette Brooke)
+        unknown_fits = last.type == "person" and not any(
+            sp.gender == want and "\n" not in text[max(m.start for m in sp.mentions):offset] for sp in recent[:-1])
         if near and _compatible(pronoun, last.type, last.plural, last.gender) and (
                 last.gender is not None or want is None or unknown_fits):
             # people named since the last speaker, outside what was said, who could take the pronoun
