@@ -111,6 +111,13 @@ SPANS = [
      "said", ["One Berwick resident, reached by phone,"], ['water was "halfway up the mailbox" on her street']),
     ("PORTLAND, Maine — A prosecutor told jurors on Monday that the contractor had lied.", "told",
      ["A prosecutor"], ["that the contractor had lied"]),
+    # a second speech verb sharing the subject is a second report, not part of the first one's content
+    ("The spokesman said the report would be published in the coming weeks and insisted the decision was final.",
+     "said", ["The spokesman"], ["the report would be published in the coming weeks"]),
+    ("The spokesman said the report would be published in the coming weeks and insisted the decision was final.",
+     "insisted", ["The spokesman"], ["the decision was final"]),
+    ("Officials said the road was closed but warned that it could reopen by Friday.", "warned", ["Officials"],
+     ["that it could reopen by Friday"]),
     # 2. when or where the words were said is not what was said
     ("Halvorsen Freight said on Monday it would close the site.", "said", ["Halvorsen Freight"],
      ["it would close the site"]),

@@ -6,7 +6,7 @@ import dataclasses
 
 from sayso.nlp.attributions.features import DocFeatures
 from sayso.nlp.attributions.layout import SIGNATURE_RULES
-from sayso.nlp.attributions.rules import THROUGH_RULE
+from sayso.nlp.attributions.rules import COORDINATED_RULE, THROUGH_RULE
 from sayso.nlp.quotes import kind_of
 from sayso.record import Attribution
 
@@ -15,7 +15,7 @@ from sayso.record import Attribution
 MISPARSE_RULES = frozenset({"linear"})
 # rules that read structure the model's features see only in part, and that hold on news from any
 # outlet: "according to X" (with or without its comma)
-STRUCTURE_RULES = frozenset({"according-to"})
+STRUCTURE_RULES = frozenset({"according-to", COORDINATED_RULE})
 MERGE_MODES = ("cue", "any", "evidence", "none")
 
 

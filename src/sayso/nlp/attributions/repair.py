@@ -219,9 +219,23 @@ def _without_leading_punctuation(spans: list[Span], f: DocFeatures) -> list[Span
 
 
 def _coordinated_start(a: Attribution, f: DocFeatures) -> int | None:
-    """Where a report joined by a conjunction to what comes before begins (`rules.coordinated_start`)."""
+    """Where a report joined by a conjunction to what comes before begins (`rules.coordinated_start`),
+    or where a cue sharing the subject of the verb before begins ("said the study was sound | and
+    insisted …", "… but cautioned against …"): the conjunction."""
     words, cue = f.words_of([*a.source, *a.cue]), f.words_of(a.cue)
-    return coordinated_start(f.doc, f.quotes, min(words), min(cue)) if a.source and words and cue else None
+    if not cue:
+        return None
+    if a.source and words:
+        start = coordinated_start(f.doc, f.quotes, min(words), min(cue))
+        if start is not None:
+            return start
+    k = min(cue) - 1
+    while k >= 0 and (f.space[k] or f.pos[k] == "ADV"):  # "and also warned"
+        k -= 1
+    if k < 0 or f.lower[k] not in ("and", "but") or f.dep[min(cue)] != "conj" or f.quotes.containing(
+            f.idx[k], f.end[k]) is not None or any(f.dep[c] in ("nsubj", "nsubjpass") for c in f.children[min(cue)]):
+        return None
+    return f.idx[k - 1] if k > 0 and f.lower[k - 1] == "," else f.idx[k]
 
 
 def _before_coordinated(n: int, spans: list[Span], f: DocFeatures, cues: list[set[int]],

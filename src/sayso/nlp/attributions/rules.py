@@ -592,6 +592,11 @@ def _drop_nested(candidates: list[Candidate], doc: Doc, quotes: QuoteIndex) -> l
     kept = []
     for n, c in enumerate(candidates):
         if contents.holds(doc[c.cue[0]].idx, other_than=n):
+            host = next((o for m, o in enumerate(candidates) if m != n and any(
+                a <= doc[c.cue[0]].idx < b for a, b in o.content)), None)
+            if host is not None and _coordinated_verb(c, host, doc, quotes):
+                kept.append(c)  # "said the report was sound | and insisted …": two reports
+                continue
             outer = _reporting(c, according, doc)
             quoted = all(quotes.containing(a, b) is not None for a, b in c.content)
             if outer is None or not c.source or not c.content or not quoted:
@@ -600,6 +605,35 @@ def _drop_nested(candidates: list[Candidate], doc: Doc, quotes: QuoteIndex) -> l
             c.rule = THROUGH_RULE
         kept.append(c)
     return kept
+
+
+# the rule name of a speech verb coordinated with the one before, sharing its subject
+# ("The spokesman said the report was late and insisted the decision was final")
+COORDINATED_RULE = "coordinated-verb"
+
+
+def _coordinated_verb(inner: Candidate, host: Candidate, doc: Doc, quotes: QuoteIndex) -> bool:
+    """Whether `inner`'s speech verb, inside `host`'s content, is joined by "and" or "but" to
+    the verb before and shares its subject; if so, `host`'s content ends before the
+    conjunction, `inner` takes `host`'s source, and both stand (PolNeAR reads them as two)."""
+    verb = doc[inner.cue[0]]
+    if verb.dep_ != "conj" or verb.lemma_.lower() not in speech_verbs() or any(
+            c.dep_ in ("nsubj", "nsubjpass") for c in verb.children) or not host.source:
+        return False
+    k = verb.i - 1
+    while k >= 0 and (doc[k].is_space or doc[k].pos_ == "ADV"):
+        k -= 1
+    if k < 0 or doc[k].lower_ not in ("and", "but") or quotes.containing(doc[k].idx, doc[k].idx + 1) is not None:
+        return False
+    start = doc[k - 1].idx if k > 0 and doc[k - 1].text == "," else doc[k].idx
+    kept = content_before(doc, quotes, host.content, start)
+    if not kept or not inner.content or inner.content[0][0] < doc[k].idx:
+        return False
+    host.content = kept
+    inner.source = list(host.source)
+    inner.source_chars = host.source_chars
+    inner.rule = COORDINATED_RULE
+    return True
 
 
 def _reporting(inner: Candidate, according: dict[int, Candidate], doc: Doc) -> Candidate | None:
