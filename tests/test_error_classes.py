@@ -275,6 +275,16 @@ def _source_of(article: Article, a: Attribution):
     ("Danish carrier Nordhavn Line said it would divert its ships.", "said", "Nordhavn Line", "organization"),
     ("Frontline Watch, an independent group that tracks the fighting, said the village had fallen.", "said",
      "Frontline Watch", "organization"),
+    ("Marches Water, which serves about 900,000 customers, said it had invested heavily.", "said",
+     "Marches Water", "organization"),
+    ("A patient advocacy group, Heart Voices UK, said patients had not been told.", "said",
+     "A patient advocacy group", "organization"),
+    # collectives, and the insider a source close to someone becomes
+    ("Her family said she had been a kind woman.", "said", "Her family", "group"),
+    ("A source close to the star said the wedding was off. The insider added that the guests had been told.",
+     "added", "The insider", "anonymous"),
+    ("Ireland’s Data Protection Commission said it had opened an inquiry.", "said",
+     "Ireland Data Protection Commission", "organization"),
     # and the first word of such a name, used alone
     ("Halvorsen Freight will close its Joliet site. Halvorsen said demand had fallen.", "said",
      "Halvorsen Freight", "organization"),

@@ -97,6 +97,7 @@ GROUP_NOUNS = {
     "neighbors", "fans", "users", "customers", "consumers", "viewers", "readers", "pollsters",
     "strategists", "insiders", "negotiators", "rebels", "militants", "separatists", "hardliners",
     "conservatives", "liberals", "progressives", "moderates", "senators", "congressmen", "mps", "ministers",
+    "family", "colleagues", "friends", "pals",
 }
 ROLE_NOUNS = {
     "minister", "president", "spokesman", "spokeswoman", "spokesperson", "secretary", "chairman",
@@ -220,8 +221,12 @@ def _noun_modifier(tokens: Sequence) -> bool:
 
 
 def _name_text(tokens: Sequence) -> str:
-    """A name's words as the text writes them: "Okonkwo-Hale", not "Okonkwo - Hale"."""
-    return "".join(t.text + (t.whitespace_ and " ") for t in tokens).strip()
+    """A name's words as the text writes them: "Okonkwo-Hale", not "Okonkwo - Hale" (and a
+    space where words between were left out: "Ireland Data Protection Commission")."""
+    out = []
+    for t, after in zip(tokens, [*tokens[1:], None], strict=True):
+        out.append(t.text + (" " if t.whitespace_ or (after is not None and after.i != t.i + 1) else ""))
+    return "".join(out).strip()
 
 
 def _fronted_verb(token) -> bool:
@@ -631,7 +636,8 @@ ORGANIZATION_ENDINGS = frozenset({
     "motors", "media", "partners", "capital", "systems", "technologies", "labs", "pharmaceuticals", "pharma",
     "watch", "insurance", "trust", "networks", "industries", "international", "solutions", "services",
     "group", "bank", "union", "council", "fund", "institute", "association", "foundation", "society",
-    "alliance", "coalition", "initiative", "forum", "partnership", "consortium", "brewery", "studios"})
+    "alliance", "coalition", "initiative", "forum", "partnership", "consortium", "brewery", "studios",
+    "police", "water", "rail", "railways", "airport", "constabulary", "commission"})
 # what an article calls an organisation before or beside its name ("carrier Nordhavn Line",
 # "Frontline Watch, an independent group")
 ORGANIZATION_DESCRIPTORS = frozenset(GENERIC_ORGANIZATION_NOUNS | {
@@ -647,8 +653,10 @@ def _organization_by_words(doc: Doc, tokens: Sequence, before) -> bool:
         return True
     if before is not None and before.pos_ == "NOUN" and before.lower_ in ORGANIZATION_DESCRIPTORS:
         return True
-    # an appositive after the name: ", an independent group that …"
     k = tokens[-1].i + 1
+    if k + 1 < len(doc) and doc[k].text == "," and doc[k + 1].lower_ == "which":
+        return True  # "Marches Water, which serves 900,000 customers": a person is "who"
+    # an appositive after the name: ", an independent group that …"
     if k + 1 < len(doc) and doc[k].text == "," and doc[k + 1].lower_ in ("a", "an", "the"):
         for t in doc[k + 2:k + 6]:
             if t.pos_ == "NOUN" and (t.i + 1 >= len(doc) or doc[t.i + 1].pos_ != "NOUN"):
@@ -829,7 +837,7 @@ def _mention_type(mention: DocSpan, person: _Person | None) -> str:
     head_low = head.lower_
     ents = {e.label_ for e in _ents_in(mention)}
     if ANONYMOUS.search(text) or _anonymous_beside(mention) or (
-            head_low in ("source", "sources") and not ents & {"PERSON", "ORG"}):
+            head_low in ("source", "sources", "insider", "insiders") and not ents & {"PERSON", "ORG"}):
         return "anonymous"
     # "The New York Post" and "the Post" are publishers, not documents
     named_title = head.pos_ == "PROPN" and head.is_title and (head.i > mention.start or "ORG" in ents)
@@ -851,8 +859,9 @@ def _mention_type(mention: DocSpan, person: _Person | None) -> str:
     if "NORP" in ents and head.pos_ in ("PROPN", "NOUN") and head.tag_ in ("NNPS", "NNS"):
         return "group"
     first = words[0] if words else ""
-    if head_low in ORGANIZATION_NOUNS:
-        return "organization"
+    if head_low in ORGANIZATION_NOUNS or (head_low in GENERIC_ORGANIZATION_NOUNS and any(
+            c.dep_ == "appos" and c.pos_ == "PROPN" for c in head.children)):
+        return "organization"  # "A patient advocacy group, Heart Voices UK,"
     if head_low in ROLE_NOUNS or any(w in ROLE_NOUNS for w in words[-2:]):
         return "unnamed" if first in INDEFINITE and head_low not in OFFICE_NOUNS else "role"
     if head_low in UNNAMED_HEADS or first in INDEFINITE:
