@@ -882,6 +882,7 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
     speakers: list[_Speaker] = []
     by_key: dict[str, _Speaker] = {}
     recent: list[_Speaker] = []  # speakers in order of their last mention
+    newlines = [i for i, ch in enumerate(text) if ch == "\n"]  # where paragraphs end
     # what was said: the attributions' contents, and every quotation (a name in scare quotes,
     # "Lyin' Ted", is no more the antecedent of the next "he" than one inside a quote)
     contents = Ranges([*((s.start, s.end) for a in attributions for s in a.content),
@@ -936,7 +937,7 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
             # the antecedent comes before what the pronoun's speaker said ("“Bernie will run …,” he said":
             # not Bernie)
             before = min([first.start, *(s.start for s in a.content)])
-            sp = _resolve_pronoun(low, before, recent, people, person_speaker, contents, text)
+            sp = _resolve_pronoun(low, before, recent, people, person_speaker, contents, newlines)
             thing = _thing_before(mention[0], contents) if sp is None and low in NEUTER else None
             if thing is not None:  # "The report was released on Friday. It said …"
                 sp = phrase_speaker(thing, "document" if thing[-1].lower_ in DOCUMENT_NOUNS else "organization")
@@ -1134,7 +1135,8 @@ def _compatible(pronoun: str, sp_type: str, plural: bool, gender: str | None) ->
 
 
 def _resolve_pronoun(pronoun: str, offset: int, recent: list[_Speaker], people: _ArticlePeople,
-                     person_speaker, contents: Ranges | None = None, text: str = "") -> _Speaker | None:
+                     person_speaker, contents: Ranges | None = None,
+                     newlines: Sequence[int] = ()) -> _Speaker | None:
     """The nearest compatible earlier source or named person of the text. For
     he/she, someone known to match the pronoun's gender beats someone whose
     gender the article does not show, however near. A pronoun that is the source
@@ -1153,7 +1155,8 @@ def _resolve_pronoun(pronoun: str, offset: int, recent: list[_Speaker], people: 
         # speaker of the same paragraph shows the pronoun's (an earlier paragraph's does not count:
         # "… Katarzyna Wolska told TVN24 that … “…,” she said" after a paragraph quoting Annette Brooke)
         unknown_fits = last.type == "person" and not any(
-            sp.gender == want and "\n" not in text[max(m.start for m in sp.mentions):offset] for sp in recent[:-1])
+            sp.gender == want and bisect.bisect_left(newlines, max(m.start for m in sp.mentions))
+            == bisect.bisect_left(newlines, offset) for sp in recent[:-1])  # no line break between: one paragraph
         if near and _compatible(pronoun, last.type, last.plural, last.gender) and (
                 last.gender is not None or want is None or unknown_fits):
             # people named since the last speaker, outside what was said, who could take the pronoun

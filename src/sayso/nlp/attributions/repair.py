@@ -101,8 +101,8 @@ def bound(found: list[Attribution], f: DocFeatures) -> list[Attribution]:
     reports = [cues[n] | f.words_of(a.source) for n, a in enumerate(found)]
     cue_owner = {i: n for n, c in enumerate(cues) for i in c}
     # a speaker's turn or a signed quotation: its bounds are the layout's, whatever cue sits inside
-    laid_out = [frozenset(f.words_of(r.cue)) for r, name in zip(f.rules, f.rule_names, strict=True)
-                if name in SIGNATURE_RULES]
+    laid_out = {frozenset(f.words_of(r.cue)) for r, name in zip(f.rules, f.rule_names, strict=True)
+                if name in SIGNATURE_RULES}
     out = []
     for n, a in enumerate(found):
         if frozenset(cues[n]) in laid_out:
@@ -435,7 +435,14 @@ def _quotation_pieces(s: Span, f: DocFeatures) -> list[Span]:
     if not cuts:
         return [s]
     edges = [s.start, *cuts, s.end]
-    return [Span.of(f.text, a, b if b == s.end else len(f.text[:b].rstrip())) for a, b in itertools.pairwise(edges)]
+    return [Span.of(f.text, a, b if b == s.end else _before_space(f.text, b)) for a, b in itertools.pairwise(edges)]
+
+
+def _before_space(text: str, at: int) -> int:
+    """Where the text before `at` ends, the spaces before `at` left out (no copy of the text)."""
+    while at > 0 and text[at - 1].isspace():
+        at -= 1
+    return at
 
 
 # what opens a phrase that names a quotation's topic ("Of the vote, “…”", "As for the budget, “…”")

@@ -592,8 +592,9 @@ def _drop_nested(candidates: list[Candidate], doc: Doc, quotes: QuoteIndex) -> l
     kept = []
     for n, c in enumerate(candidates):
         if contents.holds(doc[c.cue[0]].idx, other_than=n):
+            at = doc[c.cue[0]].idx
             host = next((o for m, o in enumerate(candidates) if m != n and any(
-                a <= doc[c.cue[0]].idx < b for a, b in o.content)), None)
+                a <= at < b for a, b in o.content)), None) if _joined_verb(c, doc) else None  # rare: a scan
             if host is not None and _coordinated_verb(c, host, doc, quotes):
                 kept.append(c)  # "said the report was sound | and insisted …": two reports
                 continue
@@ -612,13 +613,19 @@ def _drop_nested(candidates: list[Candidate], doc: Doc, quotes: QuoteIndex) -> l
 COORDINATED_RULE = "coordinated-verb"
 
 
+def _joined_verb(inner: Candidate, doc: Doc) -> bool:
+    """A speech verb in a conjunction, with no subject of its own."""
+    verb = doc[inner.cue[0]]
+    return verb.dep_ == "conj" and verb.lemma_.lower() in speech_verbs() and not any(
+        c.dep_ in ("nsubj", "nsubjpass") for c in verb.children)
+
+
 def _coordinated_verb(inner: Candidate, host: Candidate, doc: Doc, quotes: QuoteIndex) -> bool:
     """Whether `inner`'s speech verb, inside `host`'s content, is joined by "and" or "but" to
     the verb before and shares its subject; if so, `host`'s content ends before the
     conjunction, `inner` takes `host`'s source, and both stand (PolNeAR reads them as two)."""
     verb = doc[inner.cue[0]]
-    if verb.dep_ != "conj" or verb.lemma_.lower() not in speech_verbs() or any(
-            c.dep_ in ("nsubj", "nsubjpass") for c in verb.children) or not host.source:
+    if not _joined_verb(inner, doc) or not host.source:
         return False
     k = verb.i - 1
     while k >= 0 and (doc[k].is_space or doc[k].pos_ == "ADV"):
