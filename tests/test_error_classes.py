@@ -103,6 +103,10 @@ SPANS = [
      ["Reuters"], ["\u201cWe are ready,\u201d"]),
     ('"The border is closed," the commander told troops, according to a recording obtained by the paper.', "told",
      ["the commander"], ['"The border is closed,"']),
+    # a sentence of narrative before the quotation a cue follows is not what was said
+    ('Katarzyna Nowak runs the clinic. "We are full," she said.', "said", ["she"], ['"We are full,"']),
+    ('The clinic opened in May. "It was chaos. We had no staff," said the director.', "said", ["the director"],
+     ['"It was chaos. We had no staff,"']),
     # 5. the speaker's whole noun phrase: the antecedent of a relative clause about them, not a dateline
     ('Preston, 22, who had not started a league game since October, said he had "just tried to stay ready".',
      "said", ["Preston, 22, who had not started a league game since October,"],
@@ -294,6 +298,12 @@ def _source_of(article: Article, a: Attribution):
     # an indefinite office is a role ("a spokesman", "a site manager"), an indefinite occupation someone
     ("Workers were told on Friday. A site manager said the decision was final.", "said", "A site manager",
      "role"),
+    # a given name of any language used alone, after the full name
+    ("Former bandmate Tasha Bell was dropped from the guest list. Tasha, 30, said she was hurt.", "said",
+     "Tasha Bell", "person"),
+    # a name in commas after "according to" and its description is the source, not the clause's subject
+    ("According to her business partner, Sam Oduya, nobody at the restaurant works more than four days a week.",
+     "According to", "Sam Oduya", "person"),
     # a hyphenated name as the text writes it
     ("Ambassador to Canada Richard Okonkwo-Hale said the crews had crossed the border.", "said",
      "Richard Okonkwo-Hale", "person"),

@@ -99,10 +99,15 @@ def _structure_over(mine: Attribution, rule: Attribution, f: DocFeatures, throug
         source = rule.source
     rule_source, rule_content = f.words_of(rule.source), f.words_of(rule.content)
     mine_source = f.words_of(source)
-    if (mine_source & f.words_of(content) or mine_source & rule_content) and not rule_source & rule_content:
-        # a token with both roles ("According to police the driver…", "“…,” added the agency"), or a
+    according = bool(rule.cue) and f.lower[min(f.words_of(rule.cue))] == "according"
+    if (mine_source & f.words_of(content) or mine_source & rule_content or (
+            according and (rule_source & f.words_of(content) or mine_source < rule_source))
+    ) and not rule_source & rule_content:
+        # a token with both roles ("According to police the driver…", "“…,” added the agency"), a
         # source running on into what the rules' parse reads as the content's subject ("According to
-        # the police two men were arrested"): the rules' parse decides
+        # the police two men were arrested"), or a name the rules give "according to" that the model
+        # left out or read as content ("According to her business partner, Sam Oduya, nobody …"):
+        # the rules' parse decides
         source, content = rule.source, rule.content
     if f.words_of(content) & through and not f.words_of(rule.content) & through:
         # "“…,” Petrov said, according to Reuters": what Reuters reports is Petrov's words

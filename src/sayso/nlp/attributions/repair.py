@@ -274,11 +274,29 @@ def _without_reports_before(n: int, spans: list[Span], f: DocFeatures, cues: lis
     return kept or spans
 
 
+def _from_quotation(s: Span, f: DocFeatures, cue: int) -> Span:
+    """A content that runs from a whole sentence of narrative on into the quotation its
+    cue follows ("Katarzyna Nowak runs the clinic. “We are full,” she said") starts at the
+    quotation."""
+    q = f.quotes.first_from(s.start)
+    if q is None or not s.start < q.start < s.end or q.end > s.end:
+        return s
+    before = f.text[s.start:q.start].rstrip()
+    words = f.words_of([s])
+    if not before or before[-1] not in ".!?" or not words or f.sent[min(words)] >= f.sent[cue] or (
+            f.quotes.overlapping(s.start, q.start)):
+        return s
+    return Span.of(f.text, q.start, s.end)
+
+
 def _without_narrative_before(n: int, a: Attribution, spans: list[Span], f: DocFeatures,
                               cues: list[set[int]]) -> list[Span]:
     """"John Brown and his wife run the farm. She said the drought …": when the cue's
     sentence reads source, cue, content in that order, unquoted narrative in an earlier
-    sentence is not part of what was said."""
+    sentence is not part of what was said; nor a sentence of narrative before the
+    quotation a cue follows."""
+    if spans and cues[n]:
+        spans = [_from_quotation(spans[0], f, min(cues[n])), *spans[1:]]
     if len(spans) < 2 or not cues[n] or not a.source:
         return spans
     cue = min(cues[n])

@@ -310,6 +310,15 @@ def _according_to(tok: Token, sent, quotes: QuoteIndex) -> Candidate | None:
             i += 1
         if names and i < sent.end and doc[i].text == "," and tok.i == sent.start:
             source = sorted({*source, *names})
+        elif source and i + 1 < sent.end and doc[i].text == "," and tok.i == sent.start:
+            # a name in commas after the description: "According to her business partner, Sam Oduya, …"
+            k = i + 1
+            while k < sent.end and doc[k].pos_ == "PROPN":
+                k += 1
+            # ... when a clause follows, and not a list of names ("…, Smith, Jones and Brown were …")
+            if k > i + 1 and k + 1 < sent.end and doc[k].text == "," and doc[k + 1].pos_ != "PROPN" and any(
+                    t.tag_ in ("VBZ", "VBD", "VBP", "MD") for t in doc[k + 1:sent.end]):
+                source = sorted({*source, *range(i, k)})
     else:
         source = []
         i = to.i + 1
