@@ -87,23 +87,17 @@ TOKEN_MARGIN = 0.02
 def _marked_figures(model: str | None) -> dict[str, float]:
     import spacy
 
-    from sayso.nlp.parse import cached_base
     from sayso.pipeline import analyze_many
     from sayso.settings import Settings
-    from sayso.training.evaluate import evaluate
-    from sayso.training.marked import speaker_texts
-    from sayso.training.sources import score_sources
+    from sayso.training.marked import score_marked
 
     marked = read_marked(MARKED_NEWS)
-    settings = Settings(model=model)
-    predicted = list(analyze_many([(m.text, m.id, None) for m in marked], settings))
-    scores = evaluate(zip(predicted, [m.gold() for m in marked], strict=True), spacy.blank("en").tokenizer,
-                      join_continuations=False).to_dict()
-    speakers = score_sources(speaker_texts(marked), cached_base(None), predicted).to_dict()
+    predicted = list(analyze_many([(m.text, m.id, None) for m in marked], Settings(model=model)))
+    scores = score_marked(marked, predicted, spacy.blank("en").tokenizer)
     exact = [scores[k]["exact"]["f1"] for k in ("cue", "source", "content", "all")]
     return {"content exact": scores["content"]["exact"]["f1"], "content token": scores["content"]["token"]["f1"],
             "direct": scores["content"]["direct"]["f1"], "mean exact": sum(exact) / 4,
-            "speakers": speakers["end_to_end"]["resolution_accuracy"]}
+            "speakers": scores["speakers"]["resolution_accuracy"]}
 
 
 @pytest.fixture(scope="module")

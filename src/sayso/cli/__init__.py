@@ -183,7 +183,7 @@ def run_eval(args: argparse.Namespace) -> int:
     import spacy
 
     from sayso.pipeline import analyze_many
-    from sayso.training.evaluate import Scores, bootstrap_intervals, error_summary, evaluate, write_errors
+    from sayso.training.evaluate import evaluate
     from sayso.training.polnear import read_split
 
     gold = list(read_split(args.directory, args.split, limit=args.limit))
@@ -196,22 +196,13 @@ def run_eval(args: argparse.Namespace) -> int:
     predicted = ([first] if first else []) + list(analyze_many_iter)
     seconds = time.perf_counter() - started
     words = sum(len(g.text.split()) for g in gold)
-    errors: list[dict[str, Any]] | None = [] if args.errors else None
-    per_article: list[Scores] | None = [] if args.bootstrap else None
-    scores = evaluate(zip(predicted, gold, strict=True), spacy.blank("en").tokenizer, errors, per_article)
-    result = scores.to_dict()
-    if per_article:
-        result["bootstrap"] = {"rounds": args.bootstrap, "level": 0.95,
-                               "f1": bootstrap_intervals(per_article, args.bootstrap)}
+    result = _scored(args, errors_out, lambda errors, per_article: evaluate(
+        zip(predicted, gold, strict=True), spacy.blank("en").tokenizer, errors, per_article).to_dict())
     n_timed = max(len(gold) - 1, 1)
     timed_words = words - (len(gold[0].text.split()) if gold else 0)
     result["throughput"] = {"articles_per_s": round(n_timed / seconds, 2) if seconds else 0.0,
                             "words_per_s": round(timed_words / seconds, 1) if seconds else 0.0}
     result["split"] = args.split
-    if errors_out is not None and errors is not None:
-        with errors_out:
-            write_errors(errors, errors_out)
-        result["errors"] = error_summary(errors)
     if args.format == "json":
         print(json.dumps(result, indent=2))
     else:
@@ -219,14 +210,30 @@ def run_eval(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _scored(args: argparse.Namespace, errors_out: TextIO | None,
+            score: Callable[[list[dict[str, Any]] | None, list[Any] | None], dict[str, Any]]) -> dict[str, Any]:
+    """The scores `score(errors, per_article)` gives, with the bootstrap intervals and the
+    errors file that `--bootstrap` and `--errors` ask for."""
+    from sayso.training.evaluate import bootstrap_intervals, error_summary, write_errors
+
+    errors: list[dict[str, Any]] | None = [] if args.errors else None
+    per_article: list[Any] | None = [] if args.bootstrap else None
+    result = score(errors, per_article)
+    if per_article:
+        result["bootstrap"] = {"rounds": args.bootstrap, "level": 0.95,
+                               "f1": bootstrap_intervals(per_article, args.bootstrap)}
+    if errors_out is not None and errors is not None:
+        with errors_out:
+            write_errors(errors, errors_out)
+        result["errors"] = error_summary(errors)
+    return result
+
+
 def run_eval_marked(args: argparse.Namespace) -> int:
     import spacy
 
-    from sayso.nlp.parse import cached_base
     from sayso.pipeline import analyze_many
-    from sayso.training.evaluate import Scores, bootstrap_intervals, error_summary, evaluate, write_errors
-    from sayso.training.marked import read_marked, speaker_texts
-    from sayso.training.sources import score_sources
+    from sayso.training.marked import read_marked, score_marked
 
     if args.by_outlet or args.agreement or args.outlet or args.cache or args.taggers or args.split != "dev":
         raise UsageError("eval marked scores one file: it takes no --by-outlet, --agreement, --split, "
@@ -235,27 +242,10 @@ def run_eval_marked(args: argparse.Namespace) -> int:
     settings = Settings.from_args(args)
     _check_model(settings.model)
     errors_out = _open_output(args.errors) if args.errors else None
-    gold = [m.gold(args.join_continuations) for m in marked]
     predicted = list(analyze_many([(m.text, m.id, None) for m in marked], settings))
-    errors: list[dict[str, Any]] | None = [] if args.errors else None
-    per_article: list[Scores] | None = [] if args.bootstrap else None
-    scores = evaluate(zip(predicted, gold, strict=True), spacy.blank("en").tokenizer, errors, per_article,
-                      join_continuations=args.join_continuations)
-    result = scores.to_dict()
+    result = _scored(args, errors_out, lambda errors, per_article: score_marked(
+        marked, predicted, spacy.blank("en").tokenizer, args.join_continuations, errors, per_article))
     result["corpus"] = os.path.basename(args.directory)
-    result["continuations"] = "joined" if args.join_continuations else "separate"
-    speakers = score_sources(speaker_texts(marked), cached_base(settings.parser), predicted).to_dict()
-    found = speakers["end_to_end"]["found"]
-    result["speakers"] = {"mentions": speakers["mentions"], **speakers["end_to_end"],
-                          "type_accuracy_found": round(speakers["end_to_end"]["type_accuracy"] / found, 3)
-                          if found else 0.0}
-    if per_article:
-        result["bootstrap"] = {"rounds": args.bootstrap, "level": 0.95,
-                               "f1": bootstrap_intervals(per_article, args.bootstrap)}
-    if errors_out is not None and errors is not None:
-        with errors_out:
-            write_errors(errors, errors_out)
-        result["errors"] = error_summary(errors)
     if args.format == "json":
         print(json.dumps(result, indent=2))
         return EXIT_OK

@@ -641,9 +641,9 @@ ORGANIZATION_ENDINGS = frozenset({
 # what an article calls an organisation before or beside its name ("carrier Nordhavn Line",
 # "Frontline Watch, an independent group")
 ORGANIZATION_DESCRIPTORS = frozenset(GENERIC_ORGANIZATION_NOUNS | {
-    "carrier", "maker", "lender", "chain", "watchdog", "monitor", "nonprofit", "charity", "union", "association",
-    "shipper", "insurer", "conglomerate", "distributor", "developer", "contractor", "consultancy", "think-tank",
-    "tank", "ngo", "body", "regulator", "utility", "brand", "label", "studio", "party", "club"}) - {"force"}
+    "monitor", "nonprofit", "union", "association", "shipper", "conglomerate", "distributor", "developer",
+    "contractor", "consultancy", "think-tank", "tank", "ngo", "body", "brand", "label", "studio", "party",
+    "club"}) - {"force"}
 
 
 def _organization_by_words(doc: Doc, tokens: Sequence, before) -> bool:
@@ -882,7 +882,7 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
     speakers: list[_Speaker] = []
     by_key: dict[str, _Speaker] = {}
     recent: list[_Speaker] = []  # speakers in order of their last mention
-    newlines = [i for i, ch in enumerate(text) if ch == "\n"]  # where paragraphs end
+    newlines = [m.start() for m in re.finditer("\n", text)]  # where paragraphs end
     # what was said: the attributions' contents, and every quotation (a name in scare quotes,
     # "Lyin' Ted", is no more the antecedent of the next "he" than one inside a quote)
     contents = Ranges([*((s.start, s.end) for a in attributions for s in a.content),

@@ -21,14 +21,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sayso.errors import CorpusError
 from sayso.nlp.quotes import QuoteIndex, find_quotes, kind_of
 from sayso.record import Article, Attribution, Span, empty_meta
 from sayso.schema import SOURCE_TYPES
-from sayso.training.sources import GoldMention, GoldText
+from sayso.training.evaluate import Scores, evaluate
+from sayso.training.sources import GoldMention, GoldText, score_end_to_end
 
-ROLES = ("cue", "source", "content", "more")
+MARK_ROLES = ("cue", "source", "content", "more")
 _HEADER = re.compile(r"^### id=(\S+)(?: style=(\S+))?\s*$")
 _OPEN = re.compile(r"⟦(cue|source|content|more):(\d+)(?: ([a-z]+)(?:=([^|⟦⟧]+))?)?\|")
 OPEN, CLOSE = "⟦", "⟧"
@@ -105,7 +107,7 @@ def parse_marked(marked: str, article_id: str = "", style: str = "") -> MarkedAr
         span = Span.of(text, start, end)
         if span.text != span.text.strip():
             raise CorpusError(f"{where}{role}:{n} {span.text!r} starts or ends with a space")
-        spans.setdefault(n, {r: [] for r in ROLES})[role].append(span)
+        spans.setdefault(n, {r: [] for r in MARK_ROLES})[role].append(span)
         if role == "source":
             speakers.append(GoldMention(start, end, name or span.text, kind or "other"))
     for n, roles in spans.items():
@@ -146,5 +148,16 @@ def read_marked(path: str | Path) -> list[MarkedArticle]:
     return articles
 
 
-def speaker_texts(articles: Sequence[MarkedArticle]) -> list[GoldText]:
-    return [a.speaker_text() for a in articles if a.speakers]
+def score_marked(articles: Sequence[MarkedArticle], predicted: Sequence[Article], tokenizer: Any,
+                 join_continuations: bool = False, errors: list[dict[str, Any]] | None = None,
+                 per_article: list[Scores] | None = None) -> dict[str, Any]:
+    """The attribution scores of `evaluate` on the marked articles, and under "speakers" the
+    end-to-end resolution and typing of their source mentions. `join_continuations`: both
+    sides read as PolNeAR reads them (a quotation's continuation is content)."""
+    gold = [a.gold(join_continuations) for a in articles]
+    result = evaluate(zip(predicted, gold, strict=True), tokenizer, errors, per_article,
+                      join_continuations=join_continuations).to_dict()
+    result["continuations"] = "joined" if join_continuations else "separate"
+    texts = [(a.speaker_text(), p) for a, p in zip(articles, predicted, strict=True) if a.speakers]
+    result["speakers"] = score_end_to_end([t for t, _ in texts], [p for _, p in texts])
+    return result

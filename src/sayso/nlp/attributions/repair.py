@@ -114,7 +114,7 @@ def bound(found: list[Attribution], f: DocFeatures) -> list[Attribution]:
         content = _without_adjunct_after_cue(content, f, cues[n])
         if content and content != a.content:
             a = dataclasses.replace(a, content=content, kind=kind_of(content, f.quotes))
-        source = [] if _asked_not_asking(a, f) else _with_antecedent(_source_without_cues(
+        source = [] if _asked_not_asking(a, f) else _speaker_phrase(_source_without_cues(
             a, f, {i for m, c in enumerate(cues) if m != n for i in c}), f, cues[n])
         if source != a.source:
             a = dataclasses.replace(a, source=source)
@@ -158,7 +158,7 @@ def _source_without_cues(a: Attribution, f: DocFeatures, other_cues: set[int]) -
     return _spans(f, tail)
 
 
-def _with_antecedent(source: list[Span], f: DocFeatures, cue: set[int]) -> list[Span]:
+def _speaker_phrase(source: list[Span], f: DocFeatures, cue: set[int]) -> list[Span]:
     """A source without the time or dateline that opens its paragraph ("8:30 a.m. — One
     resident said …"); a source that opens with the relative pronoun of a clause about the
     speaker ("Preston, 22, | who had not started a game since October, | said …") is the
@@ -168,7 +168,7 @@ def _with_antecedent(source: list[Span], f: DocFeatures, cue: set[int]) -> list[
     dash = next((k for k, i in enumerate(words) if f.lower[i] in ("—", "–", "--")), None)
     if dash and words[dash + 1:] and all(f.ent[i] in ("TIME", "DATE", "GPE") or f.pos[i] == "PUNCT"
                                          for i in words[:dash]):
-        return _with_antecedent(_spans(f, words[dash + 1:]), f, cue)
+        return _speaker_phrase(_spans(f, words[dash + 1:]), f, cue)
     if not words or f.lower[words[0]] not in ("who", "which", "whose"):
         return source
     clause = words[0]
