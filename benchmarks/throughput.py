@@ -2,9 +2,15 @@
 
 Raw spaCy `nlp.pipe`, sayso with the rule finder (`model="rules"`) and sayso
 with the learned attribution model (the shipped one, or --model DIR) run in
-one process on the same texts, interleaved round by round, each first in turn
-(so a busy machine slows all of them alike), after everything is loaded and warmed up. Peak
-memory of each is measured in a fresh child process.
+one process on the same texts, after everything is loaded and warmed up,
+interleaved batch by batch: each batch of texts goes through all three in
+turn, each first in turn, so that the machine's speed, which drifts by several
+per cent within a minute on a shared machine, is the same for all three. A
+round is one pass over the texts; the ratio printed is the median of the
+rounds' ratios, with their range. sayso's own steps (everything after the
+parse) are also timed alone, component by component, on the parsed texts: a
+figure the machine's drift hardly moves. Peak memory of each run is measured
+in a fresh child process.
 
     python benchmarks/throughput.py [FOLDER_OF_TXT] [--rounds 3] [--limit N] [--model DIR] [--profile N]
 
@@ -55,6 +61,51 @@ def run(which: str, nlp, texts: list[str], batch_size: int, model: str | None) -
     if which == "raw_spacy":
         return run_raw(nlp, texts, batch_size)
     return run_sayso(texts, batch_size, "rules" if which == "sayso_rules" else model)
+
+
+def interleaved(nlp, texts: list[str], batch_size: int, model: str | None, rounds: int) -> dict[str, list[float]]:
+    """Each run's seconds per round, the runs taking each batch in turn (each first in turn)."""
+    batches = [texts[k:k + batch_size] for k in range(0, len(texts), batch_size)]
+    times: dict[str, list[float]] = {which: [0.0] * rounds for which in RUNS}
+    turn = 0
+    for r in range(rounds):
+        for batch in batches:
+            for which in RUNS[turn % 3:] + RUNS[:turn % 3]:
+                times[which][r] += run(which, nlp, batch, batch_size, model)
+            turn += 1
+    return times
+
+
+def own_steps(texts: list[str], batch_size: int, model: str | None, rounds: int) -> dict[str, float]:
+    """Seconds of each of sayso's steps after the parse (its components, then the record) on
+    the texts parsed once: the fastest of `rounds` passes, on fresh copies of the parsed docs."""
+    from spacy.tokens import Doc
+
+    from sayso.pipeline import Analyzer, _prepare, as_sent
+    from sayso.record import Article, keep_text
+    from sayso.settings import Settings
+
+    analyzer = Analyzer(Settings(model=model, batch_size=batch_size))
+    nlp = analyzer.nlp
+    ours = [name for name in nlp.pipe_names if name.startswith("sayso_")]
+    prepared = [_prepare(t) for t in texts]
+    with nlp.select_pipes(disable=ours):
+        parsed = [doc.to_bytes() for doc in nlp.pipe((analyzer._tokenized(p[0]) for p in prepared),
+                                                      batch_size=batch_size)]
+    best: dict[str, float] = {}
+    for _ in range(rounds):
+        docs = [keep_text(Doc(nlp.vocab).from_bytes(b), p[0]) for b, p in zip(parsed, prepared, strict=True)]
+        for name in ours:
+            component = nlp.get_pipe(name)
+            start = time.perf_counter()
+            docs = list(component.pipe(docs, batch_size=batch_size)) if hasattr(component, "pipe") \
+                else [component(doc) for doc in docs]
+            best[name] = min(best.get(name, float("inf")), time.perf_counter() - start)
+        start = time.perf_counter()
+        for doc, (text, id_, meta) in zip(docs, prepared, strict=True):
+            as_sent(Article.from_doc(doc, id_, meta), text)
+        best["record"] = min(best.get("record", float("inf")), time.perf_counter() - start)
+    return best
 
 
 def peak_rss_kb() -> int:
@@ -113,27 +164,34 @@ def main() -> None:
     for which in RUNS:  # warm up (loads the models)
         run(which, nlp, texts[:4], args.batch_size, args.model)
 
-    times: dict[str, list[float]] = {which: [] for which in RUNS}
-    for r in range(args.rounds):
-        for which in RUNS[r % 3:] + RUNS[:r % 3]:  # each run first in turn: no run always follows the same one
-            times[which].append(run(which, nlp, texts, args.batch_size, args.model))
+    times = interleaved(nlp, texts, args.batch_size, args.model, args.rounds)
     figures: dict = {"texts": len(texts), "words": words, "rounds": args.rounds}
-    raw_s = statistics.median(times["raw_spacy"])
+    raw = times["raw_spacy"]
     for which in RUNS:
         seconds = statistics.median(times[which])
+        ratios = [r / s for r, s in zip(raw, times[which], strict=True)]
         figures[which] = {"articles_per_s": len(texts) / seconds, "words_per_s": words / seconds,
                           "peak_rss_mb": peak_memory(which, folder, args.limit, args.batch_size, args.model),
-                          "ratio": raw_s / seconds}
+                          "ratio": statistics.median(ratios), "ratio_min": min(ratios), "ratio_max": max(ratios)}
+    steps = own_steps(texts, args.batch_size, args.model, args.rounds)
+    own = sum(steps.values())
+    figures["own_steps_s"] = {**steps, "total": own, "parse_s": statistics.median(raw),
+                              "ratio_if_parse_as_raw": statistics.median(raw) / (statistics.median(raw) + own)}
     figures["this_process_peak_rss_mb"] = peak_rss_kb() / 1024
     if args.json:
         print(json.dumps(figures, indent=2))
         return
-    print(f"{len(texts)} texts, {words} words, median of {args.rounds} interleaved rounds")
-    print(f"{'':14}{'articles/s':>12}{'words/s':>12}{'peak RSS MB':>14}{'ratio':>8}")
+    print(f"{len(texts)} texts, {words} words, median of {args.rounds} rounds interleaved batch by batch")
+    print(f"{'':14}{'articles/s':>12}{'words/s':>12}{'peak RSS MB':>14}{'ratio':>8}{'range':>14}")
     for which in RUNS:
         f = figures[which]
         print(f"{which:14}{f['articles_per_s']:12.2f}{f['words_per_s']:12.0f}{f['peak_rss_mb']:14.0f}"
-              f"{f['ratio']:8.3f}")
+              f"{f['ratio']:8.3f}{f['ratio_min']:8.3f}-{f['ratio_max']:.3f}")
+    o = figures["own_steps_s"]
+    print(f"sayso's own steps alone (learned model, fastest of {args.rounds}): "
+          + ", ".join(f"{k.removeprefix('sayso_')} {v:.2f} s" for k, v in steps.items())
+          + f"; total {own:.2f} s against {o['parse_s']:.2f} s of raw parsing: ratio {o['ratio_if_parse_as_raw']:.3f}"
+          " if sayso's parse ran as fast as raw spaCy's")
     print(f"ratio to raw spaCy throughput: rules {figures['sayso_rules']['ratio']:.3f} (floor 0.8), "
           f"learned model {figures['sayso_model']['ratio']:.3f} (floor 0.65)")
     if args.profile:

@@ -281,8 +281,9 @@ def _source_of(article: Article, a: Attribution):
      "Frontline Watch", "organization"),
     ("Marches Water, which serves about 900,000 customers, said it had invested heavily.", "said",
      "Marches Water", "organization"),
+    # described, then named in apposition: the name is the source's name
     ("A patient advocacy group, Heart Voices UK, said patients had not been told.", "said",
-     "A patient advocacy group", "organization"),
+     "Heart Voices UK", "organization"),
     # collectives, and the insider a source close to someone becomes
     ("Her family said she had been a kind woman.", "said", "Her family", "group"),
     ("A source close to the star said the wedding was off. The insider added that the guests had been told.",
@@ -558,3 +559,41 @@ def test_a_review_is_a_document_that_it_continues() -> None:
     a = _find(article, "recommends")
     source = _source_of(article, a)
     assert (source.name, source.type) == ("The review", "document")
+
+
+# later mentions of a named source: a double-barrelled surname, an acronym, an office, an
+# organisation's first word, a name after a lower-case title, are the entity named before
+@pytest.mark.parametrize(("text", "cue", "mention", "name", "type_"), [
+    ("Her son, Tomas Vaher-Lind, said the funeral would be private. Her brother, the composer Jaan Lind, "
+     "died in 2019. Mr. Vaher-Lind said donations could go to the lifeboat charity.", "said",
+     "Mr. Vaher-Lind", "Tomas Vaher-Lind", "person"),
+    ("Finance director Clara Ruiz-Tagle said margins had held. Ruiz-Tagle said prices would rise in the spring.",
+     "said", "Ruiz-Tagle", "Clara Ruiz-Tagle", "person"),
+    ("The nurse was dismissed by Redfern Health Partners in 2020. Redfern has maintained that she was let go "
+     "for repeated absences.", "has maintained", "Redfern", "Redfern Health Partners", "organization"),
+    ("“We will ship in March,” chief technology officer and co-founder Mira Patel told investors.", "told",
+     "chief technology officer and co-founder Mira Patel", "Mira Patel", "person"),
+    ("The river was in a poor state, the report found.\n\nCampaigners said the findings confirmed their fears.",
+     "said", "Campaigners", "Campaigners", "group"),
+    ("The Civil Aviation Authority (CAA) said the airport had broken the rules. The authority said it would "
+     "fine the operator.", "said", "The authority", "Civil Aviation Authority", "organization"),
+    ("The Civil Aviation Authority (CAA) said the airport had broken the rules. According to the CAA the fine "
+     "would be the largest yet.", "According to", "the CAA", "Civil Aviation Authority", "organization"),
+    ("The Secretary of State for Transport, Ruth Penrose, told MPs that the line would open in 2031. The "
+     "Secretary of State said the budget was fixed.", "said", "The Secretary of State", "Ruth Penrose", "person"),
+    ("A Home Office briefing seen by this newspaper warned that the scheme would cost more.", "warned",
+     "A Home Office briefing seen by this newspaper", "A Home Office briefing seen by this newspaper", "document"),
+    ("Anna Kendal runs the kitchen at the inn. “We waste nothing here,” Kendal says.", "says", "Kendal",
+     "Anna Kendal", "person"),
+    ("A consumer advocacy group, Fair Energy UK, said the price cap was too high.", "said",
+     "A consumer advocacy group, Fair Energy UK,", "Fair Energy UK", "organization"),
+    ("A local campaign group, Save Our Pier, said the council had ignored residents.", "said",
+     "A local campaign group, Save Our Pier,", "Save Our Pier", "organization"),
+    ("“The statute protects the worker who speaks up,” the majority opinion said.", "said",
+     "the majority opinion", "the majority opinion", "document"),
+])
+def test_later_mentions_of_named_sources(text: str, cue: str, mention: str, name: str, type_: str) -> None:
+    article = analyze(text)
+    a = _find(article, cue, mention)
+    source = _source_of(article, a)
+    assert (source.name, source.type) == (name, type_)

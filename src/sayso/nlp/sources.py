@@ -27,6 +27,7 @@ import bisect
 import re
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from spacy.tokens import Doc
 from spacy.tokens import Span as DocSpan
@@ -68,6 +69,7 @@ DOCUMENT_NOUNS = {
     "verdict", "judgment", "judgement", "order", "legislation", "treaty", "agreement",
     "manifesto", "petition", "warrant", "subpoena", "motion", "brief", "dataset", "projection",
     "projections", "census", "index", "ranking", "rankings", "scorecard", "factsheet", "leaflet", "handout",
+    "briefing", "briefings", "opinion", "dissent",  # a court's opinion, a government's briefing
 }
 ORGANIZATION_NOUNS = {
     "campaign", "camp", "administration", "government", "ministry", "department", "agency", "commission",
@@ -257,6 +259,18 @@ def _name_chain(last) -> list:
     return chain
 
 
+def _name_ahead(first) -> list | None:
+    """A name the recogniser cut after its first word ("Tomas" of "Tomas Vaher-Lind"): the
+    proper nouns up to the one it compounds, joined by hyphens written without spaces."""
+    head = first.head
+    if first.dep_ != "compound" or head.pos_ != "PROPN" or not 0 < head.i - first.i <= 3:
+        return None
+    words = list(first.doc[first.i:head.i + 1])
+    if all(t.pos_ == "PROPN" or (t.text == "-" and not t.whitespace_) for t in words):
+        return words
+    return None
+
+
 def _entity_at(doc: Doc, i: int) -> DocSpan | None:
     """The entity holding token i, read from the tokens around it (`doc.ents`
     builds every entity of the text on each call: quadratic over a long text)."""
@@ -322,18 +336,38 @@ class _ArticlePeople:
         self.org_by_last_word: dict[str, _Person | None] = {}  # None: more than one organisation
         self.org_by_first_word: dict[str, _Person | None] = {}  # "Halvorsen" after "Halvorsen Freight"
         self.mentions: list[tuple[int, _Person]] = []  # (char offset, person), in text order
-        ents = [e for e in doc.ents if e.label_ in ("PERSON", "ORG") or (
-            e.label_ in MISREAD_LABELS and _misread_person(doc, e))]
-        # people first, so that an ORG-labelled "Trump" can join the person Donald Trump
+        ents = [e for e in doc.ents if (e.label_ in ("PERSON", "ORG") or (
+            e.label_ in MISREAD_LABELS and _misread_person(doc, e))) and not _plural_noun(e)]
         seen: set[int] = set()  # tokens already read as part of a name
-        for ent in sorted(ents, key=lambda e: (e.label_ != "PERSON", e.start)):
+        for phrase, acronym in _acronyms(doc):
+            # "The Medicines and Healthcare products Regulatory Agency (MHRA)": one organisation
+            # by its full name, also when the text says "the MHRA" or "the agency"
+            org = self._org(phrase, phrase[0].idx)
+            self.orgs.setdefault(acronym.lower_, org)
+            org.positions.append(phrase[0].idx)
+            self.mentions.append((phrase[0].idx, org))
+            seen.update(range(phrase[0].i, phrase[-1].i + 1))
+        ents = [e for e in ents if not seen.intersection(range(e.start, e.end))]
+        # the first word of a longer organisation's name, read as a person ("Buckeye" after
+        # "Buckeye Health Partners"), comes after the organisations, so that it can join one
+        org_firsts = {e[0].lower_ for e in ents if e.label_ == "ORG" and len(e) > 1 and e[0].is_title}
+        surnames = {e[-1].lower_ for e in ents if e.label_ == "PERSON" and len(e) > 1}
+
+        def order(e: DocSpan) -> tuple[int, int]:
+            if e.label_ != "PERSON":
+                return 1, e.start
+            late = len(e) == 1 and e[0].lower_ in org_firsts and e[0].lower_ not in surnames
+            return (2 if late else 0), e.start
+
+        # people first, so that an ORG-labelled "Trump" can join the person Donald Trump
+        for ent in sorted(ents, key=order):
             tokens = _name_tokens(ent)
             if not tokens:
                 continue
             if ent.label_ == "PERSON" and len(tokens) == 1:
                 # the recogniser may cut a name short ("Magnus" GPE + "Eriksen" PERSON)
                 chain = _name_chain(tokens[-1])
-                tokens = chain if len(chain) > len(tokens) else tokens
+                tokens = chain if len(chain) > len(tokens) else _name_ahead(tokens[0]) or tokens
             titled_name = _name_after_title(doc, ent, tokens) if ent.label_ != "PERSON" else None
             if titled_name:
                 tokens = titled_name  # "Minister of Health Karen Holt" read as one ORG
@@ -345,8 +379,8 @@ class _ArticlePeople:
                                              or _party_after(doc, tokens[-1].i))
             surname = tokens[-1].lower_
             is_person = ent.label_ == "PERSON" or titled or bool(titled_name) or _looks_personal(tokens) or (
-                surname in self.by_surname and len(tokens) <= 2) or _age_after(tokens[-1]) or _role_beside(
-                tokens[-1]) or (
+                surname in self.by_surname and len(_name_text(tokens).split()) <= 2) or _age_after(tokens[-1]) or (
+                _role_beside(tokens[-1])) or (
                 len(tokens) == 1 and self.given_bearer(surname, ent.start_char) is not None)
             if is_person and not (titled or titled_name) and (_organization_by_words(doc, tokens, before) or (
                     len(tokens) == 1 and surname not in self.by_surname and self.org_by_first_word.get(surname))):
@@ -416,12 +450,15 @@ class _ArticlePeople:
         """The person already met whom this name refers to, if any."""
         name = _name_text(tokens)
         same = self.by_surname.get(tokens[-1].lower_, [])
+        words = name.lower().split()  # as written: "Rowe-Bhatt" is one word of three tokens
+        if len(words) == 1 and len(tokens) > 1:
+            whole = [p for p in same if p.name.lower().split()[-1] == words[0]]
+            return min(whole, key=lambda p: abs(p.start - start)) if whole else None
         if len(tokens) > 1:
-            words = [t.lower_ for t in tokens]
             for person in same:  # the same person if the given names agree
                 known = person.name.lower().split()
                 if len(known) == 1 or known[0] == words[0]:
-                    if len(tokens) > len(known):
+                    if len(words) > len(known):
                         person.name = name  # the fullest name wins
                     return person
                 if words[-len(known):] == known:
@@ -481,6 +518,13 @@ class _ArticlePeople:
             person.roles.update(_role_words(words))
             if not person.description:
                 person.description = doc[role.left_edge.i:role.i + 1].text
+        # or to an office: "The Secretary of State for Environment, …, Helen Marchbank"
+        elif root.dep_ == "appos" and root.head.pos_ == "PROPN" and root.head.lower_ in OFFICE_NOUNS and (
+                root.head.i < ent.start):
+            title = doc[root.head.left_edge.i:ent.start]
+            person.roles.update(_role_words(t for t in title if t.pos_ in ("NOUN", "PROPN", "ADJ")))
+            if not person.description:
+                person.description = title.text.strip(" ,")
         # "X is the minister"
         head = root.head
         if root.dep_ == "nsubj" and head.lemma_ == "be":
@@ -535,6 +579,10 @@ class _ArticlePeople:
             named = [p for p in bearers if p.name.split()[0].lower() == first]
             if named:
                 return named[0]
+        if len(tokens) > 1 and len(full.split()) == 1:
+            # "Ms. Ilves-Raud" is Kadri Ilves-Raud, not Arvo Raud: a double-barrelled surname whole
+            whole = [p for p in bearers if p.name.lower().split()[-1] == full]
+            bearers = whole or bearers
         if bearers:
             earlier = [p for p in bearers if p.start <= offset] or bearers
             return max(earlier, key=lambda p: max([q for q in p.positions if q <= offset] or [p.start]))
@@ -706,6 +754,20 @@ def _name_after_title(doc: Doc, ent: DocSpan, tokens: Sequence) -> list | None:
             return list(rest)
         return None
     return None
+
+
+def _named_after_lower_title(mention: DocSpan) -> list | None:
+    """"chief executive and co-founder Daniel Voss": a name closing a mention whose other
+    words are a title in lower case (the parser may make the title the head)."""
+    words = [t for t in mention if not (t.is_punct and t.i == mention.end - 1)]
+    ents = _ents_in(mention)
+    if not ents or ents[-1].label_ != "PERSON" or not words or ents[-1].end != words[-1].i + 1:
+        return None
+    before = mention.doc[mention.start:ents[-1].start]
+    if not len(before) or not all(t.is_lower or t.is_punct for t in before) or not any(
+            t.pos_ == "NOUN" for t in before):
+        return None
+    return _name_tokens(ents[-1]) or None
 
 
 def _titled_person(mention: DocSpan) -> list | None:
@@ -967,8 +1029,10 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
             else:
                 org = _definite_organization(mention, first.start, people) if type_ in (
                     "organization", "other") else None
+                named = _appositive_name(mention) if type_ == "organization" else None
                 sp = (person_speaker(org) if org is not None else None) or _definite_anaphor(
-                    mention, recent) or phrase_speaker(mention, type_)
+                    mention, recent) or (speaker_for(f"{type_}:{_key(named)}", named, type_) if named else None) or (
+                    phrase_speaker(mention, type_))
                 sp.plural = sp.plural or type_ == "group" or _head(mention).tag_ in ("NNS", "NNPS")
             head_low = _head(mention).lower_
             sp.heads.add(head_low)
@@ -999,7 +1063,7 @@ def _named(mention: DocSpan, people: _ArticlePeople, offset: int) -> _Person | N
 
 def _named_in(mention: DocSpan, people: _ArticlePeople, offset: int) -> _Person | None:
     head = _head(mention)
-    titled = _titled_person(mention)
+    titled = _titled_person(mention) or _named_after_lower_title(mention)
     if titled:
         return people.lookup(titled, offset)
     for child in head.children:  # "His lawyer, Bogdan Orlov": the name is the appositive
@@ -1012,12 +1076,54 @@ def _named_in(mention: DocSpan, people: _ArticlePeople, offset: int) -> _Person 
     ent = next((e for e in _ents_in(mention) if e.start <= head.i < e.end), None)
     if ent is not None:
         return people.lookup(list(ent), offset)
+    if head.pos_ != "PROPN" and head.is_title and head.lower_ in people.by_surname:
+        return people.lookup([head], offset)  # "Kendal recalls", the surname tagged an adjective
     if head.pos_ != "PROPN" or head.lower_ in DOCUMENT_NOUNS:
         return None
     start = head.i
     while start > mention.start and mention.doc[start - 1].pos_ == "PROPN":
         start -= 1
     return people.lookup(list(mention.doc[start:head.i + 1]), offset)
+
+
+def _appositive_name(mention: DocSpan) -> str | None:
+    """"A patient advocacy group, Heart Voices UK,": an organisation described, then named
+    in apposition; its name is the name (the key its later mentions by name share)."""
+    head = _head(mention)
+    if head.lower_ not in GENERIC_ORGANIZATION_NOUNS:
+        return None
+    for child in head.children:
+        if child.dep_ == "appos" and child.pos_ == "PROPN" and mention.start <= child.i < mention.end:
+            words = mention.doc[child.left_edge.i:min(child.right_edge.i + 1, mention.end)]
+            name = words.text.strip(" ,")
+            if name and name[0].isupper():
+                return name
+    return None
+
+
+def _plural_noun(ent: DocSpan) -> bool:
+    """"Campaigners said …": a plural common noun opening a sentence, which the recogniser
+    took for a name."""
+    return len(ent) == 1 and ent.label_ == "PERSON" and (ent[0].lower_ in GROUP_NOUNS or ent[0].tag_ == "NNS")
+
+
+def _acronyms(doc: Doc) -> list[tuple[list, Any]]:
+    """Names given with their acronym in brackets ("the Food and Drug Administration (FDA)"):
+    the name's words and the acronym, when the acronym's letters are the initials of the
+    name's capitalised words."""
+    out = []
+    for t in doc:
+        if t.text != "(" or t.i < 1 or t.i + 2 >= len(doc) or doc[t.i + 2].text != ")":
+            continue
+        acronym, last = doc[t.i + 1], doc[t.i - 1]
+        if not (acronym.is_upper and acronym.is_alpha and 2 <= len(acronym) <= 8 and last.pos_ == "PROPN"):
+            continue
+        words = [w for w in doc[last.left_edge.i:last.i + 1] if w.lower_ not in DETERMINERS]
+        if not words or not all(w.pos_ in ("PROPN", "NOUN", "CCONJ", "ADP", "ADJ") for w in words):
+            continue
+        if "".join(w.text[0] for w in words if w.is_title or w.is_upper) == acronym.text:
+            out.append((words, acronym))
+    return out
 
 
 def _is_courtesy_title(token) -> bool:
