@@ -591,9 +591,47 @@ def test_a_review_is_a_document_that_it_continues() -> None:
      "A local campaign group, Save Our Pier,", "Save Our Pier", "organization"),
     ("“The statute protects the worker who speaks up,” the majority opinion said.", "said",
      "the majority opinion", "the majority opinion", "document"),
+    # a local councillor's title, and a detective's, before the surname
+    ("Cllr Hannah Lincoln (Labour) opposed the scheme. Cllr Lincoln said the roads could not cope.", "said",
+     "Cllr Lincoln", "Hannah Lincoln", "person"),
+    ("DCI Mark Oyelaran led the inquiry. DCI Oyelaran said two men had been arrested.", "said",
+     "DCI Oyelaran", "Mark Oyelaran", "person"),
+    # an acronym after an owner, and after a plural possessive inside the name
+    ("Canada's Transportation Safety Board (TSB) opened an inquiry. The TSB said the brakes had failed.", "said",
+     "The TSB", "Transportation Safety Board", "organization"),
+    ("The Irish Farmers' Association (IFA) met the minister. The IFA said prices had collapsed.", "said",
+     "The IFA", "Irish Farmers' Association", "organization"),
+    # a person in apposition to a role an organisation owns is a person
+    ("Nadia Ferreira, the charity's head of policy, said the rules were unworkable.", "said",
+     "Nadia Ferreira, the charity's head of policy,", "Nadia Ferreira", "person"),
+    # a given name and a surname that is a place, read as two places
+    ("Marcus Jordan scored the winner in extra time. “I just hit it,” said Jordan, who joined in May.", "said",
+     "Jordan, who joined in May", "Marcus Jordan", "person"),
+    # a company's name read as a place, then its first word alone
+    ("The homes will be built by Ashby Vale Developments. Ashby said that work would start in June.", "said",
+     "Ashby", "Ashby Vale Developments", "organization"),
+    # "the airline", "the carrier" after an airline's name, whatever other company comes between
+    ("A Norland Airways Boeing 737 returned to Oslo on Friday after a bird strike, the airline said.", "said",
+     "the airline", "Norland Airways", "organization"),
+    ("A Norland Airways Boeing 737 returned to Oslo on Friday. The Oslo-based carrier said no one was hurt.",
+     "said", "The Oslo-based carrier", "Norland Airways", "organization"),
+    # a role with its owner's name: "Kelby's head coach, Anna Ruud," is "the Kelby coach"
+    ("Kelby's head coach, Anna Ruud, rested four players. “We needed fresh legs,” the Kelby coach said.", "said",
+     "the Kelby coach", "Anna Ruud", "person"),
 ])
 def test_later_mentions_of_named_sources(text: str, cue: str, mention: str, name: str, type_: str) -> None:
     article = analyze(text)
     a = _find(article, cue, mention)
     source = _source_of(article, a)
     assert (source.name, source.type) == (name, type_)
+
+
+@pytest.mark.parametrize(("text", "cue"), [
+    ("Senate Republicans said the bill would fail.", "said"),
+    ("Kentucky Republicans said the bill would fail.", "said"),
+    ("Muslim Americans said they felt targeted by the proposal.", "said"),
+])
+def test_a_place_or_group_beside_a_partys_members_is_no_name(text: str, cue: str) -> None:
+    # two entities side by side are one person's name only for a given name and a surname
+    article = analyze(text)
+    assert _source_of(article, _find(article, cue)).type != "person"

@@ -79,8 +79,8 @@ def test_file_of_articles(tmp_path) -> None:
 
 MARKED_NEWS = Path(__file__).parent / "data" / "marked-news.txt"
 # the lowest figures that pass for the shipped model, a little under those measured when set
-# (28 articles: content exact 0.750, token 0.917, direct 0.960, speakers 0.785); and the margin over the rules
-MARKED_FLOORS = {"content exact": 0.70, "content token": 0.88, "direct": 0.90, "speakers": 0.75}
+# (36 articles: content exact 0.786, token 0.928, direct 0.965, speakers 0.853); and the margin over the rules
+MARKED_FLOORS = {"content exact": 0.70, "content token": 0.88, "direct": 0.90, "speakers": 0.80}
 TOKEN_MARGIN = 0.02
 
 
@@ -107,7 +107,7 @@ def marked_figures() -> dict[str, dict[str, float]]:
 
 def test_the_marked_set_reads() -> None:
     articles = read_marked(MARKED_NEWS)
-    assert len(articles) >= 28 and sum(len(a.spans) for a in articles) >= 340
+    assert len(articles) >= 36 and sum(len(a.spans) for a in articles) >= 480
     assert len({a.style for a in articles}) == len(articles)  # one style per article
 
 

@@ -51,6 +51,7 @@ HONORIFICS = MALE_TITLES | FEMALE_TITLES | {
     "capt.", "captain", "lt", "lt.", "sgt", "sgt.", "rep", "rep.", "sen", "sen.", "senator", "gov", "gov.",
     "governor", "president", "rev", "rev.", "judge", "justice", "mx", "mayor", "minister", "secretary",
     "chancellor", "premier", "ambassador", "commissioner", "inspector", "detective", "officer", "chief",
+    "cllr", "councillor", "councilman", "councilwoman", "alderman", "supt", "dci", "sheriff",
 }
 DOCUMENT_NOUNS = {
     "audio", "recording", "recordings", "clip", "clips", "video", "videos", "footage", "tape", "tapes",
@@ -336,7 +337,7 @@ class _ArticlePeople:
         self.org_by_last_word: dict[str, _Person | None] = {}  # None: more than one organisation
         self.org_by_first_word: dict[str, _Person | None] = {}  # "Halvorsen" after "Halvorsen Freight"
         self.mentions: list[tuple[int, _Person]] = []  # (char offset, person), in text order
-        ents = [e for e in doc.ents if (e.label_ in ("PERSON", "ORG") or (
+        ents = [e for e in _relabelled(doc) if (e.label_ in ("PERSON", "ORG") or (
             e.label_ in MISREAD_LABELS and _misread_person(doc, e))) and not _plural_noun(e)]
         seen: set[int] = set()  # tokens already read as part of a name
         for phrase, acronym in _acronyms(doc):
@@ -513,8 +514,8 @@ class _ArticlePeople:
                     person.description = sub.text.strip(" ,")
         # a name in apposition to a role: "The institute's director, Karl Jansen"
         if root.dep_ == "appos" and root.head.pos_ == "NOUN" and root.head.i < ent.start:
-            role = root.head
-            words = [t for t in doc[role.left_edge.i:role.i + 1] if t.pos_ in ("NOUN", "ADJ")]
+            role = root.head  # its owner too: "Ashmoor's Portuguese manager" is "the Ashmoor manager"
+            words = [t for t in doc[role.left_edge.i:role.i + 1] if t.pos_ in ("NOUN", "ADJ", "PROPN")]
             person.roles.update(_role_words(words))
             if not person.description:
                 person.description = doc[role.left_edge.i:role.i + 1].text
@@ -685,7 +686,8 @@ ORGANIZATION_ENDINGS = frozenset({
     "watch", "insurance", "trust", "networks", "industries", "international", "solutions", "services",
     "group", "bank", "union", "council", "fund", "institute", "association", "foundation", "society",
     "alliance", "coalition", "initiative", "forum", "partnership", "consortium", "brewery", "studios",
-    "police", "water", "rail", "railways", "airport", "constabulary", "commission"})
+    "police", "water", "rail", "railways", "airport", "constabulary", "commission", "developments", "homes",
+    "properties", "construction", "builders", "products", "corporation", "inc", "ltd", "plc", "llc"})
 # what an article calls an organisation before or beside its name ("carrier Nordhavn Line",
 # "Frontline Watch, an independent group")
 ORGANIZATION_DESCRIPTORS = frozenset(GENERIC_ORGANIZATION_NOUNS | {
@@ -707,9 +709,11 @@ def _organization_by_words(doc: Doc, tokens: Sequence, before) -> bool:
     # an appositive after the name: ", an independent group that …"
     if k + 1 < len(doc) and doc[k].text == "," and doc[k + 1].lower_ in ("a", "an", "the"):
         for t in doc[k + 2:k + 6]:
+            if t.i + 1 < len(doc) and doc[t.i + 1].lower_ in _POSSESSIVE:
+                continue  # ", the agency's associate administrator": the agency is whose
             if t.pos_ == "NOUN" and (t.i + 1 >= len(doc) or doc[t.i + 1].pos_ != "NOUN"):
                 return t.lower_ in ORGANIZATION_DESCRIPTORS
-            if t.pos_ not in ("ADJ", "NOUN", "PROPN", "ADV", "PUNCT"):
+            if t.pos_ not in ("ADJ", "NOUN", "PROPN", "ADV", "PUNCT") and t.lower_ not in _POSSESSIVE:
                 return False
     return False
 
@@ -727,6 +731,27 @@ NAME_LIKE_DOCUMENTS = frozenset({"bill", "bills", "law", "laws"})
 # labels the recogniser gives a titled name it misreads ("Mayor Jim Hart" as WORK_OF_ART)
 MISREAD_LABELS = frozenset({"WORK_OF_ART", "FAC", "PRODUCT", "GPE", "NORP", "LOC", "EVENT", "LAW"})
 PLACE_LABELS = frozenset({"FAC", "GPE", "LOC", "NORP"})
+
+
+def _relabelled(doc: Doc) -> list[DocSpan]:
+    """The text's entities, with two misreadings of the recogniser undone: a company's name
+    read as a place ("Fenwick Ridge Developments" FAC) is an organisation's, and a given name
+    and a surname read as two places ("Tyrese" GPE, "Paris" GPE) are one person's name."""
+    out: list[DocSpan] = []
+    genders = given_name_genders()
+    for ent in doc.ents:
+        if ent.label_ in MISREAD_LABELS and len(ent) > 1 and ent[-1].lower_ in ORGANIZATION_ENDINGS and all(
+                t.is_title or not t.is_alpha for t in ent):
+            ent = DocSpan(doc, ent.start, ent.end, label="ORG")
+        last = out[-1] if out else None
+        if last is not None and last.end == ent.start and len(last) == 1 and len(ent) == 1 and (
+                last.label_ != "PERSON" or ent.label_ != "PERSON") and "NORP" not in (last.label_, ent.label_) and (
+                last[0].lower_ in genders or ent[0].dep_ in ("nsubj", "nsubjpass")) and (
+                last[0].is_title and ent[0].is_title and ent[0].pos_ == "PROPN" and last[0].head.i == ent[0].i):
+            out[-1] = DocSpan(doc, last.start, ent.end, label="PERSON")
+            continue
+        out.append(ent)
+    return out
 
 
 def _misread_person(doc: Doc, ent: DocSpan) -> bool:
@@ -1118,11 +1143,19 @@ def _acronyms(doc: Doc) -> list[tuple[list, Any]]:
         acronym, last = doc[t.i + 1], doc[t.i - 1]
         if not (acronym.is_upper and acronym.is_alpha and 2 <= len(acronym) <= 8 and last.pos_ == "PROPN"):
             continue
-        words = [w for w in doc[last.left_edge.i:last.i + 1] if w.lower_ not in DETERMINERS]
-        if not words or not all(w.pos_ in ("PROPN", "NOUN", "CCONJ", "ADP", "ADJ") for w in words):
-            continue
-        if "".join(w.text[0] for w in words if w.is_title or w.is_upper) == acronym.text:
-            out.append((words, acronym))
+        ent = _entity_at(doc, last.i)  # "Bureau of Civil Aviation …": the parse may start at "Civil"
+        first = min(last.left_edge.i, ent.start if ent is not None and ent.end == last.i + 1 else last.i)
+        words = [w for w in doc[first:last.i + 1] if w.lower_ not in DETERMINERS]
+        # the name is the words the initials stand for: after an owner ("France's Bureau of …"),
+        # with a plural possessive kept inside ("The Latvian Airline Pilots' Association")
+        for k in range(len(words)):
+            name = words[k:]
+            if not name[0].is_title or not all(w.pos_ in ("PROPN", "NOUN", "CCONJ", "ADP", "ADJ") or (
+                    w.lower_ in _POSSESSIVE and 0 < j < len(name) - 1) for j, w in enumerate(name)):
+                continue
+            if "".join(w.text[0] for w in name if w.is_title or w.is_upper) == acronym.text:
+                out.append((name, acronym))
+                break
     return out
 
 
@@ -1160,6 +1193,16 @@ def _description(mention: DocSpan) -> str | None:
     return None
 
 
+# what a kind of organisation calls itself: "the airline" after "Baltic Crown Airways"
+ORGANIZATION_KINDS: dict[str, tuple[str, ...]] = {
+    "airline": ("airways", "airlines", "air"), "carrier": ("airways", "airlines", "air", "line", "lines"),
+    "lender": ("bank",), "insurer": ("insurance", "assurance"), "housebuilder": ("homes", "developments"),
+    "developer": ("developments", "properties", "homes"), "club": ("united", "city", "fc", "athletic", "rovers"),
+    "broadcaster": ("broadcasting", "television", "tv", "radio"), "carmaker": ("motors", "motor", "automotive"),
+    "drugmaker": ("pharmaceuticals", "pharma"), "charity": ("trust", "foundation"), "union": ("association",),
+}
+
+
 def _definite_organization(mention: DocSpan, offset: int, people: _ArticlePeople) -> _Person | None:
     """"The ministry" is the nearest earlier organisation whose name has that
     word ("the Ministry of Water Resources"); "the company" or "the agency",
@@ -1168,7 +1211,7 @@ def _definite_organization(mention: DocSpan, offset: int, people: _ArticlePeople
             len(mention) > 3 and _head(mention).i != mention.end - 1):
         return None  # "the company", "the Minneapolis-based company", not "the company's chief"
     head = _head(mention).lower_
-    org = people.nearest(offset, [("org-word", head)])
+    org = people.nearest(offset, [("org-word", word) for word in (head, *ORGANIZATION_KINDS.get(head, ()))])
     if org is not None:
         return org
     if head in GENERIC_ORGANIZATION_NOUNS:
