@@ -615,6 +615,22 @@ def test_a_review_is_a_document_that_it_continues() -> None:
      "the airline", "Norland Airways", "organization"),
     ("A Norland Airways Boeing 737 returned to Oslo on Friday. The Oslo-based carrier said no one was hurt.",
      "said", "The Oslo-based carrier", "Norland Airways", "organization"),
+    # a party's member from a place is the politician whose title or party tag gives the place
+    ("Sen. Tom Varga (R-Ohio) opposed the bill. President Lee signed it. The Ohio Republican said it would "
+     "raise prices.", "said", "The Ohio Republican", "Tom Varga", "person"),
+    ("Rep. Dana Okafor (D-Calif.) met Sen. Greg Holm (D-N.Y.). “We will not fold,” the California Democrat "
+     "said.", "said", "the California Democrat", "Dana Okafor", "person"),
+    ("The Vermont Democrat said he would stay in the race.", "said", "The Vermont Democrat",
+     "The Vermont Democrat", "role"),
+    # a couple sharing a surname: the given name joined to the full name, the title's gender
+    ("Her parents, Helen and David Brenner, attended every day. Mrs Brenner, 41, said the family had been "
+     "ignored. Mr Brenner said he wanted answers.", "said", "Mrs Brenner, 41,", "Helen Brenner", "person"),
+    ("Her parents, Helen and David Brenner, attended every day. Mrs Brenner, 41, said the family had been "
+     "ignored. Mr Brenner said he wanted answers.", "said", "Mr Brenner", "David Brenner", "person"),
+    # an acronym in brackets after the union a person leads is not the person
+    ("Ruth Akande, general secretary of the National Rail Workers Union (NRWU), said the strike would go on.",
+     "said", "Ruth Akande, general secretary of the National Rail Workers Union (NRWU),", "Ruth Akande",
+     "person"),
     # a role with its owner's name: "Kelby's head coach, Anna Ruud," is "the Kelby coach"
     ("Kelby's head coach, Anna Ruud, rested four players. “We needed fresh legs,” the Kelby coach said.", "said",
      "the Kelby coach", "Anna Ruud", "person"),
@@ -635,3 +651,25 @@ def test_a_place_or_group_beside_a_partys_members_is_no_name(text: str, cue: str
     # two entities side by side are one person's name only for a given name and a surname
     article = analyze(text)
     assert _source_of(article, _find(article, cue)).type != "person"
+
+
+@pytest.mark.parametrize(("text", "cue", "source"), [
+    # a phrase fronted before the speaker is not the source
+    ("Outside court, Detective Sergeant Amy Hollis, of the county's fraud unit, said the money had gone.", "said",
+     "Detective Sergeant Amy Hollis, of the county's fraud unit,"),
+    ("Speaking after the hearing, Mark Eze said the sentence was too short.", "said", "Mark Eze"),
+])
+def test_a_phrase_fronted_before_the_speaker(text: str, cue: str, source: str) -> None:
+    assert _texts(_find(analyze(text), cue).source) == [source]
+
+
+@pytest.mark.parametrize(("text", "content"), [
+    # a reported clause goes on past a phrase it quotes, into its second predicate
+    ('A spokeswoman said the firm would not discuss "private letters" and remained open to talks.',
+     'the firm would not discuss "private letters" and remained open to talks'),
+    # but what merely follows the quoted phrase is not what was said
+    ('Analysts wrote that the tone suggested the bank was "in no hurry", and kept their forecast.',
+     'that the tone suggested the bank was "in no hurry"'),
+])
+def test_a_reported_clause_quoting_a_phrase(text: str, content: str) -> None:
+    assert _texts(_find(analyze(text), text.split()[2] if text.startswith("A ") else "wrote").content) == [content]

@@ -272,6 +272,19 @@ def _name_ahead(first) -> list | None:
     return None
 
 
+def _shared_surname(first) -> list | None:
+    """"Rachel and Daniel Lincoln": a given name joined to a full name shares its surname
+    (the name's words: the given name and the other's last word)."""
+    doc = first.doc
+    k = first.i + 1
+    if k + 2 >= len(doc) or doc[k].lower_ not in ("and", "&") or first.lower_ not in given_name_genders():
+        return None  # not "Trump and Hillary Clinton"
+    other = _entity_at(doc, k + 1)
+    if other is None or other.label_ != "PERSON" or other.start != k + 1 or len(other) != 2:
+        return None
+    return [first, other[-1]]
+
+
 def _entity_at(doc: Doc, i: int) -> DocSpan | None:
     """The entity holding token i, read from the tokens around it (`doc.ents`
     builds every entity of the text on each call: quadratic over a long text)."""
@@ -368,7 +381,8 @@ class _ArticlePeople:
             if ent.label_ == "PERSON" and len(tokens) == 1:
                 # the recogniser may cut a name short ("Magnus" GPE + "Eriksen" PERSON)
                 chain = _name_chain(tokens[-1])
-                tokens = chain if len(chain) > len(tokens) else _name_ahead(tokens[0]) or tokens
+                tokens = chain if len(chain) > len(tokens) else _name_ahead(tokens[0]) or _shared_surname(
+                    tokens[0]) or tokens
             titled_name = _name_after_title(doc, ent, tokens) if ent.label_ != "PERSON" else None
             if titled_name:
                 tokens = titled_name  # "Minister of Health Karen Holt" read as one ORG
@@ -389,6 +403,7 @@ class _ArticlePeople:
                 is_person = False
             person = self._person(tokens, ent.start_char) if is_person else self._org(tokens, ent.start_char)
             if is_person:
+                person.roles.update(_party_roles(doc, tokens[-1].i))
                 gender = _gender_of_titles([before] if before is not None else [])
                 if gender is None and (len(tokens) > 1 or person.name.lower() == tokens[0].lower_):
                     gender = given_name_genders().get(tokens[0].lower_)
@@ -569,12 +584,15 @@ class _ArticlePeople:
         """The person or organisation a name refers to: the full name, or a
         surname (the nearest earlier bearer), or the last word of exactly one
         organisation's name ("the Post")."""
+        gender = _gender_of_titles(tokens)
         tokens = _name_tokens(tokens)
         if not tokens:
             return None
         last = tokens[-1].lower_
         full = _name_text(tokens).lower()
         bearers = self.by_surname.get(last, [])
+        if gender and len(bearers) > 1:  # "Mrs Lincoln" of Rachel and Daniel Lincoln
+            bearers = [p for p in bearers if p.gender == gender] or [p for p in bearers if not p.gender] or bearers
         if len(tokens) > 1:
             first = tokens[0].lower_
             named = [p for p in bearers if p.name.split()[0].lower() == first]
@@ -665,6 +683,37 @@ def _office_before(token) -> bool:
 
 
 _PARTY = re.compile(r"\s*\((?:D|R|I)-[A-Z][\w.]*\)")
+_PARTY_STATE = re.compile(r"\s*\(?(D|R|I)-([A-Z][A-Za-z.]*(?: ?[A-Z][a-z.]*)?)\)?")
+# the states as US news abbreviates them after a politician's party ("R-Wis.", "D-N.Y.")
+US_STATES = {
+    "ala.": "alabama", "alaska": "alaska", "ariz.": "arizona", "ark.": "arkansas", "calif.": "california",
+    "colo.": "colorado", "conn.": "connecticut", "del.": "delaware", "fla.": "florida", "ga.": "georgia",
+    "hawaii": "hawaii", "idaho": "idaho", "ill.": "illinois", "ind.": "indiana", "iowa": "iowa", "kan.": "kansas",
+    "ky.": "kentucky", "la.": "louisiana", "maine": "maine", "md.": "maryland", "mass.": "massachusetts",
+    "mich.": "michigan", "minn.": "minnesota", "miss.": "mississippi", "mo.": "missouri", "mont.": "montana",
+    "neb.": "nebraska", "nev.": "nevada", "n.h.": "new hampshire", "n.j.": "new jersey", "n.m.": "new mexico",
+    "n.y.": "new york", "n.c.": "north carolina", "n.d.": "north dakota", "ohio": "ohio", "okla.": "oklahoma",
+    "ore.": "oregon", "pa.": "pennsylvania", "r.i.": "rhode island", "s.c.": "south carolina",
+    "s.d.": "south dakota", "tenn.": "tennessee", "texas": "texas", "utah": "utah", "vt.": "vermont",
+    "va.": "virginia", "wash.": "washington", "w.va.": "west virginia", "wis.": "wisconsin", "wyo.": "wyoming",
+    "ny": "new york", "nj": "new jersey", "sc": "south carolina", "nc": "north carolina", "tx": "texas",
+    "fl": "florida", "ca": "california", "ky": "kentucky", "wi": "wisconsin", "vt": "vermont", "oh": "ohio",
+}
+PARTY_LETTERS = {"D": "democrat", "R": "republican", "I": "independent"}
+
+
+def _party_roles(doc: Doc, last: int) -> set[str]:
+    """The party and the state's words a party tag after a name gives ("Paul Ryan (R-Wis.)",
+    "Rep. Chris Collins, R-NY,"): {"republican", "wisconsin"}."""
+    if last + 1 >= len(doc):
+        return set()
+    match = _PARTY_STATE.match(text_of(doc), doc[last + 1].idx)
+    if match is None and last + 2 < len(doc) and doc[last + 1].text == ",":
+        match = _PARTY_STATE.match(text_of(doc), doc[last + 2].idx)
+    if match is None:
+        return set()
+    state = US_STATES.get(match.group(2).lower().replace(" ", ""), "")
+    return {PARTY_LETTERS[match.group(1)], *state.split()} if state else {PARTY_LETTERS[match.group(1)]}
 
 
 def _party_after(doc: Doc, last: int) -> bool:
@@ -1039,6 +1088,9 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
                 sp = speaker_for(f"pronoun:{low}:{first.start}" if not generic else "generic:" + low,
                                  mention.text.strip(), "other" if generic else "unnamed")
                 sp.plural = low in PLURAL
+        elif _party_member(mention):  # "The Kentucky Republican": the politician from there named before
+            member = _member_from(mention, first.start, people)
+            sp = person_speaker(member) if member is not None else phrase_speaker(mention, "role")
         else:
             person = _named(mention, people, first.start)
             type_ = _mention_type(mention, person)
@@ -1092,7 +1144,10 @@ def _named_in(mention: DocSpan, people: _ArticlePeople, offset: int) -> _Person 
     if titled:
         return people.lookup(titled, offset)
     for child in head.children:  # "His lawyer, Bogdan Orlov": the name is the appositive
-        if child.dep_ == "appos" and child.pos_ == "PROPN" and mention.start <= child.i < mention.end:
+        if child.dep_ == "appos" and child.pos_ == "PROPN" and mention.start <= child.i < mention.end and not (
+                child.doc[child.i - 1].text == "(" and head.ent_type_ == "PERSON"):
+            # not an acronym in brackets the parse hung on a person's name ("…, general secretary of
+            # the Allied Motor and Engineering Union (AMEU)"); but "WASHINGTON (AP)" is the AP
             found = people.lookup(_name_chain(child), offset)
             if found is not None:  # not a party and state "(D-Nev.)"
                 return found
@@ -1198,7 +1253,7 @@ ORGANIZATION_KINDS: dict[str, tuple[str, ...]] = {
     "airline": ("airways", "airlines", "air"), "carrier": ("airways", "airlines", "air", "line", "lines"),
     "lender": ("bank",), "insurer": ("insurance", "assurance"), "housebuilder": ("homes", "developments"),
     "developer": ("developments", "properties", "homes"), "club": ("united", "city", "fc", "athletic", "rovers"),
-    "broadcaster": ("broadcasting", "television", "tv", "radio"), "carmaker": ("motors", "motor", "automotive"),
+    "broadcaster": ("broadcasting", "television", "tv", "radio"), "carmaker": ("motors", "automotive", "cars"),
     "drugmaker": ("pharmaceuticals", "pharma"), "charity": ("trust", "foundation"), "union": ("association",),
 }
 
@@ -1216,6 +1271,29 @@ def _definite_organization(mention: DocSpan, offset: int, people: _ArticlePeople
         return org
     if head in GENERIC_ORGANIZATION_NOUNS:
         return people.nearest(offset, [("label", "ORG")])
+    return None
+
+
+PARTY_MEMBERS = frozenset({"republican", "democrat", "conservative", "tory", "liberal", "socialist"})
+
+
+def _party_member(mention: DocSpan) -> bool:
+    """"The Kentucky Republican", "the Vermont Democrat": a party's member from a place, as US
+    news calls the politician it has just named."""
+    words = [t for t in mention if not t.is_punct]
+    return 3 <= len(words) <= 5 and words[0].lower_ == "the" and words[-1].lower_ in PARTY_MEMBERS and all(
+        t.is_title for t in words[1:])
+
+
+def _member_from(mention: DocSpan, offset: int, people: _ArticlePeople) -> _Person | None:
+    """The nearest person named before whose titles or party tag give the mention's place
+    ("Florida Sen. Marco Rubio", "Paul Ryan (R-Wis.)"), and no other party."""
+    words = [t.lower_ for t in mention if not t.is_punct][1:]
+    party, place = words[-1], set(words[:-1])
+    for person in people.nearest_with(("role", words[-2]), offset):
+        parties = person.roles & set(PARTY_LETTERS.values())
+        if place <= person.roles and (not parties or party in parties):
+            return person
     return None
 
 

@@ -7,7 +7,7 @@ import dataclasses
 from sayso.nlp.attributions.features import DocFeatures
 from sayso.nlp.attributions.layout import SIGNATURE_RULES
 from sayso.nlp.attributions.rules import COORDINATED_RULE, THROUGH_RULE
-from sayso.nlp.quotes import kind_of
+from sayso.nlp.quotes import DOUBLE_CLOSE, STRAIGHT_DOUBLE, kind_of
 from sayso.record import Attribution
 
 # the rules whose attributions the "evidence" merge adds: the cue was misparsed (the model's
@@ -109,9 +109,29 @@ def _structure_over(mine: Attribution, rule: Attribution, f: DocFeatures, throug
         # left out or read as content ("According to her business partner, Sam Oduya, nobody …"):
         # the rules' parse decides
         source, content = rule.source, rule.content
+    if _cut_at_partial_quotation(content, rule.content, f):
+        # "said the company did not comment on “internal correspondence” and remained open to talks":
+        # a reported clause does not end at the closing mark of a few words it quotes
+        content = rule.content
     if f.words_of(content) & through and not f.words_of(rule.content) & through:
         # "“…,” Petrov said, according to Reuters": what Reuters reports is Petrov's words
         content = rule.content
     if source is mine.source and content is mine.content:
         return mine
     return dataclasses.replace(mine, source=list(source), content=list(content), kind=kind_of(content, f.quotes))
+
+
+def _cut_at_partial_quotation(mine: list, rule: list, f: DocFeatures) -> bool:
+    """Whether the model's indirect content stops at a closing quotation mark where the
+    clause the rules read whole, from the same first word, goes on with a second predicate
+    ("… on “internal correspondence” and remained open …"); what else follows a quoted
+    phrase (", well above the offer", ", despite a report …") is rightly left out."""
+    if not mine or not rule or len(mine) != 1 or len(rule) != 1:
+        return False
+    mine_words, rule_words = f.words_of(mine), f.words_of(rule)
+    if not mine_words < rule_words or min(mine_words) != min(rule_words):
+        return False
+    text, after = mine[0].text, max(mine_words) + 1
+    return text[:1] not in STRAIGHT_DOUBLE + "“«" and text[-1:] in STRAIGHT_DOUBLE + DOUBLE_CLOSE and (
+        f.sent[max(rule_words)] == f.sent[max(mine_words)]) and after + 1 in rule_words and (
+        f.pos[after] == "CCONJ" and f.pos[after + 1] in ("VERB", "AUX"))

@@ -169,6 +169,9 @@ def _speaker_phrase(source: list[Span], f: DocFeatures, cue: set[int]) -> list[S
     if dash and words[dash + 1:] and all(f.ent[i] in ("TIME", "DATE", "GPE") or f.pos[i] == "PUNCT"
                                          for i in words[:dash]):
         return _speaker_phrase(_spans(f, words[dash + 1:]), f, cue)
+    fronted = _fronted_adverbial(words, f, cue)
+    if fronted:  # "Outside court, | Detective Inspector Paul Latimer … said"
+        return _spans(f, words[fronted:])
     if not words or f.lower[words[0]] not in ("who", "which", "whose"):
         return source
     clause = words[0]
@@ -184,6 +187,30 @@ def _speaker_phrase(source: list[Span], f: DocFeatures, cue: set[int]) -> list[S
         return source
     return [Span.of(f.text, f.idx[start], source[-1].end), *source[1:]] if len(source) > 1 else [
         Span.of(f.text, f.idx[start], source[0].end)]
+
+
+# words that open a phrase fronted before the speaker, whatever the tagger makes of them
+FRONTING_WORDS = frozenset({"outside", "speaking", "inside", "later", "earlier", "afterwards", "separately",
+                            "elsewhere", "meanwhile", "asked", "writing", "interviewed"})
+
+
+def _fronted_adverbial(words: list[int], f: DocFeatures, cue: set[int]) -> int:
+    """How many words of a source are a phrase fronted before the speaker, up to its comma
+    ("Outside court,", "Speaking after the hearing,"): 0 when there is none, or when the
+    phrase belongs to the speech verb's subject."""
+    comma = next((k for k, i in enumerate(words) if f.lower[i] == ","), None)
+    if not comma or comma > 5 or comma + 1 >= len(words) or not (
+            f.pos[words[0]] in ("ADP", "ADV", "SCONJ") or f.lower[words[0]] in FRONTING_WORDS):
+        return 0
+    if any(f.pos[i] == "PROPN" for i in words[:comma]):
+        return 0  # "Even Rendell, a stalwart Clinton supporter,": the phrase holds the speaker
+    after = words[comma + 1:]
+    subject = [i for i in after if f.dep[i] in ("nsubj", "nsubjpass") and f.head[i] in cue]
+    # the parse may read the fronted phrase as the subject ("Outside court" nsubj, the name its conj)
+    named = any(f.ent[i] == "PERSON" for i in after)
+    if not (subject and f.doc[subject[0]].left_edge.i > words[comma]) and not named:
+        return 0
+    return comma + 1
 
 
 def _bounded(n: int, a: Attribution, f: DocFeatures, cues: list[set[int]],
