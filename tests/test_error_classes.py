@@ -673,3 +673,16 @@ def test_a_phrase_fronted_before_the_speaker(text: str, cue: str, source: str) -
 ])
 def test_a_reported_clause_quoting_a_phrase(text: str, content: str) -> None:
     assert _texts(_find(analyze(text), text.split()[2] if text.startswith("A ") else "wrote").content) == [content]
+
+
+@pytest.mark.parametrize(("text", "content"), [
+    # what was said is the clause before the inverted cue, not the phrase trailing the cue
+    ("GDANSK, May 2 (Reuters) - Dockworkers extended their strike into a second week on Tuesday after talks "
+     "collapsed, a union official said, leaving dozens of ships waiting at anchor in the Baltic.",
+     "Dockworkers extended their strike into a second week on Tuesday after talks collapsed"),
+    ("The deaths could have been prevented, a senior coroner has concluded at the end of a six-week inquest.",
+     "The deaths could have been prevented"),
+])
+def test_a_phrase_trailing_an_inverted_cue(text: str, content: str) -> None:
+    article = analyze(text)
+    assert [_texts(a.content) for a in article.attributions] == [[content]]

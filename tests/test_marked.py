@@ -79,7 +79,7 @@ def test_file_of_articles(tmp_path) -> None:
 
 MARKED_NEWS = Path(__file__).parent / "data" / "marked-news.txt"
 # the lowest figures that pass for the shipped model, a little under those measured when set
-# (44 articles: content exact 0.795, token 0.926, direct 0.971, speakers 0.858); and the margin over the rules
+# (44 articles: content exact 0.797, token 0.928, direct 0.971, speakers 0.858); and the margin over the rules
 MARKED_FLOORS = {"content exact": 0.70, "content token": 0.88, "direct": 0.90, "speakers": 0.80}
 TOKEN_MARGIN = 0.02
 

@@ -109,6 +109,10 @@ def _structure_over(mine: Attribution, rule: Attribution, f: DocFeatures, throug
         # left out or read as content ("According to her business partner, Sam Oduya, nobody …"):
         # the rules' parse decides
         source, content = rule.source, rule.content
+    if _adjunct_for_clause(content, rule.content, f, f.words_of(mine.cue)):
+        # "Dockworkers extended their strike, a union official said, leaving ships at anchor": what
+        # was said is the clause before, not the participle or phrase that trails the cue
+        content = rule.content
     if _cut_at_partial_quotation(content, rule.content, f):
         # "said the company did not comment on “internal correspondence” and remained open to talks":
         # a reported clause does not end at the closing mark of a few words it quotes
@@ -135,3 +139,18 @@ def _cut_at_partial_quotation(mine: list, rule: list, f: DocFeatures) -> bool:
     return text[:1] not in STRAIGHT_DOUBLE + "“«" and text[-1:] in STRAIGHT_DOUBLE + DOUBLE_CLOSE and (
         f.sent[max(rule_words)] == f.sent[max(mine_words)]) and after + 1 in rule_words and (
         f.pos[after] == "CCONJ" and f.pos[after + 1] in ("VERB", "AUX"))
+
+
+def _adjunct_for_clause(mine: list, rule: list, f: DocFeatures, cue: set[int]) -> bool:
+    """Whether the model read a phrase trailing the cue (a participle, a prepositional phrase)
+    as the content, where the rules read a clause before the cue."""
+    mine_words, rule_words = f.words_of(mine), f.words_of(rule)
+    if not mine_words or not rule_words or not cue or mine_words & rule_words:
+        return False
+    if not (max(rule_words) < min(cue) and min(mine_words) > max(cue)):
+        return False
+    if f.sent[min(rule_words)] != f.sent[min(cue)] or any("\n" in s.text for s in rule):
+        return False  # the clause of the cue's own sentence, not a headline above it
+    first = min((i for i in mine_words if f.pos[i] != "PUNCT"), default=min(mine_words))
+    return f.doc[first].tag_ == "VBG" or (f.pos[first] == "ADP" and f.lower[first] != "that") or (
+        f.lower[first] in ("at", "in", "on", "after", "before", "during"))

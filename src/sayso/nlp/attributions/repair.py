@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import re
 from collections.abc import Sequence
 
 from sayso.nlp.attributions.candidates import trim
@@ -217,7 +218,23 @@ def _bounded(n: int, a: Attribution, f: DocFeatures, cues: list[set[int]],
              claims: dict[tuple[int, int], set[int]], holders: dict[tuple[int, int], set[int]]) -> list[Span]:
     spans = _within_structure(n, a, f, cues, claims)
     spans = _before_others_quotations(n, [_without_fronted_phrase(s, f) for s in spans], f, cues, holders)
-    return _without_expletive(_without_leading_punctuation(spans, f), f)
+    return _without_expletive(_without_leading_punctuation(_without_dateline(spans, f), f), f)
+
+
+# a wire story's dateline: "ROTTERDAM, March 4 (Reuters) - ", "March 4 (Reuters) — ", "GDANSK (AP) – "
+_DATELINE = re.compile(r"(?:[A-Z][A-Z.' ]+,?\s*)?(?:[A-Z][a-z]{2,8}\.? \d{1,2},?\s*)?(?:\([A-Z][\w ]*\)\s*)?[-—–]+\s+")
+
+
+def _without_dateline(spans: list[Span], f: DocFeatures) -> list[Span]:
+    """A content without the dateline that opens its paragraph ("ROTTERDAM, March 4 (Reuters) -
+    Dockworkers extended …, a union official said")."""
+    if not spans:
+        return spans
+    first = spans[0]
+    match = _DATELINE.match(first.text)
+    if match is None or match.end() >= len(first.text) or not re.search(r"\d|\)|[A-Z]{3}", match.group()):
+        return spans
+    return [Span.of(f.text, first.start + match.end(), first.end), *spans[1:]]
 
 
 def _without_expletive(spans: list[Span], f: DocFeatures) -> list[Span]:
