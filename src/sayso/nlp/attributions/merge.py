@@ -7,7 +7,7 @@ import dataclasses
 from sayso.nlp.attributions.features import DocFeatures
 from sayso.nlp.attributions.layout import SIGNATURE_RULES
 from sayso.nlp.attributions.rules import COORDINATED_RULE, THROUGH_RULE
-from sayso.nlp.quotes import DOUBLE_CLOSE, STRAIGHT_DOUBLE, kind_of
+from sayso.nlp.quotes import DOUBLE_CLOSE, DOUBLE_OPEN, STRAIGHT_DOUBLE, kind_of
 from sayso.record import Attribution
 
 # the rules whose attributions the "evidence" merge adds: the cue was misparsed (the model's
@@ -136,7 +136,7 @@ def _cut_at_partial_quotation(mine: list, rule: list, f: DocFeatures) -> bool:
     if not mine_words < rule_words or min(mine_words) != min(rule_words):
         return False
     text, after = mine[0].text, max(mine_words) + 1
-    return text[:1] not in STRAIGHT_DOUBLE + "“«" and text[-1:] in STRAIGHT_DOUBLE + DOUBLE_CLOSE and (
+    return text[:1] not in STRAIGHT_DOUBLE + DOUBLE_OPEN and text[-1:] in STRAIGHT_DOUBLE + DOUBLE_CLOSE and (
         f.sent[max(rule_words)] == f.sent[max(mine_words)]) and after + 1 in rule_words and (
         f.pos[after] == "CCONJ" and f.pos[after + 1] in ("VERB", "AUX"))
 
