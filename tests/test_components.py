@@ -90,3 +90,23 @@ def _shipped() -> str:
     from importlib import resources
 
     return str(resources.files("sayso.nlp.attributions").joinpath("model"))
+
+
+PARAGRAPHS = """
+import json, sys
+import spacy
+nlp = spacy.load(sys.argv[1])
+nlp.add_pipe("sayso_paragraphs", before="parser")
+doc = nlp("Flood warnings stay in place\\n\\nThe river rose overnight.")
+print(json.dumps([s.text.strip() for s in doc.sents]))
+"""
+
+
+def test_paragraph_breaks_start_sentences_in_any_pipeline():
+    # the step sayso runs before spaCy's parser, found by name like the others: a headline without a
+    # full stop is a sentence of its own
+    done = subprocess.run([sys.executable, "-c", PARAGRAPHS, base_model_name()], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [
+        "Flood warnings stay in place", "The river rose overnight."]

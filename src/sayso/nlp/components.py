@@ -1,6 +1,8 @@
 """sayso's steps as spaCy pipeline components.
 
-Each adds to the `Doc` what its step finds, in pipeline order:
+Each adds to the `Doc` what its step finds, in pipeline order (before them, ahead of spaCy's
+parser, `sayso_paragraphs` of `sayso.nlp.parse` starts a sentence after every paragraph break;
+`sayso.nlp.parse.load_base` adds it):
 
 - `sayso_boilerplate`: `doc._.boilerplate`, the page furniture (never read for attributions);
 - `sayso_attributions`: `doc._.attributions`, records of `sayso.article/1` (the model is set

@@ -38,9 +38,9 @@ def cue_verbs() -> frozenset[str]:
 @functools.lru_cache(maxsize=1)
 def speech_verbs() -> frozenset[str]:
     """Cue verbs of a speech act: those the lexicon frames as neutral or doubting (say, insist,
-    accuse) and the warnings, not a belief, a wish or a finding (think, want, show)."""
+    accuse), the warnings and the estimates, not a belief, a wish or a finding (think, want, show)."""
     return frozenset(c for (c, pos), e in cue_lexicon().items() if pos == "verb" and " " not in c and (
-        e.stance in ("neutral", "doubting") or c in ("warn", "caution", "urge")))
+        e.stance in ("neutral", "doubting") or c in ("warn", "caution", "urge", "estimate", "predict", "forecast")))
 
 
 # past forms the suffix rules below cannot undo, for a verb the tagger took for a name ("Said Smith:")

@@ -46,6 +46,7 @@ FIRST_PERSON = {"i", "we", "me", "us", "my", "our"}
 PRONOUNS = MALE | FEMALE | PLURAL | NEUTER | FIRST_SECOND
 MALE_TITLES = {"mr", "sir", "lord", "king", "prince", "father", "brother", "mr.", "duke"}
 FEMALE_TITLES = {"mrs", "ms", "miss", "dame", "lady", "queen", "princess", "mrs.", "ms.", "sister", "duchess"}
+PERSONAL_TITLES = MALE_TITLES | FEMALE_TITLES | {"dr", "dr.", "prof", "prof.", "professor", "mx"}
 HONORIFICS = MALE_TITLES | FEMALE_TITLES | {
     "dr", "dr.", "prof", "prof.", "professor", "gen", "gen.", "general", "col", "col.", "colonel", "capt",
     "capt.", "captain", "lt", "lt.", "sgt", "sgt.", "rep", "rep.", "sen", "sen.", "senator", "gov", "gov.",
@@ -62,9 +63,10 @@ DOCUMENT_NOUNS = {
     "website", "notice", "research", "findings", "indictment", "affidavit", "image", "images", "photo",
     "photos", "photograph", "photographs", "map", "chart", "assessment", "estimate", "estimates", "dossier",
     "leak", "cable", "cables", "minutes", "testimony", "complaint", "forecast", "bulletin", "broadcast",
+    "resolution", "registration", "protocol", "submission", "guidance", "draft",
     "ad", "ads", "advert", "adverts", "advertisement", "commercial", "spot", "editorial", "editorials",
     "endorsement", "endorsements", "piece", "feature", "story", "stories", "column", "op-ed", "interview",
-    "speech", "remarks", "posting", "postings", "blog", "announcement", "guidance", "policy",
+    "speech", "remarks", "posting", "postings", "blog", "announcement", "policy",
     # not "bill" or "law": given names and surnames ("Bill said …", "Jude Law")
     "review", "reviews", "audit", "audits", "inquiry", "investigation", "evaluation", "inspection",
     "verdict", "judgment", "judgement", "order", "legislation", "treaty", "agreement",
@@ -79,7 +81,8 @@ ORGANIZATION_NOUNS = {
     "school", "hospital", "organization", "organisation", "institute", "foundation", "center", "centre",
     "white house", "kremlin", "pentagon", "parliament", "congress", "senate", "house", "cabinet", "regime",
     "corporation", "coalition", "alliance", "league", "association", "federation", "club",
-    "charity", "outlet", "publication", "magazine", "broadcaster", "station", "service",
+    "charity", "outlet", "publication", "magazine", "broadcaster", "station", "service", "mission",
+    "delegation", "consulate", "secretariat", "regulator", "watchdog",
 }
 GENERIC_ORGANIZATION_NOUNS = {
     "company", "firm", "agency", "carmaker", "automaker", "force", "organisation", "organization", "business",
@@ -114,7 +117,8 @@ ROLE_NOUNS = {
     "researcher", "author", "owner", "president-elect", "frontrunner", "front-runner", "incumbent",
     "challenger", "rival", "opponent", "host", "anchor", "correspondent", "reporter", "columnist",
     "historian", "mp", "lawmaker", "legislator", "mogul", "billionaire", "businessman", "businesswoman",
-    "nurse", "teacher", "principal", "priest", "bishop", "imam", "rabbi", "chaplain", "veteran",
+    "nurse", "teacher", "principal", "priest", "bishop", "imam", "rabbi", "chaplain", "veteran", "coroner",
+    "magistrate", "treasurer", "archbishop",
 }
 # Offices and titles: "an official" is known by office (role); "a teacher" is just someone (unnamed)
 OFFICE_NOUNS = {
@@ -136,7 +140,8 @@ PERSON_ROLES = frozenset(ROLE_NOUNS | OFFICE_NOUNS | UNNAMED_HEADS) - {"one", "s
 PERSON_SUFFIXES = ("man", "woman", "ist", "ian")  # fisherman, economist, historian
 ANONYMOUS = re.compile(
     r"\b(familiar with|condition of anonymity|not authori[sz]ed to|declined to be (named|identified)|"
-    r"asked not to be (named|identified)|spoke anonymously|anonymous(ly)?|unnamed|unidentified|"
+    r"asked not to be (named|identified)|(did not|didn't) (want|wish) to be (named|identified)|"
+    r"spoke anonymously|anonymous(ly)?|unnamed|unidentified|(person|people|someone|source) close to|"
     r"(a|one|two|three|several) (senior |government |western |us |u\.s\. |administration |party )?"
     r"(source|sources|insider|insiders)|sources close to|people (close to|briefed on|with knowledge)|"
     r"person with knowledge|(a|one) (senior )?official who)\b",
@@ -203,9 +208,22 @@ _POSSESSIVE = {"'s", "’s", "'", "’"}
 
 
 def _name_tokens(tokens: Sequence) -> list:
-    """The words of a name without titles, a leading article, epithets or a possessive:
-    "the Post" -> Post, "Crooked Hillary Clinton's" -> Hillary Clinton."""
-    out = [t for t in tokens if t.lower_ not in _POSSESSIVE]
+    """The words of a name without titles, a leading article, epithets, an owner or a closing
+    possessive: "the Post" -> Post, "Crooked Hillary Clinton's" -> Hillary Clinton."""
+    tokens = list(tokens)
+    dash = next((k for k, t in enumerate(tokens) if t.text in ("-", "—", "–") and t.whitespace_ and k and tokens[
+        k - 1].whitespace_), None)
+    if dash is not None and dash + 1 < len(tokens):
+        tokens = tokens[dash + 1:]  # a dateline the recogniser ran into the name: "Oct 8 - Quorvia Holdings"
+    first = next((k for k, t in enumerate(tokens) if t.lower_ not in DETERMINERS), 0)
+    out = []
+    for k, t in enumerate(tokens):
+        if t.lower_ not in _POSSESSIVE:
+            out.append(t)
+        elif k == first + 1 and all(x.is_title for x in tokens[k + 1:k + 3]) and len(tokens) >= k + 3:
+            out = []  # an owner before a name: "Ireland’s | Data Protection Commission", "The Ledger’s | Paul Whitcomb"
+        elif 0 < k < len(tokens) - 1 and tokens[k + 1].is_title and tokens[k - 1].is_title:
+            out.append(t)  # a possessive inside a name: "Information Commissioner's Office", "Supporters’ Trust"
     while out and (out[0].lower_ in DETERMINERS or out[0].lower_.rstrip(".") in _BARE_HONORIFICS
                    or (out[0].pos_ in ("ADJ", "VERB") and len(out) > 1) or (len(out) > 1 and _fronted_verb(out[0]))
                    or (len(out) > 2 and out[0].lower_ not in given_name_genders()
@@ -364,7 +382,10 @@ class _ArticlePeople:
         ents = [e for e in ents if not seen.intersection(range(e.start, e.end))]
         # the first word of a longer organisation's name, read as a person ("Buckeye" after
         # "Buckeye Health Partners"), comes after the organisations, so that it can join one
-        org_firsts = {e[0].lower_ for e in ents if e.label_ == "ORG" and len(e) > 1 and e[0].is_title}
+        # (also one the recogniser mislabelled, its last word an organisation's: "Quorvia Holdings")
+        names = {e.start: _name_tokens(e) for e in ents}
+        org_firsts = {names[e.start][0].lower_ for e in ents if len(names[e.start]) > 1 and names[e.start][0].is_title
+                      and (e.label_ == "ORG" or names[e.start][-1].lower_ in ORGANIZATION_ENDINGS)}
         surnames = {e[-1].lower_ for e in ents if e.label_ == "PERSON" and len(e) > 1}
 
         def order(e: DocSpan) -> tuple[int, int]:
@@ -736,7 +757,7 @@ ORGANIZATION_ENDINGS = frozenset({
     "group", "bank", "union", "council", "fund", "institute", "association", "foundation", "society",
     "alliance", "coalition", "initiative", "forum", "partnership", "consortium", "brewery", "studios",
     "police", "water", "rail", "railways", "airport", "constabulary", "commission", "developments", "homes",
-    "properties", "construction", "builders", "products", "corporation", "inc", "ltd", "plc", "llc"})
+    "properties", "construction", "builders", "products", "corporation", "inc", "ltd", "plc", "llc", "service"})
 # what an article calls an organisation before or beside its name ("carrier Nordhavn Line",
 # "Frontline Watch, an independent group")
 ORGANIZATION_DESCRIPTORS = frozenset(GENERIC_ORGANIZATION_NOUNS | {
@@ -783,15 +804,24 @@ PLACE_LABELS = frozenset({"FAC", "GPE", "LOC", "NORP"})
 
 
 def _relabelled(doc: Doc) -> list[DocSpan]:
-    """The text's entities, with two misreadings of the recogniser undone: a company's name
-    read as a place ("Fenwick Ridge Developments" FAC) is an organisation's, and a given name
+    """The text's entities, and the full names of people it missed (`_unrecognised_names`), with
+    three misreadings of the recogniser undone: a company's name
+    read as a place ("Fenwick Ridge Developments" FAC) is an organisation's, a name after a
+    personal title ("Dr Raman") a person's, and a given name
     and a surname read as two places ("Tyrese" GPE, "Paris" GPE) are one person's name."""
     out: list[DocSpan] = []
     genders = given_name_genders()
-    for ent in doc.ents:
+    for ent in sorted([*doc.ents, *_unrecognised_names(doc)], key=lambda e: e.start):
+        if out and ent.start < out[-1].end:
+            continue  # the second half of a name joined to the first (`_with_conjoined_name`)
         if ent.label_ in MISREAD_LABELS and len(ent) > 1 and ent[-1].lower_ in ORGANIZATION_ENDINGS and all(
                 t.is_title or not t.is_alpha for t in ent):
             ent = DocSpan(doc, ent.start, ent.end, label="ORG")
+        ent = _with_conjoined_name(ent)
+        titled = (ent.start and doc[ent.start - 1].lower_ in PERSONAL_TITLES) or (
+            len(ent) > 1 and ent[0].lower_ in PERSONAL_TITLES)
+        if ent.label_ != "PERSON" and titled and all(t.pos_ == "PROPN" or t.is_punct for t in ent):
+            ent = DocSpan(doc, ent.start, ent.end, label="PERSON")  # "Dr Raman": only a person has the title
         last = out[-1] if out else None
         if last is not None and last.end == ent.start and len(last) == 1 and len(ent) == 1 and (
                 last.label_ != "PERSON" or ent.label_ != "PERSON") and "NORP" not in (last.label_, ent.label_) and (
@@ -801,6 +831,36 @@ def _relabelled(doc: Doc) -> list[DocSpan]:
             continue
         out.append(ent)
     return out
+
+
+def _unrecognised_names(doc: Doc) -> list[DocSpan]:
+    """A known given name and a surname outside every entity, both tagged proper nouns ("Miriam
+    Achterberg has run …", which the recogniser may miss at a paragraph's start): a person."""
+    genders = given_name_genders()
+    covered = {i for e in doc.ents for i in range(e.start, e.end)}
+    out = []
+    for t in doc[:-1]:
+        nxt = doc[t.i + 1]
+        if (t.lower_ in genders and t.is_title and t.pos_ == "PROPN" and nxt.pos_ == "PROPN" and nxt.is_title
+                and t.i not in covered and nxt.i not in covered and nxt.lower_ not in genders
+                and (t.i + 2 >= len(doc) or doc[t.i + 2].pos_ != "PROPN")):
+            out.append(DocSpan(doc, t.i, t.i + 2, label="PERSON"))
+    return out
+
+
+def _with_conjoined_name(ent: DocSpan) -> DocSpan:
+    """"Wennshire Fire | and Rescue Service": an organisation's name joined by "and" that the
+    recogniser cut at the conjunction (its second half ending in an organisation's word)."""
+    doc = ent.doc
+    k = ent.end
+    if k + 1 >= len(doc) or doc[k].lower_ not in ("and", "&") or not doc[k + 1].is_title:
+        return ent
+    end = k + 1
+    while end < len(doc) and end - k <= 4 and doc[end].is_title and doc[end].pos_ in ("PROPN", "NOUN"):
+        end += 1
+    if doc[end - 1].lower_ not in ORGANIZATION_ENDINGS or not all(t.is_title for t in ent if t.is_alpha):
+        return ent
+    return DocSpan(doc, ent.start, end, label="ORG")
 
 
 def _misread_person(doc: Doc, ent: DocSpan) -> bool:
@@ -917,6 +977,12 @@ def _core(mention: DocSpan) -> str:
 def _head(mention: DocSpan):
     """The mention's head noun, also when the parser hung its words elsewhere
     ("The former general highlighted…" parsed as modifiers of "Putin")."""
+    words = [t for t in mention if not t.is_punct and not t.is_space]
+    last = words[-1] if words else mention.root
+    if (last.pos_ == "NOUN" and last.lower_ in PERSON_ROLES and not last.ent_type_ and last.i > mention.start
+            and mention.doc[last.i - 1].ent_type_ in ("ORG", "GPE", "NORP", "FAC")
+            and not any(t.text == "," or t.ent_type_ == "PERSON" for t in mention)):
+        return last  # "A Department of Health and Social Care spokeswoman", the role parsed as an object
     root = mention.root
     if root.pos_ in ("NOUN", "PROPN", "PRON", "NUM"):
         return root
@@ -929,12 +995,31 @@ def _head(mention: DocSpan):
     return head
 
 
+def _label_name(mention: DocSpan) -> DocSpan:
+    """A transcript's or a box's label names the speaker before its description
+    ("PETER VANCE, ANCHOR:", "Jane Roe, health minister:"): the name is the mention."""
+    text = text_of(mention.doc)
+    start, end = mention.start_char, mention.end_char
+    if (start and text[start - 1] != "\n") or not re.match(r"[^\S\n]*(?:\([^()\n]{1,30}\))?[^\S\n]*:", text[end:]):
+        return mention
+    comma = next((t.i for t in mention if t.text == ","), None)
+    return mention.doc[mention.start:comma] if comma is not None and comma > mention.start else mention
+
+
 def _caps_name(mention: DocSpan) -> bool:
     """A name in capitals opening with a given name ("JOHN DOE:" in a transcript): a
     person, whatever the entity recogniser, which reads capitals badly, calls it."""
     words = mention.text.split()
-    return 2 <= len(words) <= 4 and mention.text.isupper() and words[0].lower() in given_name_genders() and all(
+    return 2 <= len(words) <= 4 and mention.text.isupper() and (
+        words[0].lower() in given_name_genders() or _described_as_person(mention)) and all(
         w.replace(".", "").replace("'", "").replace("-", "").isalpha() for w in words)
+
+
+def _described_as_person(mention: DocSpan) -> bool:
+    """A label's description gives a person's role ("TOMAS REINHOLT, INTERIOR MINISTER:")."""
+    text = text_of(mention.doc)
+    m = re.match(r",[^\S\n]*([^,:()\n]{1,50})", text[mention.end_char:])
+    return bool(m) and any(w.lower() in PERSON_ROLES for w in _words(m.group(1)))
 
 
 # what a transcript labels a speaker with when it is no name ("MODERATOR:", "UNIDENTIFIED MALE:")
@@ -955,7 +1040,7 @@ def _caps_label(mention: DocSpan) -> bool:
 
 # a clause right after a source that keeps it unnamed ("A senior official, who spoke on condition of anonymity")
 _ANONYMOUS_CLAUSE = re.compile(r",?\s*(?:who|speaking|asking|requesting)\b[^.;:\n]{0,60}?"
-                               r"(?:condition of anonymity|not to be (?:named|identified)|anonymously|"
+                               r"(?:condition of anonymity|to be (?:named|identified)|anonymously|"
                                r"not authori[sz]ed to)", re.I)
 
 
@@ -979,6 +1064,9 @@ def _mention_type(mention: DocSpan, person: _Person | None) -> str:
     named_title = head.pos_ == "PROPN" and head.is_title and (head.i > mention.start or "ORG" in ents)
     if (head_low in DOCUMENT_NOUNS and not named_title) or (head_low in NAME_LIKE_DOCUMENTS and head.is_lower):
         return "document"
+    words_of = [t for t in mention if t.pos_ != "DET"]
+    if len(words_of) > 1 and words_of[0].lower_ in PERSONAL_TITLES and words_of[1].pos_ == "PROPN":
+        return "person"  # "Dr Raman", "Mrs Okafor": a title only a person has, whatever the recogniser says
     if person is not None:
         return "person" if person.label == "PERSON" else "organization"
     if _caps_name(mention) or _caps_label(mention) or (head.pos_ == "PROPN" and (
@@ -1056,6 +1144,7 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
         if mention is None or not len(mention):
             a.speaker = None
             continue
+        mention = _label_name(mention)
         if len(mention) == 1 and mention[0].tag_ in ("WP", "WDT") and mention[0].head.dep_ == "relcl":
             # "Trump, who said …": the relative pronoun stands for the noun phrase it hangs on
             antecedent = mention[0].head.head
@@ -1151,6 +1240,13 @@ def _named_in(mention: DocSpan, people: _ArticlePeople, offset: int) -> _Person 
             found = people.lookup(_name_chain(child), offset)
             if found is not None:  # not a party and state "(D-Nev.)"
                 return found
+    if head.lower_ in PERSON_ROLES:
+        # "Her editor at Greyhaven Books, Joanna Wyeth,": the parse hung the name on the organisation
+        for t in mention:
+            if t.dep_ == "appos" and t.ent_type_ == "PERSON" and t.i > head.i and t.head.i != head.i:
+                found = people.lookup(_name_chain(t), offset)
+                if found is not None and found.label == "PERSON":
+                    return found
     if _caps_label(mention):  # "HOLT:" is the Daniel Holt the transcript introduced
         return people.lookup([t for t in mention if not t.is_space], offset)
     ent = next((e for e in _ents_in(mention) if e.start <= head.i < e.end), None)

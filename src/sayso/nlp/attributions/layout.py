@@ -25,7 +25,10 @@ _SIGNATURE = re.compile(rf"{_GAP}*({'|'.join(DASHES)}){_GAP}*({_NAME}){_GAP}*(\(
 _DASH = re.compile("|".join(r"(?<![\w-])-(?![\w-])" if d == "-" else d for d in DASHES))
 # a speaker's label: a name, perhaps how they speak ("RIVERA (voice-over):", "(through translator)"), a colon
 _HOW = rf"(?:{_GAP}*\([A-Za-z][\w .'’-]{{0,24}}\))?"
-_LABEL = re.compile(rf"{_GAP}*[\"“']?{_GAP}*([A-Z][\w.'’ \xa0-]{{0,40}}?){_HOW}{_GAP}*:{_GAP}+(?=\S)")
+# (and a description: "PETER VANCE, ANCHOR:", "Jane Roe, health minister:"); the words follow on
+# the line, or in a transcript on the lines below the label
+_LABEL = re.compile(rf"{_GAP}*[\"“']?{_GAP}*([A-Z][\w.'’ \xa0-]{{0,40}}?)(,{_GAP}*[A-Za-z][\w.'’ \xa0-]{{0,50}}?)?"
+                    rf"{_HOW}{_GAP}*:(?:{_GAP}+(?=\S)|{_GAP}*$)")
 _CAPS_LABEL = re.compile(r"[A-Z][A-Z.'’ -]*[A-Z.]")
 # a label alone on its line, the quotation below it: "Jane Roe, 54, a farmer:" then "“…”"
 _LABEL_LINE = re.compile(rf"{_GAP}*({_NAME})((?:,{_GAP}*[^,:\n]{{1,40}}){{0,3}}){_GAP}*:{_GAP}*$")
@@ -101,9 +104,11 @@ def _speaker_labels(doc: Doc, text: str, quotes: QuoteIndex) -> list[Candidate]:
     for line in text.split("\n"):
         line_end = at + len(line)
         m = _LABEL.match(text, at, line_end)
-        if m and len(m.group(1).split()) <= 4 and line_end - m.end() >= 10:
+        if m and len(m.group(1).split()) <= 4 and (line_end - m.end() >= 10 or m.end() == line_end):
             label = m.group(1)
-            labels.append((m, bool(_CAPS_LABEL.fullmatch(label)) and label not in FURNITURE_LABELS))
+            caps = bool(_CAPS_LABEL.fullmatch(label)) and label not in FURNITURE_LABELS
+            if m.end() < line_end or caps:  # only a transcript's label stands alone on its line
+                labels.append((m, caps))
         at = line_end + 1
     persons = {w.lower() for e in doc.ents if e.label_ == "PERSON" for w in e.text.split()}
     speakers = {m.group(1) for m, caps in labels if caps}
@@ -111,6 +116,10 @@ def _speaker_labels(doc: Doc, text: str, quotes: QuoteIndex) -> list[Candidate]:
     for m, caps in labels:
         label = m.group(1)
         start, end = m.span(1)
+        if m.group(2):
+            described = doc.char_span(m.start(2) + 1, m.end(2), alignment_mode="expand")
+            if described is None or any(t.pos_ in ("VERB", "AUX") for t in described):
+                continue  # "However, he said:" is a sentence, not a label
         if caps:
             if len(speakers) < 2 and not all(w.lower() in persons for w in label.split()):
                 continue
@@ -129,9 +138,14 @@ def _speaker_labels(doc: Doc, text: str, quotes: QuoteIndex) -> list[Candidate]:
             if not named and not (headline and (of_persons or any(t.ent_type_ in ("ORG", "NORP") for t in span)
                                                 or label.split()[-1].lower() in HEADLINE_SOURCES)):
                 continue
-        colon = text.index(":", end)
+        colon = text.index(":", m.end(2) if m.group(2) else end)
         line_end = line_bounds(text, colon)[1]
-        content = [trim(text, m.end(), line_end, quotes)]
+        if m.end() == line_end:
+            content = _lines_below(text, line_end, quotes)
+        else:
+            content = [trim(text, m.end(), line_end, quotes)]
+        if m.group(2):
+            end = m.end(2)
         if caps and text[m.start():m.end()].lstrip()[:1] in "\"“":
             # a transcript quoted paragraph by paragraph: the turn goes on until the next label
             content += _turn_continues(text, line_end, quotes)
@@ -172,6 +186,18 @@ def _labels_above_quotations(doc: Doc, text: str, quotes: QuoteIndex) -> list[Ca
                                [(q.start, q.end) for q in quotes.group(quote.group)], 0.9, "speaker-label",
                                cue_chars=[cue], source_chars=[(name_start, name_end)]))
     return found
+
+
+def _lines_below(text: str, at: int, quotes: QuoteIndex) -> list[tuple[int, int]]:
+    """A turn under a label that stands alone on its line: the lines of its paragraph (up to a
+    blank line or the next label)."""
+    end = at
+    while end + 1 < len(text) and text[end + 1] != "\n":
+        nxt = line_bounds(text, end + 1)[1]
+        if _LABEL.match(text, end + 1, nxt):
+            break
+        end = nxt
+    return [trim(text, at + 1, end, quotes)] if end > at else []
 
 
 def _turn_continues(text: str, at: int, quotes: QuoteIndex) -> list[tuple[int, int]]:

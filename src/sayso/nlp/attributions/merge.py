@@ -109,6 +109,10 @@ def _structure_over(mine: Attribution, rule: Attribution, f: DocFeatures, throug
         # left out or read as content ("According to her business partner, Sam Oduya, nobody …"):
         # the rules' parse decides
         source, content = rule.source, rule.content
+    if _cut_noun_phrase(f.words_of(source), rule_source, f, f.words_of(rule.cue)):
+        # "A group | calling itself Black Lantern claimed": the speech verb's subject is the whole
+        # noun phrase, the clause that describes its head included
+        source = rule.source
     if _adjunct_for_clause(content, rule.content, f, f.words_of(mine.cue)):
         # "Dockworkers extended their strike, a union official said, leaving ships at anchor": what
         # was said is the clause before, not the participle or phrase that trails the cue
@@ -117,12 +121,57 @@ def _structure_over(mine: Attribution, rule: Attribution, f: DocFeatures, throug
         # "said the company did not comment on “internal correspondence” and remained open to talks":
         # a reported clause does not end at the closing mark of a few words it quotes
         content = rule.content
+    if _stops_inside_clause(content, rule.content, f):
+        # "said the branch | , which opened in 1962, costs £84,000 a year", "said the findings did not
+        # prove X | , but that they added to …": the clause the rules read goes on
+        content = rule.content
     if f.words_of(content) & through and not f.words_of(rule.content) & through:
         # "“…,” Petrov said, according to Reuters": what Reuters reports is Petrov's words
         content = rule.content
     if source is mine.source and content is mine.content:
         return mine
     return dataclasses.replace(mine, source=list(source), content=list(content), kind=kind_of(content, f.quotes))
+
+
+def _cut_noun_phrase(mine: set[int], rule: set[int], f: DocFeatures, cue: set[int]) -> bool:
+    """Whether the model's source is the start of the speech verb's subject, and the rules'
+    the subject's whole phrase, its head's participle or relative clause included."""
+    if not mine or not mine < rule or min(mine) != min(rule) or max(rule) >= min(cue, default=0):
+        return False
+    heads = [i for i in mine if f.head[i] not in mine or f.head[i] == i]
+    if len(heads) != 1 or f.dep[heads[0]] not in ("nsubj", "nsubjpass") or f.head[heads[0]] not in cue:
+        return False
+    extra = [i for i in rule - mine if f.head[i] == heads[0]]
+    return any(f.dep[i] in ("acl", "relcl") for i in extra)
+
+
+def _stops_inside_clause(mine: list, rule: list, f: DocFeatures) -> bool:
+    """Whether the model's content (not a quotation) stops where the clause the rules read, from the same
+    first word and in the same sentence, goes on with a relative clause on one of its words or a
+    second predicate of it (a verb joined to its own, "… and feared that …", ", but that …")."""
+    if not mine or not rule or len(mine) != 1 or len(rule) != 1 or kind_of(mine, f.quotes) == "direct":
+        return False
+    mine_words, rule_words = f.words_of(mine), f.words_of(rule)
+    if not mine_words < rule_words or min(mine_words) != min(rule_words):
+        return False
+    extra = sorted(rule_words - mine_words)
+    if extra[0] < max(mine_words) or f.sent[max(rule_words)] != f.sent[min(mine_words)]:
+        return False
+    first = next((i for i in extra if f.pos[i] not in ("PUNCT", "CCONJ")), None)
+    if first is None:
+        return False
+    top = first
+    while f.head[top] in rule_words and f.head[top] not in mine_words and f.head[top] != top:
+        top = f.head[top]
+    if f.head[top] not in mine_words:
+        return False
+    if f.dep[top] == "relcl":
+        return True
+    # a verb joined without a comma ("… and feared that …"), or a second "that" clause (", but that …");
+    # ", and kept their forecast" is more likely the subject's own second predicate
+    comma = any(f.lower[i] == "," for i in extra if i < top)
+    return f.dep[top] == "conj" and f.pos[top] in ("VERB", "AUX") and (
+        not comma or any(f.lower[c] == "that" for c in f.children[top]))
 
 
 def _cut_at_partial_quotation(mine: list, rule: list, f: DocFeatures) -> bool:
@@ -136,9 +185,14 @@ def _cut_at_partial_quotation(mine: list, rule: list, f: DocFeatures) -> bool:
     if not mine_words < rule_words or min(mine_words) != min(rule_words):
         return False
     text, after = mine[0].text, max(mine_words) + 1
-    return text[:1] not in STRAIGHT_DOUBLE + DOUBLE_OPEN and text[-1:] in STRAIGHT_DOUBLE + DOUBLE_CLOSE and (
-        f.sent[max(rule_words)] == f.sent[max(mine_words)]) and after + 1 in rule_words and (
-        f.pos[after] == "CCONJ" and f.pos[after + 1] in ("VERB", "AUX"))
+    if not (text[:1] not in STRAIGHT_DOUBLE + DOUBLE_OPEN and text[-1:] in STRAIGHT_DOUBLE + DOUBLE_CLOSE and (
+            f.sent[max(rule_words)] == f.sent[max(mine_words)]) and after + 1 in rule_words):
+        return False
+    if f.pos[after] == "CCONJ" and f.pos[after + 1] in ("VERB", "AUX"):
+        return True
+    # a phrase the parse hangs on the clause's own words, with no comma between ("… had “walked away
+    # from the table” after refusing to improve on the offer")
+    return f.pos[after] != "PUNCT" and f.head[after] in mine_words and f.dep[after] in ("prep", "advcl", "advmod")
 
 
 def _adjunct_for_clause(mine: list, rule: list, f: DocFeatures, cue: set[int]) -> bool:

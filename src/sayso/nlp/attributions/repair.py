@@ -51,7 +51,7 @@ from sayso.nlp.attributions.features import DocFeatures
 from sayso.nlp.attributions.layout import SIGNATURE_RULES
 from sayso.nlp.attributions.rules import content_before, coordinated_start
 from sayso.nlp.lexicon import cue_nouns
-from sayso.nlp.quotes import kind_of
+from sayso.nlp.quotes import CLOSING_MARKS, kind_of
 from sayso.record import Attribution, Span
 
 
@@ -97,7 +97,7 @@ def bound(found: list[Attribution], f: DocFeatures) -> list[Attribution]:
         for q in f.quotes.overlapping(a.content[0].start, a.content[-1].end) if a.content else ():
             if any(s.start <= q.start and q.end <= s.end for s in a.content):
                 holders.setdefault((q.start, q.end), set()).add(n)
-    found = _with_continued_quotations(found, f, cues)
+    found = _with_continued_quotations(_without_others_continuations(found, f, cues), f, cues)
     joined = [_coordinated_start(a, f) for a in found]
     reports = [cues[n] | f.words_of(a.source) for n, a in enumerate(found)]
     cue_owner = {i: n for n, c in enumerate(cues) for i in c}
@@ -113,6 +113,8 @@ def bound(found: list[Attribution], f: DocFeatures) -> list[Attribution]:
         content = _without_reports_before(n, content, f, cues, reports, cue_owner)
         content = _without_narrative_before(n, a, content, f, cues)
         content = _without_adjunct_after_cue(content, f, cues[n])
+        content = _before_cue_conjunct(_from_that_clause(content, f, cues[n]), f, cues[n])
+        content = _without_cue_adjuncts(content, f, cues[n])
         if content and content != a.content:
             a = dataclasses.replace(a, content=content, kind=kind_of(content, f.quotes))
         source = [] if _asked_not_asking(a, f) else _speaker_phrase(_source_without_cues(
@@ -165,16 +167,23 @@ def _speaker_phrase(source: list[Span], f: DocFeatures, cue: set[int]) -> list[S
     speaker ("Preston, 22, | who had not started a game since October, | said …") is the
     speaker's whole noun phrase, the clause's antecedent included; but the "who" of the
     clause's own cue ("…, who asked not to be named") is that cue's source."""
+    if source:
+        line = f.text.rfind("\n", 0, source[0].start) + 1
+        dateline = _DATELINE.match(f.text, line)
+        if dateline and source[0].start < dateline.end() < source[-1].end:  # "DUBLIN, Oct 8 - | Quorvia said"
+            source = [Span.of(f.text, max(s.start, dateline.end()), s.end) for s in source if s.end > dateline.end()]
     words = sorted(f.words_of(source))
-    dash = next((k for k, i in enumerate(words) if f.lower[i] in ("—", "–", "--")), None)
+    dash = next((k for k, i in enumerate(words) if f.lower[i] in ("—", "–", "--", "-")), None)
     if dash and words[dash + 1:] and all(f.ent[i] in ("TIME", "DATE", "GPE") or f.pos[i] == "PUNCT"
                                          for i in words[:dash]):
         return _speaker_phrase(_spans(f, words[dash + 1:]), f, cue)
     fronted = _fronted_adverbial(words, f, cue)
     if fronted:  # "Outside court, | Detective Inspector Paul Latimer … said"
         return _spans(f, words[fronted:])
-    if not words or f.lower[words[0]] not in ("who", "which", "whose"):
+    if not words:
         return source
+    if f.lower[words[0]] not in ("who", "which", "whose"):
+        return _with_antecedent(source, words, f, cue)
     clause = words[0]
     for _ in range(4):  # from the pronoun up to the relative clause's verb
         if f.dep[clause] == "relcl" or f.head[clause] == clause:
@@ -190,6 +199,33 @@ def _speaker_phrase(source: list[Span], f: DocFeatures, cue: set[int]) -> list[S
         Span.of(f.text, f.idx[start], source[0].end)]
 
 
+def _relative_clause(i: int, f: DocFeatures) -> int | None:
+    """The relative clause's verb above word i, if any (within a few steps)."""
+    for _ in range(6):
+        if f.dep[i] == "relcl":
+            return i
+        if f.head[i] == i:
+            return None
+        i = f.head[i]
+    return None
+
+
+def _with_antecedent(source: list[Span], words: list[int], f: DocFeatures, cue: set[int]) -> list[Span]:
+    """A source found inside a relative clause about the speech verb's subject ("Marwick, whom
+    | the board named chief executive | , said") is that subject's whole noun phrase."""
+    clause = _relative_clause(words[0], f)
+    if clause is None or any(_relative_clause(i, f) != clause for i in words if f.pos[i] != "PUNCT"):
+        return source
+    antecedent = f.head[clause]
+    if antecedent >= words[0] or f.dep[antecedent] not in ("nsubj", "nsubjpass") or f.head[antecedent] not in cue:
+        return source
+    phrase = f.doc[antecedent]
+    start, end = phrase.left_edge.i, phrase.right_edge.i
+    if cue & set(range(start, end + 1)):
+        return source
+    return [Span.of(f.text, f.idx[start], f.end[end])]
+
+
 # words that open a phrase fronted before the speaker, whatever the tagger makes of them
 FRONTING_WORDS = frozenset({"outside", "speaking", "inside", "later", "earlier", "afterwards", "separately",
                             "elsewhere", "meanwhile", "asked", "writing", "interviewed"})
@@ -201,7 +237,8 @@ def _fronted_adverbial(words: list[int], f: DocFeatures, cue: set[int]) -> int:
     phrase belongs to the speech verb's subject."""
     comma = next((k for k, i in enumerate(words) if f.lower[i] == ","), None)
     if not comma or comma > 5 or comma + 1 >= len(words) or not (
-            f.pos[words[0]] in ("ADP", "ADV", "SCONJ") or f.lower[words[0]] in FRONTING_WORDS):
+            f.pos[words[0]] in ("ADP", "ADV", "SCONJ") or f.lower[words[0]] in FRONTING_WORDS or (
+                f.pos[words[0]] == "NUM" and f.pos[words[comma - 1]] in ("ADV", "ADP"))):  # "Two doors down,"
         return 0
     if any(f.pos[i] == "PROPN" for i in words[:comma]):
         return 0  # "Even Rendell, a stalwart Clinton supporter,": the phrase holds the speaker
@@ -410,6 +447,127 @@ def _without_adjunct_after_cue(spans: list[Span], f: DocFeatures, cue: set[int])
     return [first, *spans[1:]]
 
 
+def _from_that_clause(spans: list[Span], f: DocFeatures, cue: set[int]) -> list[Span]:
+    """A content that opens with the cue's addressee or an adjunct before the "that" of the
+    clause the cue governs ("told customers in an email seen by reporters | that …", "claimed on
+    its leak site on Tuesday | that …") starts at the "that": the clause is what was said."""
+    if not spans or not cue:
+        return spans
+    words = sorted(f.words_of(spans))
+    if not words or words[0] <= max(cue) or f.lower[words[0]] == "that":
+        return spans
+    that = next((k for k in words[:16] if f.lower[k] == "that" and f.dep[k] == "mark"), None)
+    if that is None:
+        return spans
+    verb = f.head[that]
+    governor = f.head[verb]  # the cue, or a participle of the adjunct the parse hung the clause on ("seen")
+    if not (governor in cue or (f.dep[governor] == "acl" and words[0] <= governor < that)) or f.dep[verb] not in (
+            "ccomp", "advcl") or f.doc[verb].left_edge.i < that:
+        return spans
+    # every word before the "that" hangs on the cue itself, not inside the clause
+    if any(f.quotes.containing(f.idx[k], f.end[k]) is not None for k in words if k < that):
+        return spans
+    at = f.idx[that]
+    return [Span.of(f.text, max(s.start, at), s.end) for s in spans if s.end > at]
+
+
+def _continued_at(a: Attribution, f: DocFeatures) -> int | None:
+    """Where a quotation that goes on with an attribution's quotation would start: the next
+    quotation after the attribution's last word, in the same paragraph, with nothing but a
+    full stop between; None if there is none."""
+    if not a.content or not _quoted(f, a.content[-1]):
+        return None
+    words = f.words_of([*a.cue, *a.source, *a.content])
+    end = f.end[max(words)]
+    q = f.quotes.first_from(end)
+    if q is None or q.start == end or f.text[end:q.start].strip(" .!?\t\r") or "\n" in f.text[end:q.start]:
+        return None
+    return q.start
+
+
+def _without_others_continuations(found: list[Attribution], f: DocFeatures,
+                                  cues: list[set[int]]) -> list[Attribution]:
+    """A quotation that goes on with one attribution's quotation (`_with_continued_quotations`)
+    is not the content of the next attribution, whose cue comes after the sentence it closes
+    ("“…,” he said. “She still owes me.” | She insisted that she had paid up"): that one keeps
+    its own content."""
+    # where each attribution's quotations go on: the next quotation, or one it already holds after its cue
+    goes_on: dict[int, set[int]] = {}
+    for n, a in enumerate(found):
+        at = _continued_at(a, f)
+        if at is not None:
+            goes_on.setdefault(at, set()).add(n)
+        for s in a.content[1:]:
+            if cues[n] and f.idx[max(cues[n])] < s.start and _quoted(f, s):
+                goes_on.setdefault(s.start, set()).add(n)
+    if not goes_on:
+        return found
+    out = []
+    for n, a in enumerate(found):
+        cue = min(cues[n], default=-1)
+        kept = [s for s in a.content if not (
+            goes_on.get(s.start, {n}) - {n} and _quoted(f, s) and (w := f.words_of([s])) and 0 <= max(w) < cue
+            and s.text.rstrip(CLOSING_MARKS)[-1:] in ".!?")]
+        out.append(a if len(kept) == len(a.content) or not kept else dataclasses.replace(
+            a, content=kept, kind=kind_of(kept, f.quotes)))
+    return out
+
+
+def _without_cue_adjuncts(spans: list[Span], f: DocFeatures, cue: set[int]) -> list[Span]:
+    """Beside a quotation, words after the cue that only say how or where it was said (“…,” she
+    says, | stirring her tea, | “…”; “…,” he told reporters | outside the annex. | “…”) are no
+    part of what was said: every word there hangs on the cue by a phrase, not a clause."""
+    if len(spans) < 2 or not cue or not any(_quoted(f, s) for s in spans):
+        return spans
+
+    def adjunct(start: int, end: int) -> bool:
+        words = [i for i in f.tokens_of(start, end) if f.pos[i] != "PUNCT" and not f.space[i]]
+        if not words or min(words) < max(cue):
+            return False
+        for i in words:
+            k, clause = i, False
+            for _ in range(12):
+                if k in cue or f.head[k] == k:
+                    break
+                clause = clause or f.dep[k] in ("ccomp", "xcomp", "parataxis", "conj")
+                k = f.head[k]
+            if k not in cue or clause:
+                return False
+        return True
+
+    out = []
+    for s in spans:
+        q = f.quotes.first_from(s.start)
+        opens = q.start if q is not None and q.start < s.end else s.end  # where quoted words begin
+        if opens > s.start and adjunct(s.start, opens):
+            if opens < s.end:
+                out.append(Span.of(f.text, opens, s.end))
+            continue
+        out.append(s)
+    return out or spans
+
+
+def _before_cue_conjunct(spans: list[Span], f: DocFeatures, cue: set[int]) -> list[Span]:
+    """A content ends before a second predicate of the cue's subject ("told staff that their
+    numbers “may have been exposed” | and offered them two years of monitoring"): the parse
+    joins that verb to the cue, not to what was said."""
+    if not spans or not cue:
+        return spans
+    words = sorted(f.words_of(spans))
+    for k in words:
+        if k > max(cue) and k > words[0] and f.dep[k] == "conj" and f.head[k] in cue and f.pos[k] == "VERB":
+            cc = k - 1
+            while cc > words[0] and (f.space[cc] or f.pos[cc] == "ADV"):
+                cc -= 1
+            if f.lower[cc] not in ("and", "but") or f.quotes.containing(f.idx[cc], f.end[cc]) is not None:
+                return spans
+            end = f.idx[cc - 1] if f.lower[cc - 1] == "," else f.idx[cc]
+            kept = [Span.of(f.text, s.start, min(s.end, end)) for s in spans if s.start < end]
+            kept = [Span.of(f.text, s.start, s.start + len(s.text.rstrip(" ,"))) for s in kept]
+            return [s for s in kept if s.end > s.start] or spans
+    return spans
+
+
 def _with_continued_quotations(found: list[Attribution], f: DocFeatures,
                                cues: list[set[int]]) -> list[Attribution]:
     """A quotation that opens the next sentence, right after a quotation's attribution,
@@ -586,8 +744,11 @@ def _within_structure(n: int, a: Attribution, f: DocFeatures, cues: list[set[int
 
 # verbs whose object, a person, is questioned, not reported on ("Police questioned the student")
 QUESTIONING = frozenset({"question", "interview", "interrogate", "quiz"})
-# verbs that hand over a thing; a cue only when what is handed over is a statement ("offered an apology")
-HANDING = frozenset({"offer", "give", "receive", "provide", "grant", "deny", "send", "get", "win", "award"})
+# verbs that hand over, order or approve a thing; a cue only when that thing is a statement ("offered an
+# explanation") or a clause; and verbs of seeing, a cue only before a clause ("saw that …")
+HANDING = frozenset({"offer", "give", "receive", "provide", "grant", "deny", "send", "get", "win", "award",
+                     "order", "share", "approve"})
+PERCEIVING = frozenset({"see", "watch", "observe", "notice"})
 PERSON_WORDS = frozenset({"PRON", "PROPN"})
 
 
@@ -598,7 +759,8 @@ def senses(found: list[Attribution], f: DocFeatures) -> list[Attribution]:
 
 def _no_report(a: Attribution, f: DocFeatures) -> bool:
     cue = sorted(f.words_of(a.cue))
-    verbs = [i for i in cue if f.pos[i] != "AUX"]  # "were denied": the verb, without its auxiliaries
+    # "were denied", "later questioned": the verb, without its auxiliaries and adverbs
+    verbs = [i for i in cue if f.pos[i] not in ("AUX", "ADV", "PART")]
     if len(verbs) != 1 or f.pos[verbs[0]] != "VERB":
         return False
     v = verbs[0]
@@ -607,12 +769,18 @@ def _no_report(a: Attribution, f: DocFeatures) -> bool:
     if lemma == "name":
         return "oprd" in deps  # "named their robot “Rover”" (a quoted name is no quotation)
     content = f.words_of(a.content)
-    if kind_of(a.content, f.quotes) != "indirect" or any(f.pos[i] in ("VERB", "AUX") for i in content):
-        return False  # quoted words or a clause: something is reported
     objects = [c for c in f.children[v] if f.dep[c] in ("dobj", "dative")]
-    if lemma in QUESTIONING:
+    if lemma in QUESTIONING and kind_of(a.content, f.quotes) != "direct":
+        # a person questioned, whatever clause describes them ("questioned a driver who had ignored …")
         return any(f.pos[o] in PERSON_WORDS or f.ent[o] == "PERSON" or _human(f, o) for o in objects)
-    if lemma in HANDING:
+    if kind_of(a.content, f.quotes) != "indirect":
+        return False  # quoted words: something is reported
+    # a clause said or seen, not a verb inside a phrase ("ordered the recall … after tests found …")
+    clausal = any(f.pos[i] in ("VERB", "AUX") and (f.head[i] not in content or f.head[i] == i) and f.dep[i] not in (
+        "advcl", "relcl", "acl", "amod", "pcomp") for i in content)
+    if lemma in PERCEIVING:
+        return not clausal  # "saw that the plan would fail" reports; "a copy was seen by reporters" does not
+    if lemma in HANDING and not clausal:
         heads = [o for o in objects if f.pos[o] == "NOUN"] or [i for i in content if f.pos[i] == "NOUN"][-1:]
         return not any(f.lemma[h] in cue_nouns() for h in heads)
     return False
@@ -620,7 +788,9 @@ def _no_report(a: Attribution, f: DocFeatures) -> bool:
 
 HUMAN_NOUNS = frozenset({"student", "suspect", "witness", "man", "woman", "driver", "teenager", "boy", "girl",
                          "officer", "employee", "worker", "passenger", "resident", "victim", "detainee",
-                         "prisoner", "candidate", "applicant", "official", "minister", "person", "people"})
+                         "prisoner", "candidate", "applicant", "official", "minister", "person", "people",
+                         "participant", "patient", "volunteer", "respondent", "survivor", "child", "pupil",
+                         "staff", "executive", "player", "member", "pilot", "crew", "director", "manager"})
 
 
 def _human(f: DocFeatures, i: int) -> bool:

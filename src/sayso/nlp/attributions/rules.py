@@ -301,6 +301,15 @@ def _according_to(tok: Token, sent, quotes: QuoteIndex) -> Candidate | None:
     objs = [c for c in to.children if c.dep_ == "pobj"]
     if objs:
         source = _noun_phrase_ids(objs[0])
+        k = max(source) + 1 if source else 0
+        if source and k < sent.end and doc[k].tag_ == "POS":
+            # the owner of what is cited, the parse reading its "’s" as "is" ("the trial’s registration")
+            k += 1
+            while k < sent.end and doc[k].pos_ in ("ADJ", "NOUN", "PROPN", "NUM"):
+                k += 1
+            if doc[k - 1].pos_ in ("NOUN", "PROPN"):
+                owned = [i for i in _noun_phrase_ids(doc[k - 1]) if i < sent.end]  # ", filed in 2021,"
+                source = sorted({*source, *range(max(source) + 1, k), *owned})
         # a name after a description, which the parser took for the clause's subject, up to the
         # comma that ends the phrase: "According to the news agency Reuters, the company …"
         i = max(source) + 1 if source else to.i + 1
@@ -322,7 +331,9 @@ def _according_to(tok: Token, sent, quotes: QuoteIndex) -> Candidate | None:
     else:
         source = []
         i = to.i + 1
-        while i < sent.end and doc[i].pos_ in ("DET", "ADJ", "NOUN", "PROPN", "NUM", "PRON"):
+        # a noun phrase, an owner's possessive within it ("the trial’s original registration")
+        while i < sent.end and (doc[i].pos_ in ("DET", "ADJ", "NOUN", "PROPN", "NUM", "PRON") or (
+                doc[i].tag_ == "POS" and source)):
             source.append(i)
             i += 1
     if not source:
