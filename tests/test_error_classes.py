@@ -818,6 +818,9 @@ def test_blind_batch_not_attributions(text: str) -> None:
     # a fronted phrase opening with a number is not the speaker
     ("Two doors down, Arthur Bewley, 79, said he had lived on the street since 1968.", "said", "Arthur",
      "Arthur Bewley", "person"),
+    # "the company" is a business named before, not a legislature named nearer
+    ("Halvorsen Freight will close a depot. The Senate approved the bill. The company said demand had fallen.",
+     "said", "The company", "Halvorsen Freight", "organization"),
     # a role named in an appositive the parse hung on the organisation
     ("Her editor at Greyhaven Books, Joanna Wyeth, recalls that the manuscript came in a shoebox.", "recalls",
      "Her editor", "Joanna Wyeth", "person"),

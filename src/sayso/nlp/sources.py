@@ -84,6 +84,13 @@ ORGANIZATION_NOUNS = {
     "charity", "outlet", "publication", "magazine", "broadcaster", "station", "service", "mission",
     "delegation", "consulate", "secretariat", "regulator", "watchdog",
 }
+BUSINESS_NOUNS = {
+    "company", "firm", "carmaker", "automaker", "business", "retailer", "bank", "insurer", "airline",
+    "manufacturer", "operator", "provider", "supplier", "giant", "startup", "maker", "lender", "carrier", "chain",
+    "utility", "publisher",
+}
+PUBLIC_BODIES = {"house", "senate", "congress", "parliament", "ministry", "department", "council", "court",
+                 "commission", "committee", "government", "assembly", "police", "administration", "cabinet"}
 GENERIC_ORGANIZATION_NOUNS = {
     "company", "firm", "agency", "carmaker", "automaker", "force", "organisation", "organization", "business",
     "retailer", "bank", "insurer", "airline", "broadcaster", "newspaper", "paper", "network", "charity",
@@ -1365,6 +1372,10 @@ def _definite_organization(mention: DocSpan, offset: int, people: _ArticlePeople
     org = people.nearest(offset, [("org-word", word) for word in (head, *ORGANIZATION_KINDS.get(head, ()))])
     if org is not None:
         return org
+    if head in BUSINESS_NOUNS:
+        # "the company" is no legislature or ministry named nearer ("… stalled in the House. The company said")
+        return next((o for o, _ in zip(people.nearest_with(("label", "ORG"), offset), range(6), strict=False)
+                     if o.name.split()[-1].lower() not in PUBLIC_BODIES), None)
     if head in GENERIC_ORGANIZATION_NOUNS:
         return people.nearest(offset, [("label", "ORG")])
     return None
