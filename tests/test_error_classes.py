@@ -821,6 +821,11 @@ def test_blind_batch_not_attributions(text: str) -> None:
     # "the company" is a business named before, not a legislature named nearer
     ("Halvorsen Freight will close a depot. The Senate approved the bill. The company said demand had fallen.",
      "said", "The company", "Halvorsen Freight", "organization"),
+    # someone known by a relation: unnamed, or the person the article gave that relation
+    ("Every book I have written has a drowning in it. My therapist thinks that is significant.", "thinks",
+     "My therapist", "My therapist", "unnamed"),
+    ("The minister arrived with his wife, Anna Berg. His wife said the trip had been planned for months.", "said",
+     "His wife", "Anna Berg", "person"),
     # a role named in an appositive the parse hung on the organisation
     ("Her editor at Greyhaven Books, Joanna Wyeth, recalls that the manuscript came in a shoebox.", "recalls",
      "Her editor", "Joanna Wyeth", "person"),

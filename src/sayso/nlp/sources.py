@@ -142,6 +142,9 @@ UNNAMED_HEADS = {"man", "woman", "person", "resident", "witness", "soldier", "vo
                  "somebody", "source", "worker", "employee", "student", "mother", "father", "boy", "girl",
                  "neighbour", "neighbor", "fighter", "protester", "supporter", "member", "passenger",
                  "driver", "farmer", "citizen", "local", "viewer", "reader", "customer", "patient", "victim"}
+KIN_NOUNS = {"husband", "wife", "partner", "mother", "father", "son", "daughter", "brother", "sister",
+             "grandfather", "grandmother", "grandson", "granddaughter", "uncle", "aunt", "cousin", "nephew", "niece",
+             "fiance", "fiancee", "fiancé", "fiancée", "stepfather", "stepmother", "mum", "dad", "therapist", "friend"}
 # the nouns an appositive gives a person ("X, the club's captain")
 PERSON_ROLES = frozenset(ROLE_NOUNS | OFFICE_NOUNS | UNNAMED_HEADS) - {"one", "source"}
 PERSON_SUFFIXES = ("man", "woman", "ist", "ian")  # fisherman, economist, historian
@@ -1097,6 +1100,8 @@ def _mention_type(mention: DocSpan, person: _Person | None) -> str:
         return "unnamed" if first in INDEFINITE and head_low not in OFFICE_NOUNS else "role"
     if head_low in UNNAMED_HEADS or first in INDEFINITE:
         return "unnamed"
+    if head_low in KIN_NOUNS or (first in ("my", "our", "his", "her", "their") and head.pos_ == "NOUN"):
+        return "unnamed"  # "my mother", "her therapist": someone known by a relation to a person
     if head.pos_ == "PROPN":
         return "organization"
     return "other"
@@ -1196,6 +1201,10 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
                 if description and not sp.description:
                     sp.description = description
                 sp.gender = sp.gender or _gender_of_titles(mention) or person.gender
+            elif type_ == "unnamed" and _head(mention).lower_ in KIN_NOUNS and (
+                    kin := _resolve_role(doc[_head(mention).i:_head(mention).i + 1], first.start, people,
+                                         person_speaker)) is not None:
+                sp = kin  # "My husband" after "her husband, the painter Colm Treharne"
             elif type_ == "role":
                 sp = (_resolve_role(mention, first.start, people, person_speaker)
                       or _definite_anaphor(mention, recent) or phrase_speaker(mention, "role"))
