@@ -81,13 +81,14 @@ def own_steps(texts: list[str], batch_size: int, model: str | None, rounds: int)
     the texts parsed once: the fastest of `rounds` passes, on fresh copies of the parsed docs."""
     from spacy.tokens import Doc
 
+    from sayso.nlp.components import COMPONENTS
     from sayso.pipeline import Analyzer, _prepare, as_sent
     from sayso.record import Article, keep_text
     from sayso.settings import Settings
 
     analyzer = Analyzer(Settings(model=model, batch_size=batch_size))
     nlp = analyzer.nlp
-    ours = [name for name in nlp.pipe_names if name.startswith("sayso_")]
+    ours = [name for name in nlp.pipe_names if name in COMPONENTS]  # sayso_paragraphs is part of the parse
     prepared = [_prepare(t) for t in texts]
     with nlp.select_pipes(disable=ours):
         parsed = [doc.to_bytes() for doc in nlp.pipe((analyzer._tokenized(p[0]) for p in prepared),
