@@ -224,6 +224,13 @@ def _source_of(article: Article, a: Attribution):
     return next(s for s in article.sources if s.id == a.speaker)
 
 
+def _speaker(text: str, cue: str, mention: str) -> tuple[str, str]:
+    """The name and type of the source of the attribution with that cue and source mention."""
+    article = analyze(text)
+    source = _source_of(article, _find(article, cue, mention))
+    return source.name, source.type
+
+
 # 7. people with titles are people; a surname that is also a place is the person the article introduced
 @pytest.mark.parametrize(("text", "cue", "name", "type_"), [
     ("Governor of Oregon Ann Lee said the state would appeal the ruling.", "said", "Ann Lee", "person"),
@@ -636,10 +643,7 @@ def test_a_review_is_a_document_that_it_continues() -> None:
      "the Kelby coach", "Anna Ruud", "person"),
 ])
 def test_later_mentions_of_named_sources(text: str, cue: str, mention: str, name: str, type_: str) -> None:
-    article = analyze(text)
-    a = _find(article, cue, mention)
-    source = _source_of(article, a)
-    assert (source.name, source.type) == (name, type_)
+    assert _speaker(text, cue, mention) == (name, type_)
 
 
 @pytest.mark.parametrize(("text", "cue"), [
@@ -831,10 +835,7 @@ def test_blind_batch_not_attributions(text: str) -> None:
      "Her editor", "Joanna Wyeth", "person"),
 ])
 def test_blind_batch_speakers(text: str, cue: str, mention: str, name: str, type_: str) -> None:
-    article = analyze(text)
-    a = _find(article, cue, mention)
-    source = _source_of(article, a)
-    assert (source.name, source.type) == (name, type_)
+    assert _speaker(text, cue, mention) == (name, type_)
 
 
 def test_a_dateline_is_no_part_of_the_source() -> None:

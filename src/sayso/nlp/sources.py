@@ -1074,9 +1074,6 @@ def _mention_type(mention: DocSpan, person: _Person | None) -> str:
     named_title = head.pos_ == "PROPN" and head.is_title and (head.i > mention.start or "ORG" in ents)
     if (head_low in DOCUMENT_NOUNS and not named_title) or (head_low in NAME_LIKE_DOCUMENTS and head.is_lower):
         return "document"
-    words_of = [t for t in mention if t.pos_ != "DET"]
-    if len(words_of) > 1 and words_of[0].lower_ in PERSONAL_TITLES and words_of[1].pos_ == "PROPN":
-        return "person"  # "Dr Raman", "Mrs Okafor": a title only a person has, whatever the recogniser says
     if person is not None:
         return "person" if person.label == "PERSON" else "organization"
     if _caps_name(mention) or _caps_label(mention) or (head.pos_ == "PROPN" and (
@@ -1201,10 +1198,9 @@ def resolve_sources(doc: Doc, attributions: Sequence[Attribution]) -> list[Sourc
                 if description and not sp.description:
                     sp.description = description
                 sp.gender = sp.gender or _gender_of_titles(mention) or person.gender
-            elif type_ == "unnamed" and _head(mention).lower_ in KIN_NOUNS and (
-                    kin := _resolve_role(doc[_head(mention).i:_head(mention).i + 1], first.start, people,
-                                         person_speaker)) is not None:
-                sp = kin  # "My husband" after "her husband, the painter Colm Treharne"
+            elif type_ == "unnamed" and (head := _head(mention)).lower_ in KIN_NOUNS and (
+                    kin := _resolve_role(doc[head.i:head.i + 1], first.start, people, person_speaker)) is not None:
+                sp = kin  # "My husband" after "her husband, Colm Treharne"
             elif type_ == "role":
                 sp = (_resolve_role(mention, first.start, people, person_speaker)
                       or _definite_anaphor(mention, recent) or phrase_speaker(mention, "role"))

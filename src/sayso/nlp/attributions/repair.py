@@ -51,7 +51,7 @@ from sayso.nlp.attributions.features import DocFeatures
 from sayso.nlp.attributions.layout import SIGNATURE_RULES
 from sayso.nlp.attributions.rules import content_before, coordinated_start
 from sayso.nlp.lexicon import cue_nouns
-from sayso.nlp.quotes import CLOSING_MARKS, kind_of
+from sayso.nlp.quotes import CLOSING_MARKS, Quote, kind_of
 from sayso.record import Attribution, Span
 
 
@@ -184,13 +184,11 @@ def _speaker_phrase(source: list[Span], f: DocFeatures, cue: set[int]) -> list[S
         return source
     if f.lower[words[0]] not in ("who", "which", "whose"):
         return _with_antecedent(source, words, f, cue)
-    clause = words[0]
-    for _ in range(4):  # from the pronoun up to the relative clause's verb
-        if f.dep[clause] == "relcl" or f.head[clause] == clause:
-            break
-        clause = f.head[clause]
+    clause = _relative_clause(words[0], f, steps=4)  # from the pronoun up to the relative clause's verb
+    if clause is None:
+        return source
     antecedent = f.head[clause]
-    if f.dep[clause] != "relcl" or clause in cue or antecedent >= words[0]:
+    if clause in cue or antecedent >= words[0]:
         return source
     start = f.doc[antecedent].left_edge.i
     if cue & set(range(start, words[0])):
@@ -199,9 +197,9 @@ def _speaker_phrase(source: list[Span], f: DocFeatures, cue: set[int]) -> list[S
         Span.of(f.text, f.idx[start], source[0].end)]
 
 
-def _relative_clause(i: int, f: DocFeatures) -> int | None:
-    """The relative clause's verb above word i, if any (within a few steps)."""
-    for _ in range(6):
+def _relative_clause(i: int, f: DocFeatures, steps: int = 5) -> int | None:
+    """The relative clause's verb at or above word i, if any within `steps` steps up."""
+    for _ in range(steps + 1):
         if f.dep[i] == "relcl":
             return i
         if f.head[i] == i:
@@ -471,18 +469,22 @@ def _from_that_clause(spans: list[Span], f: DocFeatures, cue: set[int]) -> list[
     return [Span.of(f.text, max(s.start, at), s.end) for s in spans if s.end > at]
 
 
-def _continued_at(a: Attribution, f: DocFeatures) -> int | None:
-    """Where a quotation that goes on with an attribution's quotation would start: the next
-    quotation after the attribution's last word, in the same paragraph, with nothing but a
-    full stop between; None if there is none."""
-    if not a.content or not _quoted(f, a.content[-1]):
-        return None
-    words = f.words_of([*a.cue, *a.source, *a.content])
-    end = f.end[max(words)]
+def _quotation_after(spans: list[Span], f: DocFeatures) -> Quote | None:
+    """The next quotation after the last word of `spans`, in the same paragraph, with nothing
+    but a full stop between (where a quotation that goes on with them would be)."""
+    end = f.end[max(f.words_of(spans))]
     q = f.quotes.first_from(end)
     if q is None or q.start == end or f.text[end:q.start].strip(" .!?\t\r") or "\n" in f.text[end:q.start]:
         return None
-    return q.start
+    return q
+
+
+def _continued_at(a: Attribution, f: DocFeatures) -> int | None:
+    """Where a quotation that goes on with an attribution's quotation would start, if anywhere."""
+    if not a.content or not _quoted(f, a.content[-1]):
+        return None
+    q = _quotation_after([*a.cue, *a.source, *a.content], f)
+    return q.start if q is not None else None
 
 
 def _without_others_continuations(found: list[Attribution], f: DocFeatures,
@@ -584,10 +586,8 @@ def _with_continued_quotations(found: list[Attribution], f: DocFeatures,
             continue
         content = list(a.content)
         while True:
-            words = f.words_of([*a.cue, *a.source, *content])
-            end = f.end[max(words)]
-            q = f.quotes.first_from(end)
-            if q is None or q.start == end or f.text[end:q.start].strip(" .!?\t\r") or "\n" in f.text[end:q.start]:
+            q = _quotation_after([*a.cue, *a.source, *content], f)
+            if q is None:
                 break
             inside = set(f.tokens_of(q.start, q.end))
             if not inside or not (inside.isdisjoint(taken) and inside.isdisjoint(all_cues)) or not f.first[min(inside)]:
